@@ -1,0 +1,43 @@
+// The one place that turns domain structs into response bytes. The API hosts and the warm-up tool
+// both call these functions, so a cached entry is byte-identical whoever wrote it (CONTRACT §1).
+// All output is compact UTF-8 JSON with keys in contract order.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "model/catalog.hpp"
+
+namespace atelier::json {
+
+// GET /products?page&count — `[{"id":..,"campus":..,...,"updated_at":..}, ...]` (no features).
+std::string write_product_list(std::span<const model::Product> products, std::string_view campus);
+
+// GET /products/:id — the list object plus "features":[{"feature":..,"value":..|null}].
+std::string write_product_detail(const model::ProductDetail& detail, std::string_view campus);
+
+// GET /products/:id/styles — {"product_id":"<id>","results":[style...]} with the placeholder rules
+// for styles without photos / skus and sale_price 0 -> null.
+std::string write_styles(const model::ProductStyles& styles);
+
+// GET /products/:id/related — [1,2,3].
+std::string write_related(std::span<const std::int64_t> related_ids);
+
+// GET /cart — [{"sku_id":1,"count":"2"}].
+std::string write_cart(std::span<const model::CartLine> lines);
+
+// Every 4xx/5xx body: {"error":"<message>"}.
+std::string write_error(std::string_view message);
+
+// "140.00" from 14000 cents; negative values keep their sign ("-1.05").
+std::string format_price(model::Cents cents);
+
+// "2021-08-13T14:38:44.509Z" from milliseconds since the epoch (UTC).
+std::string format_timestamp(model::EpochMillis millis);
+
+// Strong ETag of a body, quotes included: "\"<16 hex digits>\"". Same bytes -> same tag.
+std::string etag_for(std::string_view body);
+
+}  // namespace atelier::json
