@@ -1,0 +1,84 @@
+// The SQL the API and the warm-up tool run, all against the `catalog` views (ARCHITECTURE.md).
+// Every read returns the dataset version in the same statement (kind 0 row), so the data and the
+// version always come from one snapshot of one dataset. Single-product reads use the batch
+// statements with first = last, so a host and the warm-up tool build the very same structs.
+#pragma once
+
+namespace atelier::catalog::sql {
+
+
+// $1..$2: rank range.
+inline constexpr const char* kProductPage = R"SQL(
+SELECT d.version, p.id, p.name, p.slogan, p.description, p.category,
+       (p.default_price * 100)::int8,
+       floor(extract(epoch FROM p.created_at) * 1000)::int8,
+       floor(extract(epoch FROM p.updated_at) * 1000)::int8
+FROM catalog.dataset d
+LEFT JOIN catalog.products p ON p.rank BETWEEN $1 AND $2
+ORDER BY p.rank)SQL";
+
+// $1..$2: product id range. kind 0 = product rows (one row with NULL id when none), kind 1 = features.
+inline constexpr const char* kProductDetails = R"SQL(
+SELECT 0 AS kind, d.version, p.id AS product_id, p.name AS t1, p.slogan AS t2, p.description AS t3,
+       p.category AS t4, (p.default_price * 100)::int8 AS n1,
+       floor(extract(epoch FROM p.created_at) * 1000)::int8 AS n2,
+       floor(extract(epoch FROM p.updated_at) * 1000)::int8 AS n3, NULL::int8 AS line
+FROM catalog.dataset d
+LEFT JOIN catalog.products p ON p.id BETWEEN $1 AND $2
+UNION ALL
+SELECT 1, NULL, f.product_id, f.feature, f.value, NULL, NULL, NULL, NULL, NULL, f.line
+FROM catalog.features f
+WHERE f.product_id BETWEEN $1 AND $2
+ORDER BY kind, product_id, line)SQL";
+
+// kind 0 = products, 1 = styles, 2 = photos (source order), 3 = skus (ascending id).
+inline constexpr const char* kProductStyles = R"SQL(
+SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS style_id, NULL::int8 AS ord,
+       NULL::text AS t1, NULL::text AS t2, NULL::int8 AS n1, NULL::int8 AS n2, NULL::bool AS flag
+FROM catalog.dataset d
+LEFT JOIN catalog.products p ON p.id BETWEEN $1 AND $2
+UNION ALL
+SELECT 1, NULL, s.product_id, s.id, s.id, s.name, NULL, (s.original_price * 100)::int8,
+       (s.sale_price * 100)::int8, s.default_style
+FROM catalog.styles s
+WHERE s.product_id BETWEEN $1 AND $2
+UNION ALL
+SELECT 2, NULL, s.product_id, ph.style_id, ph.line, ph.url, ph.thumbnail_url, NULL, NULL, NULL
+FROM catalog.styles s JOIN catalog.photos ph ON ph.style_id = s.id
+WHERE s.product_id BETWEEN $1 AND $2
+UNION ALL
+SELECT 3, NULL, s.product_id, k.style_id, k.id, k.size, NULL, k.quantity, NULL, NULL
+FROM catalog.styles s JOIN catalog.skus k ON k.style_id = s.id
+WHERE s.product_id BETWEEN $1 AND $2
+ORDER BY kind, product_id, style_id, ord)SQL";
+
+// kind 0 = products, 1 = related ids in source order.
+inline constexpr const char* kRelated = R"SQL(
+SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS related_id, NULL::int8 AS line
+FROM catalog.dataset d
+LEFT JOIN catalog.products p ON p.id BETWEEN $1 AND $2
+UNION ALL
+SELECT 1, NULL, r.product_id, r.related_product_id, r.line
+FROM catalog.related r
+WHERE r.product_id BETWEEN $1 AND $2
+ORDER BY kind, product_id, line)SQL";
+
+inline constexpr const char* kBounds = R"SQL(
+SELECT d.version, min(p.id), max(p.id), count(p.id)
+FROM catalog.dataset d LEFT JOIN catalog.products p ON true
+GROUP BY d.version)SQL";
+
+inline constexpr const char* kDatasetVersion = "SELECT version FROM catalog.dataset";
+
+// One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000 units).
+inline constexpr const char* kCartAdd = R"SQL(
+INSERT INTO atelier.cart (session, sku_id)
+SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM catalog.skus WHERE id = $2)
+RETURNING id)SQL";
+
+inline constexpr const char* kCartList = R"SQL(
+SELECT sku_id, count(*) FROM atelier.cart
+WHERE session = $1 AND active
+GROUP BY sku_id ORDER BY sku_id)SQL";
+
+}  // namespace atelier::catalog::sql

@@ -1,0 +1,323 @@
+#include "catalog/reader.hpp"
+
+#include <pqxx/pqxx>
+#include <unordered_map>
+
+#include "catalog/queries.hpp"
+
+namespace atelier::catalog {
+
+namespace {
+
+constexpr auto kReconnectPause = std::chrono::milliseconds(250);
+
+// SQLSTATE classes that mean "the catalog is not there (yet)": undefined table/schema, e.g. before
+// the first load. Served as 503 like a database that is down.
+bool is_missing_catalog(const pqxx::sql_error& e) {
+  const std::string& state = e.sqlstate();
+  return state == "42P01" || state == "3F000";
+}
+
+void prepare_statements(pqxx::connection& c) {
+  c.prepare("product_page", sql::kProductPage);
+  c.prepare("product_details", sql::kProductDetails);
+  c.prepare("product_styles", sql::kProductStyles);
+  c.prepare("related", sql::kRelated);
+  c.prepare("bounds", sql::kBounds);
+  c.prepare("dataset_version", sql::kDatasetVersion);
+  c.prepare("cart_add", sql::kCartAdd);
+  c.prepare("cart_list", sql::kCartList);
+}
+
+std::int64_t as_i64(const pqxx::field& f) { return f.as<std::int64_t>(); }
+
+std::string as_text(const pqxx::field& f) { return std::string(f.c_str(), f.size()); }
+
+std::optional<std::string> as_optional_text(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return as_text(f);
+}
+
+std::int64_t version_of(const pqxx::result& r) {
+  // Row 0 is always the kind-0 row joined to catalog.dataset, so it carries the version.
+  return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
+}
+
+}  // namespace
+
+struct CatalogReader::Connection {
+  explicit Connection(const std::string& conninfo) : db(conninfo) { prepare_statements(db); }
+  pqxx::connection db;
+};
+
+CatalogReader::CatalogReader(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+CatalogReader::~CatalogReader() = default;
+CatalogReader::CatalogReader(CatalogReader&&) noexcept = default;
+CatalogReader& CatalogReader::operator=(CatalogReader&&) noexcept = default;
+
+CatalogReader::Connection& CatalogReader::connection() {
+  if (!connection_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_connect_attempt_) {
+      throw pqxx::broken_connection("database unreachable (waiting before the next attempt)");
+    }
+    try {
+      connection_ = std::make_unique<Connection>(conninfo_);
+    } catch (...) {
+      next_connect_attempt_ = now + kReconnectPause;
+      throw;
+    }
+  }
+  return *connection_;
+}
+
+template <typename Fn>
+auto CatalogReader::run(const char* what, Fn&& fn)
+    -> decltype(fn(std::declval<Connection&>())) {
+  // One retry after a broken connection: libpqxx 6.4 reactivation is unreliable, so the
+  // connection object is dropped and rebuilt instead (STACK-NOTES §0.10).
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return fn(connection());
+    } catch (const pqxx::broken_connection& e) {
+      connection_.reset();
+      if (attempt == 0 && std::chrono::steady_clock::now() >= next_connect_attempt_) continue;
+      return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() == "57014") return Error{ErrorKind::timeout, std::string(what) + ": timeout"};
+      if (is_missing_catalog(e)) {
+        return Error{ErrorKind::unavailable, std::string(what) + ": catalog not loaded"};
+      }
+      // A view replaced by a reload between planning and execution can surface as a "cached
+      // plan must not change result type" error; the statement is simply run again.
+      if (attempt == 0 && e.sqlstate() == "0A000") continue;
+      return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
+    } catch (const pqxx::in_doubt_error& e) {
+      connection_.reset();
+      return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};
+    } catch (const std::exception& e) {
+      // Anything else (conversion error, library failure) leaves the connection state unknown.
+      connection_.reset();
+      return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
+    }
+  }
+}
+
+Result<Versioned<std::vector<model::Product>>> CatalogReader::product_page(std::int64_t first_rank,
+                                                                           std::int64_t last_rank) {
+  using Out = Versioned<std::vector<model::Product>>;
+  return run("product_page", [&](Connection& c) -> Result<Out> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("product_page", first_rank, last_rank);
+    Out out;
+    out.version = r.empty() || r[0][0].is_null() ? 0 : r[0][0].as<std::int64_t>();
+    out.value.reserve(r.size());
+    for (const auto& row : r) {
+      if (row[1].is_null()) continue;
+      model::Product p;
+      p.id = as_i64(row[1]);
+      p.name = as_text(row[2]);
+      p.slogan = as_text(row[3]);
+      p.description = as_text(row[4]);
+      p.category = as_text(row[5]);
+      p.default_price = as_i64(row[6]);
+      p.created_at = as_i64(row[7]);
+      p.updated_at = as_i64(row[8]);
+      out.value.push_back(std::move(p));
+    }
+    return out;
+  });
+}
+
+Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  using Out = Versioned<std::vector<model::ProductDetail>>;
+  return run("product_details", [&](Connection& c) -> Result<Out> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("product_details", first_id, last_id);
+    Out out;
+    out.version = version_of(r);
+    std::unordered_map<std::int64_t, std::size_t> index;
+    for (const auto& row : r) {
+      const int kind = row[0].as<int>();
+      if (row[2].is_null()) continue;
+      const std::int64_t id = as_i64(row[2]);
+      if (kind == 0) {
+        model::ProductDetail d;
+        d.product.id = id;
+        d.product.name = as_text(row[3]);
+        d.product.slogan = as_text(row[4]);
+        d.product.description = as_text(row[5]);
+        d.product.category = as_text(row[6]);
+        d.product.default_price = as_i64(row[7]);
+        d.product.created_at = as_i64(row[8]);
+        d.product.updated_at = as_i64(row[9]);
+        index.emplace(id, out.value.size());
+        out.value.push_back(std::move(d));
+      } else if (auto it = index.find(id); it != index.end()) {
+        out.value[it->second].features.push_back({as_text(row[3]), as_optional_text(row[4])});
+      }
+    }
+    return out;
+  });
+}
+
+Result<Versioned<std::optional<model::ProductDetail>>> CatalogReader::product_detail(
+    std::int64_t product_id) {
+  using Out = Versioned<std::optional<model::ProductDetail>>;
+  auto batch = product_details_between(product_id, product_id);
+  if (!batch.ok()) return batch.error();
+  Out out;
+  out.version = batch.value().version;
+  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front());
+  return out;
+}
+
+Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  using Out = Versioned<std::vector<model::ProductStyles>>;
+  return run("product_styles", [&](Connection& c) -> Result<Out> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("product_styles", first_id, last_id);
+    Out out;
+    out.version = version_of(r);
+    std::unordered_map<std::int64_t, std::size_t> products;
+    // style id -> (product index, style index)
+    std::unordered_map<std::int64_t, std::pair<std::size_t, std::size_t>> styles;
+    for (const auto& row : r) {
+      const int kind = row[0].as<int>();
+      if (row[2].is_null()) continue;
+      const std::int64_t product_id = as_i64(row[2]);
+      if (kind == 0) {
+        products.emplace(product_id, out.value.size());
+        out.value.push_back(model::ProductStyles{product_id, {}});
+        continue;
+      }
+      const std::int64_t style_id = as_i64(row[3]);
+      if (kind == 1) {
+        auto p = products.find(product_id);
+        if (p == products.end()) continue;
+        model::Style s;
+        s.id = style_id;
+        s.name = as_text(row[5]);
+        s.original_price = as_i64(row[7]);
+        if (!row[8].is_null()) s.sale_price = as_i64(row[8]);
+        s.is_default = row[9].as<bool>();
+        auto& list = out.value[p->second].styles;
+        styles.emplace(style_id, std::make_pair(p->second, list.size()));
+        list.push_back(std::move(s));
+        continue;
+      }
+      auto st = styles.find(style_id);
+      if (st == styles.end()) continue;
+      model::Style& style = out.value[st->second.first].styles[st->second.second];
+      if (kind == 2) {
+        style.photos.push_back({as_optional_text(row[6]), as_optional_text(row[5])});
+      } else {
+        style.skus.push_back({as_i64(row[4]), as_i64(row[7]), as_text(row[5])});
+      }
+    }
+    return out;
+  });
+}
+
+Result<Versioned<std::optional<model::ProductStyles>>> CatalogReader::product_styles(
+    std::int64_t product_id) {
+  using Out = Versioned<std::optional<model::ProductStyles>>;
+  auto batch = product_styles_between(product_id, product_id);
+  if (!batch.ok()) return batch.error();
+  Out out;
+  out.version = batch.value().version;
+  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front());
+  return out;
+}
+
+Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
+CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
+  using Out = Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>;
+  return run("related", [&](Connection& c) -> Result<Out> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("related", first_id, last_id);
+    Out out;
+    out.version = version_of(r);
+    std::unordered_map<std::int64_t, std::size_t> index;
+    for (const auto& row : r) {
+      if (row[2].is_null()) continue;
+      const std::int64_t id = as_i64(row[2]);
+      if (row[0].as<int>() == 0) {
+        index.emplace(id, out.value.size());
+        out.value.emplace_back(id, std::vector<std::int64_t>{});
+      } else if (auto it = index.find(id); it != index.end()) {
+        out.value[it->second].second.push_back(as_i64(row[3]));
+      }
+    }
+    return out;
+  });
+}
+
+Result<Versioned<std::optional<std::vector<std::int64_t>>>> CatalogReader::related(
+    std::int64_t product_id) {
+  using Out = Versioned<std::optional<std::vector<std::int64_t>>>;
+  auto batch = related_between(product_id, product_id);
+  if (!batch.ok()) return batch.error();
+  Out out;
+  out.version = batch.value().version;
+  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front().second);
+  return out;
+}
+
+Result<Versioned<CatalogReader::Bounds>> CatalogReader::bounds() {
+  using Out = Versioned<Bounds>;
+  return run("bounds", [&](Connection& c) -> Result<Out> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("bounds");
+    Out out;
+    if (r.empty()) return out;
+    out.version = r[0][0].as<std::int64_t>();
+    if (!r[0][1].is_null()) {
+      out.value.min_id = r[0][1].as<std::int64_t>();
+      out.value.max_id = r[0][2].as<std::int64_t>();
+    }
+    out.value.count = r[0][3].as<std::int64_t>();
+    return out;
+  });
+}
+
+Result<std::int64_t> CatalogReader::dataset_version() {
+  return run("dataset_version", [&](Connection& c) -> Result<std::int64_t> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("dataset_version");
+    if (r.empty()) return Error{ErrorKind::unavailable, "dataset_version: no active dataset"};
+    return r[0][0].as<std::int64_t>();
+  });
+}
+
+Result<CartAdd> CatalogReader::add_to_cart(const std::string& session, std::int64_t sku_id) {
+  return run("cart_add", [&](Connection& c) -> Result<CartAdd> {
+    // Autocommit single statement: the unit is durable once the 201 is sent.
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("cart_add", session, sku_id);
+    return r.empty() ? CartAdd::unknown_sku : CartAdd::added;
+  });
+}
+
+Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& session) {
+  return run("cart_list", [&](Connection& c) -> Result<std::vector<model::CartLine>> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result r = tx.exec_prepared("cart_list", session);
+    std::vector<model::CartLine> lines;
+    lines.reserve(r.size());
+    for (const auto& row : r) lines.push_back({as_i64(row[0]), as_i64(row[1])});
+    return lines;
+  });
+}
+
+Result<bool> CatalogReader::ping() {
+  return run("ping", [&](Connection& c) -> Result<bool> {
+    pqxx::nontransaction tx{c.db};
+    tx.exec("SELECT 1");
+    return true;
+  });
+}
+
+}  // namespace atelier::catalog

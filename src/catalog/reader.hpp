@@ -1,0 +1,71 @@
+// The Postgres side of the API: one CatalogReader per worker thread (libpqxx connections are not
+// thread-safe, STACK-NOTES §2), prepared statements, one round trip per read (nontransaction).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/result.hpp"
+#include "model/catalog.hpp"
+
+namespace atelier::catalog {
+
+enum class CartAdd { added, unknown_sku };
+
+class CatalogReader {
+ public:
+  explicit CatalogReader(std::string conninfo);
+  ~CatalogReader();
+  CatalogReader(const CatalogReader&) = delete;
+  CatalogReader& operator=(const CatalogReader&) = delete;
+  CatalogReader(CatalogReader&&) noexcept;
+  CatalogReader& operator=(CatalogReader&&) noexcept;
+
+  // Products at ranks first..last (1-based, ascending id); empty past the end.
+  Result<Versioned<std::vector<model::Product>>> product_page(std::int64_t first_rank,
+                                                              std::int64_t last_rank);
+  // nullopt value = unknown product.
+  Result<Versioned<std::optional<model::ProductDetail>>> product_detail(std::int64_t product_id);
+  Result<Versioned<std::optional<model::ProductStyles>>> product_styles(std::int64_t product_id);
+  Result<Versioned<std::optional<std::vector<std::int64_t>>>> related(std::int64_t product_id);
+
+  // Batch reads for the warm-up tool: every product with first_id <= id <= last_id, ascending.
+  Result<Versioned<std::vector<model::ProductDetail>>> product_details_between(
+      std::int64_t first_id, std::int64_t last_id);
+  Result<Versioned<std::vector<model::ProductStyles>>> product_styles_between(
+      std::int64_t first_id, std::int64_t last_id);
+  Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
+  related_between(std::int64_t first_id, std::int64_t last_id);
+  // Id bounds of the active catalog: {min id, max id, product count}.
+  struct Bounds {
+    std::int64_t min_id = 0;
+    std::int64_t max_id = 0;
+    std::int64_t count = 0;
+  };
+  Result<Versioned<Bounds>> bounds();
+
+  Result<std::int64_t> dataset_version();
+  Result<CartAdd> add_to_cart(const std::string& session, std::int64_t sku_id);
+  Result<std::vector<model::CartLine>> cart(const std::string& session);
+
+  // Cheap liveness round trip for /readyz.
+  Result<bool> ping();
+
+ private:
+  struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
+  template <typename Fn>
+  auto run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  Connection& connection();
+
+  std::string conninfo_;
+  std::unique_ptr<Connection> connection_;
+  // After a failed connect, further attempts wait this long, so a dead database makes requests
+  // fail fast with 503 instead of each one waiting for connect_timeout.
+  std::chrono::steady_clock::time_point next_connect_attempt_{};
+};
+
+}  // namespace atelier::catalog

@@ -1,0 +1,164 @@
+#include "config/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <sstream>
+
+namespace atelier::config {
+
+namespace {
+
+template <typename Int>
+bool parse_int(std::string_view text, Int min, Int max, Int& out) {
+  Int value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || value < min || value > max) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+class Reader {
+ public:
+  explicit Reader(const Lookup& lookup) : lookup_(lookup) {}
+
+  void text(const char* name, std::string& out) {
+    if (const char* v = lookup_(name)) out = v;
+  }
+
+  template <typename Int>
+  void integer(const char* name, Int min, Int max, Int& out) {
+    const char* v = lookup_(name);
+    if (v == nullptr || *v == '\0') return;
+    if (!parse_int<Int>(v, min, max, out)) {
+      errors_.push_back(std::string(name) + " must be a whole number from " + std::to_string(min) +
+                        " to " + std::to_string(max) + ", got '" + v + "'");
+    }
+  }
+
+  template <typename Duration>
+  void duration(const char* name, std::int64_t min, std::int64_t max, Duration& out) {
+    std::int64_t count = out.count();
+    integer<std::int64_t>(name, min, max, count);
+    out = Duration{count};
+  }
+
+  void flag(const char* name, bool& out) {
+    const char* v = lookup_(name);
+    if (v == nullptr || *v == '\0') return;
+    std::string_view s{v};
+    if (s == "1" || s == "true" || s == "yes" || s == "on") {
+      out = true;
+    } else if (s == "0" || s == "false" || s == "no" || s == "off") {
+      out = false;
+    } else {
+      errors_.push_back(std::string(name) + " must be 1/0, true/false, yes/no or on/off, got '" +
+                        v + "'");
+    }
+  }
+
+  std::vector<std::string> take_errors() { return std::move(errors_); }
+
+ private:
+  const Lookup& lookup_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+const std::vector<Variable>& variables() {
+  static const std::vector<Variable> table = {
+      {"ATELIER_BIND", "127.0.0.1", "Address the API host listens on (0.0.0.0 in containers)."},
+      {"ATELIER_PORT", "8080", "TCP port of the API host."},
+      {"ATELIER_THREADS", "8",
+       "Pistache worker threads. Handlers block on Redis/PostgreSQL, so more than the core count."},
+      {"ATELIER_MAX_REQUEST_BYTES", "32768",
+       "Largest accepted request (request line + headers + body); larger is 413."},
+      {"ATELIER_KEEPALIVE_TIMEOUT_S", "120",
+       "Idle keep-alive connections are closed after this; keep it above NGINX's upstream "
+       "keepalive_timeout."},
+      {"ATELIER_CAMPUS", "hr-rfp", "Value of the `campus` field in product objects."},
+      {"ATELIER_MAX_PAGE_COUNT", "5000", "Largest `count` accepted by GET /products (else 400)."},
+      {"ATELIER_LOG_REQUESTS", "0", "1 logs one JSON line per request (off on the hot path)."},
+      {"DATABASE_URL", "postgresql://atelier@127.0.0.1:5432/atelier",
+       "PostgreSQL connection URL (libpq syntax)."},
+      {"ATELIER_DB_CONNECT_TIMEOUT_MS", "2000", "PostgreSQL connect timeout."},
+      {"ATELIER_DB_STATEMENT_TIMEOUT_MS", "2000",
+       "Server-side statement timeout; a query past it is a 503 with Retry-After."},
+      {"ATELIER_VERSION_POLL_MS", "500",
+       "How often a host re-reads the active dataset version (cache keys follow it)."},
+      {"REDIS_URL", "(empty: no cache)", "Redis URL, redis://[:password@]host:port[/db]."},
+      {"ATELIER_REDIS_CONNECT_TIMEOUT_MS", "200", "Redis connect timeout."},
+      {"ATELIER_REDIS_TIMEOUT_MS", "100", "Redis command timeout; slower answers count as errors."},
+      {"ATELIER_CACHE_TTL_S", "3600", "Time to live of cached product JSON."},
+      {"ATELIER_CACHE_TTL_JITTER_PCT", "10",
+       "Random +/- spread of the TTL so keys written together do not expire together."},
+      {"ATELIER_CACHE_404_TTL_S", "30", "Time to live of cached 404s for unknown ids."},
+  };
+  return table;
+}
+
+ParseResult parse(const Lookup& lookup) {
+  ParseResult result;
+  Config& c = result.config;
+  Reader r{lookup};
+  r.text("ATELIER_BIND", c.bind_address);
+  r.integer<std::uint16_t>("ATELIER_PORT", 1, 65535, c.port);
+  r.integer<int>("ATELIER_THREADS", 1, 256, c.threads);
+  r.integer<std::size_t>("ATELIER_MAX_REQUEST_BYTES", 1024, 16 * 1024 * 1024, c.max_request_bytes);
+  r.duration("ATELIER_KEEPALIVE_TIMEOUT_S", 1, 86400, c.keepalive_timeout);
+  r.text("ATELIER_CAMPUS", c.campus);
+  r.integer<int>("ATELIER_MAX_PAGE_COUNT", 1, 100000, c.max_page_count);
+  r.flag("ATELIER_LOG_REQUESTS", c.log_requests);
+  r.text("DATABASE_URL", c.database_url);
+  r.duration("ATELIER_DB_CONNECT_TIMEOUT_MS", 100, 600000, c.db_connect_timeout);
+  r.duration("ATELIER_DB_STATEMENT_TIMEOUT_MS", 10, 600000, c.db_statement_timeout);
+  r.duration("ATELIER_VERSION_POLL_MS", 50, 600000, c.version_poll_interval);
+  r.text("REDIS_URL", c.redis_url);
+  r.duration("ATELIER_REDIS_CONNECT_TIMEOUT_MS", 1, 60000, c.redis_connect_timeout);
+  r.duration("ATELIER_REDIS_TIMEOUT_MS", 1, 60000, c.redis_command_timeout);
+  r.duration("ATELIER_CACHE_TTL_S", 1, 30 * 86400, c.cache_ttl);
+  r.integer<int>("ATELIER_CACHE_TTL_JITTER_PCT", 0, 50, c.cache_ttl_jitter_percent);
+  r.duration("ATELIER_CACHE_404_TTL_S", 1, 86400, c.cache_not_found_ttl);
+  if (c.database_url.empty()) result.errors.push_back("DATABASE_URL must not be empty");
+  auto errors = r.take_errors();
+  result.errors.insert(result.errors.end(), errors.begin(), errors.end());
+  return result;
+}
+
+std::string help_text(std::string_view program, std::string_view summary) {
+  std::ostringstream out;
+  out << "Usage: " << program << " [--help]\n\n" << summary << "\n\nEnvironment variables:\n";
+  for (const auto& v : variables()) {
+    out << "  " << v.name << " (default: " << v.default_value << ")\n      " << v.description
+        << "\n";
+  }
+  return out.str();
+}
+
+std::string postgres_conninfo(const Config& config, std::string_view application_name) {
+  // A URL and key=value pairs cannot be mixed in one libpq string, so URLs get the settings as
+  // query parameters and key=value strings get them appended.
+  const std::string& url = config.database_url;
+  const bool is_url = url.starts_with("postgresql://") || url.starts_with("postgres://");
+  const auto connect_s = std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::seconds>(config.db_connect_timeout).count());
+  const std::string statement_ms = std::to_string(config.db_statement_timeout.count());
+  std::string out = url;
+  if (is_url) {
+    out += url.find('?') == std::string::npos ? '?' : '&';
+    out += "connect_timeout=" + std::to_string(connect_s);
+    out += "&application_name=" + std::string(application_name);
+    out += "&options=-c%20statement_timeout%3D" + statement_ms;
+    out += "&keepalives=1&keepalives_idle=30&tcp_user_timeout=5000";
+  } else {
+    out += " connect_timeout=" + std::to_string(connect_s);
+    out += " application_name=" + std::string(application_name);
+    out += " options='-c statement_timeout=" + statement_ms + "'";
+    out += " keepalives=1 keepalives_idle=30 tcp_user_timeout=5000";
+  }
+  return out;
+}
+
+}  // namespace atelier::config

@@ -1,0 +1,64 @@
+// Environment variables -> one immutable Config, read once in main() and passed down (STYLE habit 9).
+// Every variable is declared once in the table in config.cpp; --help and the README print that table.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace atelier::config {
+
+struct Config {
+  // HTTP host
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  int threads = 8;
+  std::size_t max_request_bytes = 32 * 1024;
+  std::chrono::seconds keepalive_timeout{120};
+  std::string campus = "hr-rfp";
+  int max_page_count = 5000;
+  bool log_requests = false;
+  // PostgreSQL
+  std::string database_url = "postgresql://atelier@127.0.0.1:5432/atelier";
+  std::chrono::milliseconds db_connect_timeout{2000};
+  std::chrono::milliseconds db_statement_timeout{2000};
+  std::chrono::milliseconds version_poll_interval{500};
+  // Redis
+  std::string redis_url;  // empty: cache disabled
+  std::chrono::milliseconds redis_connect_timeout{200};
+  std::chrono::milliseconds redis_command_timeout{100};
+  std::chrono::seconds cache_ttl{3600};
+  int cache_ttl_jitter_percent = 10;
+  std::chrono::seconds cache_not_found_ttl{30};
+};
+
+// One documented variable: what --help and the README table show.
+struct Variable {
+  std::string_view name;
+  std::string_view default_value;
+  std::string_view description;
+};
+
+const std::vector<Variable>& variables();
+
+// Looks a variable up; returns nullptr when unset. main() passes std::getenv, tests pass a map.
+using Lookup = std::function<const char*(const char*)>;
+
+struct ParseResult {
+  Config config;
+  std::vector<std::string> errors;  // one sentence per invalid variable; empty = OK
+};
+
+ParseResult parse(const Lookup& lookup);
+
+// Text for --help: usage line plus the variable table.
+std::string help_text(std::string_view program, std::string_view summary);
+
+// `conninfo` string for libpq/libpqxx: the URL plus connect/statement timeouts and TCP keepalives,
+// placed in the connection string so they survive every reconnect (STACK-NOTES §2).
+std::string postgres_conninfo(const Config& config, std::string_view application_name);
+
+}  // namespace atelier::config

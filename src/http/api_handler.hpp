@@ -1,0 +1,36 @@
+// The Pistache shell around Service: converts Pistache requests to RequestView and Reply to bytes.
+// It also replaces Pistache 0.0.5's input loop so that (a) parse errors and oversize requests get
+// JSON error bodies (CONTRACT §3) instead of Pistache's plain text, and (b) HTTP/1.1 requests
+// without a Connection header are answered keep-alive instead of Pistache's `Connection: Close`
+// that it never enforces (STACK-NOTES §0.1).
+#pragma once
+
+#include <pistache/http.h>
+
+#include <memory>
+
+#include "http/service.hpp"
+
+namespace atelier::http {
+
+class ApiHandler : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(ApiHandler)
+
+  explicit ApiHandler(std::shared_ptr<Service> service) : service_(std::move(service)) {}
+
+  void onInput(const char* buffer, size_t len,
+               const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+  void onRequest(const Pistache::Http::Request& request,
+                 Pistache::Http::ResponseWriter response) override;
+  void onTimeout(const Pistache::Http::Request& request,
+                 Pistache::Http::ResponseWriter response) override;
+
+ private:
+  std::shared_ptr<Service> service_;
+};
+
+// Writes a Reply with the headers every response carries (CORS, Content-Type, ...).
+void send_reply(Pistache::Http::ResponseWriter& response, const Reply& reply);
+
+}  // namespace atelier::http

@@ -1,0 +1,116 @@
+#include "http/http_metrics.hpp"
+
+#include "cache/cache.hpp"
+#include "metrics/exposition.hpp"
+
+namespace atelier::http {
+
+namespace {
+
+constexpr std::array<std::string_view, 9> kRouteNames = {
+    "not_found", "/products", "/products/:id", "/products/:id/styles", "/products/:id/related",
+    "/cart",     "/healthz",  "/readyz",       "/metrics"};
+
+std::string labels(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
+  std::string out;
+  for (const auto& [name, value] : pairs) {
+    if (!out.empty()) out.push_back(',');
+    out.append(name);
+    out += "=\"";
+    metrics::append_escaped_label_value(out, value);
+    out.push_back('"');
+  }
+  return out;
+}
+
+}  // namespace
+
+HttpMetrics::HttpMetrics()
+    : db_latency_(metrics::default_latency_buckets()),
+      redis_latency_(metrics::default_latency_buckets()) {
+  static_assert(kRouteNames.size() == kRoutes);
+  for (auto& h : latency_) h = std::make_unique<metrics::Histogram>(metrics::default_latency_buckets());
+}
+
+void HttpMetrics::observe_request(RouteId route, int status, double seconds) noexcept {
+  const auto r = static_cast<std::size_t>(route);
+  if (r >= kRoutes) return;
+  const auto s = status >= 0 && status < static_cast<int>(kStatuses) ? status : 0;
+  requests_[r][static_cast<std::size_t>(s)].inc();
+  latency_[r]->observe(seconds);
+}
+
+void HttpMetrics::observe_db(double seconds, bool failed) noexcept {
+  db_latency_.observe(seconds);
+  if (failed) db_errors_.inc();
+}
+
+std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version) const {
+  std::string out;
+  out.reserve(16 * 1024);
+  metrics::append_family_header(out, "atelier_http_requests_total",
+                                "HTTP requests answered, by route and status code.",
+                                metrics::MetricType::counter);
+  for (std::size_t r = 0; r < kRoutes; ++r) {
+    for (std::size_t s = 0; s < kStatuses; ++s) {
+      if (requests_[r][s].value() == 0) continue;
+      metrics::append_samples(out, "atelier_http_requests_total",
+                              labels({{"route", kRouteNames[r]}, {"status", std::to_string(s)}}),
+                              requests_[r][s]);
+    }
+  }
+  metrics::append_family_header(out, "atelier_http_request_duration_seconds",
+                                "Time from parsed request to reply, by route.",
+                                metrics::MetricType::histogram);
+  for (std::size_t r = 0; r < kRoutes; ++r) {
+    metrics::append_samples(out, "atelier_http_request_duration_seconds",
+                            labels({{"route", kRouteNames[r]}}), *latency_[r]);
+  }
+  metrics::append_family_header(out, "atelier_db_query_duration_seconds",
+                                "PostgreSQL round trips made by the endpoints.",
+                                metrics::MetricType::histogram);
+  metrics::append_samples(out, "atelier_db_query_duration_seconds", "", db_latency_);
+  metrics::append_family_header(out, "atelier_db_errors_total",
+                                "PostgreSQL calls that failed (down, timeout, query error).",
+                                metrics::MetricType::counter);
+  metrics::append_samples(out, "atelier_db_errors_total", "", db_errors_);
+  metrics::append_family_header(out, "atelier_redis_command_duration_seconds",
+                                "Redis round trips made by the cache.",
+                                metrics::MetricType::histogram);
+  metrics::append_samples(out, "atelier_redis_command_duration_seconds", "", redis_latency_);
+
+  auto counter_line = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
+    metrics::append_sample(out, name, "", static_cast<double>(value));
+  };
+  if (cache_counters_ != nullptr) {
+    const auto& c = *cache_counters_;
+    counter_line("atelier_cache_hits_total", "Cache lookups answered from Redis.", c.hits.load());
+    counter_line("atelier_cache_misses_total", "Cache lookups that went to PostgreSQL.",
+                 c.misses.load());
+    counter_line("atelier_cache_errors_total", "Failed Redis calls and malformed cache values.",
+                 c.errors.load());
+    counter_line("atelier_cache_skipped_total", "Cache calls skipped while Redis is backed off.",
+                 c.skipped.load());
+    counter_line("atelier_cache_read_bytes_total", "Bytes read from Redis.", c.bytes_read.load());
+    counter_line("atelier_cache_written_bytes_total", "Bytes written to Redis.",
+                 c.bytes_written.load());
+    counter_line("atelier_cache_single_flight_waits_total",
+                 "Requests that waited for another request's database load of the same key.",
+                 c.single_flight_waits.load());
+  }
+  metrics::append_family_header(out, "atelier_cache_state",
+                                "1 for the cache's current state (up, backoff, disabled).",
+                                metrics::MetricType::gauge);
+  for (std::string_view state : {"up", "backoff", "disabled"}) {
+    metrics::append_sample(out, "atelier_cache_state", labels({{"state", state}}),
+                           state == cache_state ? 1.0 : 0.0);
+  }
+  metrics::append_family_header(out, "atelier_dataset_version",
+                                "Catalog dataset version this host reads (0 = unknown).",
+                                metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_dataset_version", "", static_cast<double>(dataset_version));
+  return out;
+}
+
+}  // namespace atelier::http

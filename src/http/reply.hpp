@@ -1,0 +1,39 @@
+// What an endpoint answers, independent of Pistache: the handler turns it into bytes on the wire.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace atelier::http {
+
+enum class Method { get, post, options, other };
+
+// The parts of a request the endpoints look at, already extracted from Pistache's types.
+struct RequestView {
+  Method method = Method::get;
+  std::string_view method_name;  // as received, for logs
+  std::string_view path;
+  std::optional<std::string_view> page;
+  std::optional<std::string_view> count;
+  std::optional<std::string_view> authorization;
+  std::optional<std::string_view> cookie;
+  std::optional<std::string_view> if_none_match;
+  std::string_view body;
+};
+
+inline constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
+
+struct Reply {
+  int status = 200;
+  std::string body;
+  std::string_view content_type = kJsonContentType;
+  std::string etag;                // product responses: strong ETag (quotes included)
+  std::string_view cache_control;  // "" = none
+  std::string_view allow;          // 405 and OPTIONS
+  std::string set_cookie;          // new cart session
+  int retry_after_seconds = 0;     // 503
+  bool no_body = false;            // 204 / 304
+};
+
+}  // namespace atelier::http

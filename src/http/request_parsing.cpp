@@ -1,0 +1,224 @@
+#include "http/request_parsing.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <random>
+
+namespace atelier::http {
+
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 1;  // skip the leading '/'
+  while (start <= path.size()) {
+    const std::size_t end = path.find('/', start);
+    const std::size_t stop = end == std::string_view::npos ? path.size() : end;
+    parts.push_back(path.substr(start, stop - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return parts;
+}
+
+// Whole number >= 1, at most int64. Digits only.
+std::optional<std::int64_t> positive_int64(std::string_view text) {
+  if (text.empty() || text.size() > 40) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || value < 1) return std::nullopt;
+  return value;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool is_session_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+}  // namespace
+
+std::string_view strip_one_trailing_slash(std::string_view path) {
+  if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  return path;
+}
+
+RouteMatch match_route(std::string_view raw_path) {
+  const std::string_view path = strip_one_trailing_slash(raw_path);
+  if (path.empty() || path.front() != '/') return {};
+  const auto parts = split_path(path);
+  if (parts.empty()) return {};
+  if (parts.size() == 1) {
+    if (parts[0] == "products") return {RouteId::products, {}};
+    if (parts[0] == "cart") return {RouteId::cart, {}};
+    if (parts[0] == "healthz") return {RouteId::healthz, {}};
+    if (parts[0] == "readyz") return {RouteId::readyz, {}};
+    if (parts[0] == "metrics") return {RouteId::metrics, {}};
+    return {};
+  }
+  if (parts[0] != "products" || parts[1].empty()) return {};
+  if (parts.size() == 2) return {RouteId::product, parts[1]};
+  if (parts.size() == 3) {
+    if (parts[2] == "styles") return {RouteId::product_styles, parts[1]};
+    if (parts[2] == "related") return {RouteId::product_related, parts[1]};
+  }
+  return {};
+}
+
+std::string_view allowed_methods(RouteId route) {
+  switch (route) {
+    case RouteId::cart:
+      return "GET, POST, OPTIONS";
+    case RouteId::not_found:
+      return "";
+    default:
+      return "GET, OPTIONS";
+  }
+}
+
+Parsed<std::int64_t> parse_product_id(std::string_view text) {
+  if (auto id = positive_int64(text)) return *id;
+  return BadRequest{"product_id must be a whole number from 1 to 9223372036854775807."};
+}
+
+std::optional<std::pair<std::int64_t, std::int64_t>> PageRequest::ranks() const {
+  // first = (page-1)*count + 1; a page that starts beyond int64 is simply past the end.
+  std::int64_t skipped = 0;
+  if (__builtin_mul_overflow(page - 1, count, &skipped)) return std::nullopt;
+  std::int64_t first = 0;
+  if (__builtin_add_overflow(skipped, std::int64_t{1}, &first)) return std::nullopt;
+  std::int64_t last = 0;
+  if (__builtin_add_overflow(skipped, count, &last)) last = std::numeric_limits<std::int64_t>::max();
+  return std::make_pair(first, last);
+}
+
+Parsed<PageRequest> parse_page_request(std::optional<std::string_view> page,
+                                       std::optional<std::string_view> count, int max_count) {
+  PageRequest request;
+  if (page) {
+    auto value = positive_int64(*page);
+    if (!value) {
+      return BadRequest{"page must be a whole number from 1 to 9223372036854775807."};
+    }
+    request.page = *value;
+  }
+  if (count) {
+    auto value = positive_int64(*count);
+    if (!value || *value > max_count) {
+      return BadRequest{"count must be a whole number from 1 to " + std::to_string(max_count) +
+                        "."};
+    }
+    request.count = *value;
+  }
+  return request;
+}
+
+Parsed<std::int64_t> parse_cart_body(std::string_view body) {
+  static const BadRequest kShape{
+      "Send a JSON body like {\"sku_id\": 123} with a positive whole-number sku_id."};
+  if (body.empty()) return BadRequest{"The request body is empty; send {\"sku_id\": 123}."};
+  rapidjson::Document doc;
+  // kParseStopWhenDoneFlag is not used: trailing garbage after the object is an error.
+  doc.Parse<rapidjson::kParseDefaultFlags>(body.data(), body.size());
+  if (doc.HasParseError()) return BadRequest{"The request body is not valid JSON."};
+  if (!doc.IsObject()) return kShape;
+  auto it = doc.FindMember("sku_id");
+  if (it == doc.MemberEnd()) return BadRequest{"The request body has no sku_id."};
+  const auto& v = it->value;
+  if (v.IsInt64()) {
+    if (v.GetInt64() >= 1) return v.GetInt64();
+    return kShape;
+  }
+  if (v.IsString()) {
+    if (auto id = positive_int64(std::string_view(v.GetString(), v.GetStringLength()))) return *id;
+  }
+  return kShape;
+}
+
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const std::size_t semi = header.find(';');
+    std::string_view pair = trim(header.substr(0, semi));
+    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    const std::size_t eq = pair.find('=');
+    if (eq == std::string_view::npos) continue;
+    if (trim(pair.substr(0, eq)) != name) continue;
+    std::string_view value = trim(pair.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    return value;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> session_from(std::optional<std::string_view> authorization,
+                                        std::optional<std::string_view> cookie_header) {
+  if (authorization) {
+    const std::string_view value = trim(*authorization);
+    if (!value.empty()) return std::string(value);
+  }
+  if (cookie_header) {
+    if (auto value = cookie_value(*cookie_header, "session")) {
+      // Only ids shaped like the ones we issue (or the legacy numeric ones) are accepted; anything
+      // else is treated as no session rather than stored.
+      if (!value->empty() && value->size() <= 128) {
+        bool ok = true;
+        for (char c : *value) ok = ok && is_session_char(c);
+        if (ok) return std::string(*value);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+std::string new_session_id() {
+  // One generator per thread, seeded from the OS: ids must be unguessable across sessions.
+  thread_local std::mt19937_64 rng{[] {
+    std::random_device device;
+    std::seed_seq seq{device(), device(), device(), device(), device(), device()};
+    return std::mt19937_64(seq);
+  }()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(32);
+  for (int i = 0; i < 2; ++i) {
+    std::uint64_t bits = rng();
+    for (int n = 0; n < 16; ++n) {
+      id.push_back(kHex[bits & 0xF]);
+      bits >>= 4;
+    }
+  }
+  return id;
+}
+
+bool if_none_match_matches(std::string_view header, std::string_view etag) {
+  auto opaque = [](std::string_view tag) {
+    tag = trim(tag);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    return tag;
+  };
+  const std::string_view wanted = opaque(etag);
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    const std::string_view item = trim(header.substr(0, comma));
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (item == "*") return true;
+    if (!item.empty() && opaque(item) == wanted) return true;
+  }
+  return false;
+}
+
+}  // namespace atelier::http

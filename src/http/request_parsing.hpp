@@ -1,0 +1,82 @@
+// Pure request parsing and validation: string_view in, values or a client-facing error out.
+// No Pistache types here, so all of it is unit-tested without a server (STYLE habit 5).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace atelier::http {
+
+// A 400/422 message for the client: one sentence a front-end developer can act on (CONTRACT §3).
+struct BadRequest {
+  std::string message;
+};
+
+template <typename T>
+using Parsed = std::variant<T, BadRequest>;
+
+// "/products/1/" -> "/products/1"; keeps "/" as is. Only one trailing slash is forgiven.
+std::string_view strip_one_trailing_slash(std::string_view path);
+
+// Route a method-independent path. Path segments are plain; ids stay strings until validated.
+enum class RouteId {
+  not_found,
+  products,         // /products
+  product,          // /products/:id
+  product_styles,   // /products/:id/styles
+  product_related,  // /products/:id/related
+  cart,             // /cart
+  healthz,
+  readyz,
+  metrics,
+};
+
+struct RouteMatch {
+  RouteId route = RouteId::not_found;
+  std::string_view product_id;  // raw text of :id for the product routes
+};
+
+RouteMatch match_route(std::string_view path);
+
+// Methods allowed on a route, for 405 and the Allow header: "GET, OPTIONS" or "GET, POST, OPTIONS".
+std::string_view allowed_methods(RouteId route);
+
+// A product id: a whole number >= 1 that fits in int64 ("007" is accepted as 7; "+7", "7.0",
+// "-1", "0", "", "1e3" and anything past 9223372036854775807 are not).
+Parsed<std::int64_t> parse_product_id(std::string_view text);
+
+struct PageRequest {
+  std::int64_t page = 1;
+  std::int64_t count = 5;
+  // Ranks first..last (1-based), or empty when the page starts past int64 (then the page is []).
+  std::optional<std::pair<std::int64_t, std::int64_t>> ranks() const;
+};
+
+// page/count as they came in the query (nullopt = absent -> default). max_count is configured.
+Parsed<PageRequest> parse_page_request(std::optional<std::string_view> page,
+                                       std::optional<std::string_view> count, int max_count);
+
+// {"sku_id": 12} or {"sku_id": "12"}; anything else -> BadRequest.
+Parsed<std::int64_t> parse_cart_body(std::string_view body);
+
+// The session a cart belongs to: the Authorization header's value when present, else the
+// `session` cookie (CONTRACT §1 Cart). nullopt = no session.
+std::optional<std::string> session_from(std::optional<std::string_view> authorization,
+                                        std::optional<std::string_view> cookie_header);
+
+// The value of one cookie in a Cookie header ("a=1; session=abc"), or nullopt.
+std::optional<std::string_view> cookie_value(std::string_view cookie_header, std::string_view name);
+
+// A new random session id (128 bits, hex).
+std::string new_session_id();
+
+// True when an If-None-Match header value matches the strong ETag `etag` ("\"abc\"").
+// Handles lists ("a", "b"), "*" and the weak prefix W/ (weak comparison, RFC 9110 §13.1.2).
+bool if_none_match_matches(std::string_view header_value, std::string_view etag);
+
+
+}  // namespace atelier::http

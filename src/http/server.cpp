@@ -1,0 +1,62 @@
+#include "http/server.hpp"
+
+#include <pistache/endpoint.h>
+#include <signal.h>
+
+#include <csignal>
+#include <memory>
+
+#include "http/api_handler.hpp"
+#include "http/log.hpp"
+
+namespace atelier::http {
+
+int run_server(const config::Config& config) {
+  // hiredis writes with plain write(2) (hiredis#1229): a Redis that went away must not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // Block the stop signals before any thread exists so every thread inherits the mask and the
+  // main thread alone receives them through sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto service = std::make_shared<Service>(config);
+  Pistache::Address address(config.bind_address, Pistache::Port(config.port));
+  Pistache::Http::Endpoint endpoint(address);
+  auto options = Pistache::Http::Endpoint::options()
+                     .threads(config.threads)
+                     .threadsName("atelier-http")
+                     .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::NoDelay)
+                     .maxRequestSize(config.max_request_bytes)
+                     .maxResponseSize(64 * 1024 * 1024)
+                     .headerTimeout(std::chrono::seconds(10))
+                     .bodyTimeout(std::chrono::seconds(10))
+                     .keepaliveTimeout(config.keepalive_timeout);
+  try {
+    endpoint.init(options);
+    endpoint.setHandler(std::make_shared<ApiHandler>(service));
+    endpoint.serveThreaded();
+  } catch (const std::exception& e) {
+    log_event("error", "listen_failed",
+              {{"address", config.bind_address}, {"port", std::to_string(config.port)},
+               {"what", e.what()}});
+    return 1;
+  }
+  log_event("info", "listening",
+            {{"address", config.bind_address},
+             {"port", std::to_string(config.port)},
+             {"threads", std::to_string(config.threads)},
+             {"cache", config.redis_url.empty() ? "disabled" : "enabled"}});
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log_event("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  endpoint.shutdown();
+  log_event("info", "stopped");
+  return 0;
+}
+
+}  // namespace atelier::http
