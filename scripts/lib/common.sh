@@ -1,0 +1,32 @@
+# Shared by every script: repo paths, logging, building. Source it, don't run it.
+# shellcheck shell=bash
+
+ATELIER_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export ATELIER_ROOT
+ATELIER_BUILD_DIR="${ATELIER_BUILD_DIR:-$ATELIER_ROOT/build}"
+ATELIER_BIN="$ATELIER_BUILD_DIR/src/tools"
+
+say() { printf '%s %s\n' "[$(date +%H:%M:%S)]" "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Configures (once) and builds the given targets (default: everything) in $ATELIER_BUILD_DIR.
+build_targets() {
+  local type="${ATELIER_BUILD_TYPE:-Release}"
+  if [ ! -f "$ATELIER_BUILD_DIR/CMakeCache.txt" ]; then
+    cmake -S "$ATELIER_ROOT" -B "$ATELIER_BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" \
+      ${ATELIER_CMAKE_ARGS:-} >/dev/null
+  fi
+  if [ $# -eq 0 ]; then
+    cmake --build "$ATELIER_BUILD_DIR" -j"$(nproc)"
+  else
+    local args=()
+    for t in "$@"; do args+=(--target "$t"); done
+    cmake --build "$ATELIER_BUILD_DIR" -j"$(nproc)" "${args[@]}"
+  fi
+}
+
+# Builds a tool only when its binary is missing.
+ensure_tool() {
+  local tool="$1"
+  if [ ! -x "$ATELIER_BIN/$tool" ]; then build_targets "$tool" >&2; fi
+}

@@ -1,0 +1,224 @@
+# Private instances of everything the service needs, under one directory of the checkout:
+# PostgreSQL, Redis, N atelier-api hosts and NGINX. Never the system services.
+# Source after common.sh. Ports and the directory come from the caller:
+#   STACK_DIR  PG_PORT  REDIS_PORT  NGINX_PORT  HOST_PORTS (space-separated)
+# shellcheck shell=bash
+
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+PG_DB="${PG_DB:-atelier}"
+PG_RUNAS=""
+if [ "$(id -u)" -eq 0 ]; then PG_RUNAS="runuser -u postgres --"; fi
+
+pg_url() { echo "postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"; }
+redis_url() { echo "redis://127.0.0.1:$REDIS_PORT/0"; }
+
+pidfile_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# PostgreSQL data lives in $STACK_DIR/pg. As root the server must run as `postgres`; if that user
+# cannot reach the checkout (e.g. it sits under a private home directory), the data directory is
+# placed under /tmp and linked from $STACK_DIR/pg.
+pg_prepare_dir() {
+  mkdir -p "$STACK_DIR"
+  if [ -e "$STACK_DIR/pg" ]; then return; fi
+  if [ -n "$PG_RUNAS" ]; then
+    mkdir -p "$STACK_DIR/pg"
+    chown postgres:postgres "$STACK_DIR/pg"
+    if ! runuser -u postgres -- test -w "$STACK_DIR/pg"; then
+      rmdir "$STACK_DIR/pg"
+      local alt
+      alt="$(mktemp -d /tmp/atelier-pg.XXXXXX)"
+      chown postgres:postgres "$alt"
+      ln -s "$alt" "$STACK_DIR/pg"
+    fi
+  else
+    mkdir -p "$STACK_DIR/pg"
+  fi
+}
+
+pg_start() {
+  [ -n "$PG_BIN" ] || die "PostgreSQL server binaries not found (run scripts/install-deps)"
+  pg_prepare_dir
+  local data="$STACK_DIR/pg/data" run="$STACK_DIR/pg/run"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    say "postgres: initdb in $data"
+    $PG_RUNAS mkdir -p "$run"
+    $PG_RUNAS "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+      >"$STACK_DIR/pg/initdb.log" 2>&1 || die "initdb failed: see $STACK_DIR/pg/initdb.log"
+    # wal_level=minimal lets COPY into tables created in the same transaction skip the WAL
+    # (the loader relies on it for speed); the dataset is rebuildable from the CSVs.
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$run'
+max_connections = 200
+shared_buffers = '${PG_SHARED_BUFFERS:-1GB}'
+effective_cache_size = '8GB'
+work_mem = '16MB'
+maintenance_work_mem = '1GB'
+wal_level = minimal
+max_wal_senders = 0
+max_wal_size = '8GB'
+checkpoint_timeout = '30min'
+random_page_cost = 1.1
+jit = off
+max_parallel_maintenance_workers = 2
+log_min_duration_statement = -1
+CONF
+  fi
+  if ! $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    $PG_RUNAS mkdir -p "$run"
+    $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" -o "-p $PG_PORT" -l "$STACK_DIR/pg/server.log" -w -t 60 start \
+      >/dev/null || die "postgres did not start: see $STACK_DIR/pg/server.log"
+  fi
+  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc \
+    "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" postgres | grep -q 1; then
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
+  fi
+  say "postgres: up on 127.0.0.1:$PG_PORT (database $PG_DB)"
+}
+
+pg_stop() {
+  local data="$STACK_DIR/pg/data"
+  [ -f "$data/PG_VERSION" ] || return 0
+  if $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    say "postgres: stopped"
+  fi
+}
+
+pg_restart() {
+  $PG_RUNAS "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -o "-p $PG_PORT" -l "$STACK_DIR/pg/server.log" \
+    -m fast -w restart >/dev/null
+}
+
+psql_stack() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
+
+catalog_loaded() {
+  psql_stack -Atqc "SELECT count(*) FROM catalog.dataset" 2>/dev/null | grep -q '^1$'
+}
+
+redis_start() {
+  mkdir -p "$STACK_DIR/redis"
+  if pidfile_alive "$STACK_DIR/redis/redis.pid"; then return 0; fi
+  redis-server "$ATELIER_ROOT/cache/redis.conf" --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
+    --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis/redis.log" \
+    ${REDIS_EXTRA_ARGS:-} || die "redis did not start: see $STACK_DIR/redis/redis.log"
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  say "redis: up on 127.0.0.1:$REDIS_PORT"
+}
+
+redis_stop() {
+  local pidfile="$STACK_DIR/redis/redis.pid"
+  if pidfile_alive "$pidfile"; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    for _ in $(seq 1 50); do pidfile_alive "$pidfile" || break; sleep 0.1; done
+    say "redis: stopped"
+  fi
+  rm -f "$pidfile"
+}
+
+# host_start INDEX PORT: one atelier-api host; its pid in $STACK_DIR/hosts/INDEX.pid.
+host_start() {
+  local index="$1" port="$2" dir="$STACK_DIR/hosts"
+  mkdir -p "$dir"
+  if pidfile_alive "$dir/$index.pid"; then return 0; fi
+  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 DATABASE_URL="$(pg_url)" \
+    REDIS_URL="${STACK_REDIS_URL-$(redis_url)}" ${HOST_EXTRA_ENV:-} \
+    setsid "${ATELIER_API_BIN:-$ATELIER_BIN/atelier-api}" >>"$dir/$index.log" 2>&1 </dev/null &
+  echo $! >"$dir/$index.pid"
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 ||
+    die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
+  say "host $index: up on 127.0.0.1:$port (pid $(cat "$dir/$index.pid"))"
+}
+
+host_stop() {
+  local index="$1" pidfile="$STACK_DIR/hosts/$1.pid"
+  if pidfile_alive "$pidfile"; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    for _ in $(seq 1 50); do pidfile_alive "$pidfile" || break; sleep 0.1; done
+    pidfile_alive "$pidfile" && kill -9 "$(cat "$pidfile")" 2>/dev/null
+    say "host $index: stopped"
+  fi
+  rm -f "$pidfile"
+}
+
+hosts_start() {
+  local i=1
+  for port in $HOST_PORTS; do host_start "$i" "$port"; i=$((i + 1)); done
+}
+
+hosts_stop() {
+  local f
+  for f in "$STACK_DIR"/hosts/*.pid; do
+    [ -e "$f" ] || continue
+    host_stop "$(basename "$f" .pid)"
+  done
+}
+
+# NGINX in front of the hosts, from nginx/nginx.conf.template.
+nginx_start() {
+  local dir="$STACK_DIR/nginx"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  local upstreams=""
+  for port in $HOST_PORTS; do
+    upstreams+="    server 127.0.0.1:$port max_fails=2 fail_timeout=2s;"$'\n'
+  done
+  local rate="${NGINX_RATE_LIMIT:-off}"
+  sed -e "s|@@LISTEN_PORT@@|$NGINX_PORT|g" -e "s|@@STACK_DIR@@|$dir|g" \
+    -e "s|@@RATE_LIMIT@@|$rate|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
+    awk -v ups="$upstreams" '{ if ($0 ~ /@@UPSTREAMS@@/) printf "%s", ups; else print }' \
+      >"$dir/nginx.conf"
+  if pidfile_alive "$dir/nginx.pid"; then
+    nginx -p "$dir" -c "$dir/nginx.conf" -s reload
+  else
+    nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
+      die "nginx config invalid: $(cat "$dir/logs/configtest.log")"
+    nginx -p "$dir" -c "$dir/nginx.conf" || die "nginx did not start"
+  fi
+  for _ in $(seq 1 50); do
+    curl -fsS "http://127.0.0.1:$NGINX_PORT/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  say "nginx: up on 127.0.0.1:$NGINX_PORT -> $HOST_PORTS"
+}
+
+nginx_stop() {
+  local dir="$STACK_DIR/nginx"
+  if pidfile_alive "$dir/nginx.pid"; then
+    nginx -p "$dir" -c "$dir/nginx.conf" -s quit 2>/dev/null || kill "$(cat "$dir/nginx.pid")"
+    for _ in $(seq 1 50); do pidfile_alive "$dir/nginx.pid" || break; sleep 0.1; done
+    say "nginx: stopped"
+  fi
+}
+
+write_env() {
+  local f="$STACK_DIR/env"
+  {
+    echo "# Written by scripts/up: what runs where. Source it: . $f"
+    echo "export DATABASE_URL='$(pg_url)'"
+    echo "export REDIS_URL='$(redis_url)'"
+    echo "export API_URL='http://127.0.0.1:$NGINX_PORT'"
+    local i=1
+    for port in $HOST_PORTS; do
+      echo "export HOST${i}_URL='http://127.0.0.1:$port'"
+      i=$((i + 1))
+    done
+    echo "export PG_PORT='$PG_PORT'"
+    echo "export REDIS_PORT='$REDIS_PORT'"
+    echo "export NGINX_PORT='$NGINX_PORT'"
+    echo "export HOST_PORTS='$HOST_PORTS'"
+  } >"$f"
+}
+
+stack_stop_all() {
+  nginx_stop
+  hosts_stop
+  redis_stop
+  pg_stop
+}

@@ -1,0 +1,206 @@
+#include "http_client.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <cstring>
+
+namespace atelier::testing {
+
+namespace {
+
+class Socket {
+ public:
+  explicit Socket(int fd) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool split_base(const std::string& base, std::string& host, std::string& port) {
+  std::string rest = base;
+  if (rest.rfind("http://", 0) == 0) rest = rest.substr(7);
+  const auto slash = rest.find('/');
+  if (slash != std::string::npos) rest = rest.substr(0, slash);
+  const auto colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    host = rest;
+    port = "80";
+  } else {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  return !host.empty();
+}
+
+// Parses what has been read so far; returns true when a full response is there.
+bool try_parse(const std::string& data, bool closed, HttpResponse& out) {
+  const auto header_end = data.find("\r\n\r\n");
+  if (header_end == std::string::npos) return false;
+  HttpResponse r;
+  std::size_t line_end = data.find("\r\n");
+  const std::string status_line = data.substr(0, line_end);
+  if (status_line.size() < 12 || status_line.rfind("HTTP/1.", 0) != 0) {
+    out.error = "bad status line: " + status_line;
+    return true;
+  }
+  r.status = std::atoi(status_line.c_str() + 9);
+  std::size_t pos = line_end + 2;
+  while (pos < header_end) {
+    const std::size_t end = data.find("\r\n", pos);
+    const std::string line = data.substr(pos, end - pos);
+    pos = end + 2;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = lower(line.substr(0, colon));
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    auto [it, inserted] = r.headers.emplace(name, value);
+    if (!inserted) it->second += ", " + value;
+  }
+  const std::string rest = data.substr(header_end + 4);
+  if (auto te = r.header("transfer-encoding"); te && lower(*te).find("chunked") != std::string::npos) {
+    std::string body;
+    std::size_t p = 0;
+    while (true) {
+      const auto le = rest.find("\r\n", p);
+      if (le == std::string::npos) return closed ? (out = r, true) : false;
+      const std::size_t size = std::strtoul(rest.substr(p, le - p).c_str(), nullptr, 16);
+      if (size == 0) break;
+      if (rest.size() < le + 2 + size + 2) return closed ? (out = r, true) : false;
+      body += rest.substr(le + 2, size);
+      p = le + 2 + size + 2;
+    }
+    r.body = body;
+    out = r;
+    return true;
+  }
+  if (auto cl = r.header("content-length")) {
+    const std::size_t length = std::strtoul(cl->c_str(), nullptr, 10);
+    if (rest.size() < length) {
+      if (!closed) return false;
+      r.body = rest;
+      r.error = "connection closed before the whole body arrived";
+      out = r;
+      return true;
+    }
+    r.body = rest.substr(0, length);
+    out = r;
+    return true;
+  }
+  if (r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200)) {
+    out = r;
+    return true;
+  }
+  if (!closed) return false;
+  r.body = rest;
+  out = r;
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
+  HttpResponse result;
+  std::string host, port;
+  if (!split_base(base_url, host, port)) {
+    result.error = "bad base url " + base_url;
+    return result;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+    result.error = "cannot resolve " + host;
+    return result;
+  }
+  Socket sock(::socket(found->ai_family, found->ai_socktype, found->ai_protocol));
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(sock.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  const int connected = ::connect(sock.fd(), found->ai_addr, found->ai_addrlen);
+  freeaddrinfo(found);
+  if (connected != 0) {
+    result.error = std::string("connect: ") + std::strerror(errno);
+    return result;
+  }
+  std::size_t sent = 0;
+  while (sent < raw.size()) {
+    const ssize_t n = ::send(sock.fd(), raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may answer (413) before reading everything
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string data;
+  char buffer[65536];
+  while (true) {
+    const ssize_t n = ::recv(sock.fd(), buffer, sizeof buffer, 0);
+    if (n > 0) {
+      data.append(buffer, static_cast<std::size_t>(n));
+      if (try_parse(data, false, result)) return result;
+      continue;
+    }
+    if (n == 0 || errno != EINTR) {
+      if (!try_parse(data, true, result)) {
+        result.error = n == 0 ? "connection closed without a response" : "timeout or error";
+      }
+      if (n < 0 && result.status == 0) result.error = std::string("recv: ") + std::strerror(errno);
+      return result;
+    }
+  }
+}
+
+HttpResponse http_request(const std::string& base_url, const std::string& method,
+                          const std::string& target, const std::string& body,
+                          const Headers& headers, int timeout_ms) {
+  std::string host, port;
+  split_base(base_url, host, port);
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n";
+  bool has_length = false;
+  for (const auto& [name, value] : headers) {
+    raw += name + ": " + value + "\r\n";
+    if (lower(name) == "content-length") has_length = true;
+  }
+  if (!body.empty() && !has_length) raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (body.empty() && method == "POST" && !has_length) raw += "Content-Length: 0\r\n";
+  raw += "\r\n" + body;
+  return http_raw(base_url, raw, timeout_ms);
+}
+
+std::string required_env(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    ADD_FAILURE() << name << " is not set: run the integration tests through scripts/test, which "
+                  << "starts PostgreSQL, Redis, the hosts and NGINX and exports it.";
+    return {};
+  }
+  return value;
+}
+
+}  // namespace atelier::testing

@@ -1,0 +1,68 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace atelier::config {
+namespace {
+
+ParseResult parse_map(const std::map<std::string, std::string>& env) {
+  return parse([&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(Config, DefaultsWhenNothingIsSet) {
+  auto r = parse_map({});
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.config.port, 8080);
+  EXPECT_EQ(r.config.campus, "hr-rfp");
+  EXPECT_TRUE(r.config.redis_url.empty());
+}
+
+TEST(Config, ReadsEveryKindOfValue) {
+  auto r = parse_map({{"ATELIER_PORT", "9000"},
+                      {"ATELIER_THREADS", "3"},
+                      {"ATELIER_CAMPUS", "hr-lax"},
+                      {"ATELIER_LOG_REQUESTS", "yes"},
+                      {"ATELIER_CACHE_TTL_S", "60"},
+                      {"REDIS_URL", "redis://127.0.0.1:6379/0"}});
+  ASSERT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.config.port, 9000);
+  EXPECT_EQ(r.config.threads, 3);
+  EXPECT_EQ(r.config.campus, "hr-lax");
+  EXPECT_TRUE(r.config.log_requests);
+  EXPECT_EQ(r.config.cache_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(r.config.redis_url, "redis://127.0.0.1:6379/0");
+}
+
+TEST(Config, InvalidValuesAreReportedByName) {
+  auto r = parse_map({{"ATELIER_PORT", "99999"}, {"ATELIER_THREADS", "many"},
+                      {"ATELIER_LOG_REQUESTS", "maybe"}});
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_NE(r.errors[0].find("ATELIER_PORT"), std::string::npos);
+  EXPECT_NE(r.errors[1].find("ATELIER_THREADS"), std::string::npos);
+  EXPECT_NE(r.errors[2].find("ATELIER_LOG_REQUESTS"), std::string::npos);
+}
+
+TEST(Config, HelpListsEveryVariable) {
+  const std::string help = help_text("atelier-api", "summary");
+  for (const auto& v : variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;
+}
+
+TEST(Config, ConninfoCarriesTimeoutsForUrlsAndKeyValueStrings) {
+  Config c;
+  c.database_url = "postgresql://u@h:1/db";
+  c.db_statement_timeout = std::chrono::milliseconds(250);
+  const std::string url = postgres_conninfo(c, "app");
+  EXPECT_NE(url.find("?connect_timeout=2"), std::string::npos);
+  EXPECT_NE(url.find("statement_timeout%3D250"), std::string::npos);
+  c.database_url = "host=h dbname=db";
+  const std::string kv = postgres_conninfo(c, "app");
+  EXPECT_NE(kv.find(" options='-c statement_timeout=250'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atelier::config

@@ -1,0 +1,130 @@
+#include "http/request_parsing.hpp"
+
+#include <gtest/gtest.h>
+
+namespace atelier::http {
+namespace {
+
+TEST(MatchRoute, KnownPathsWithAndWithoutOneTrailingSlash) {
+  EXPECT_EQ(match_route("/products").route, RouteId::products);
+  EXPECT_EQ(match_route("/products/").route, RouteId::products);
+  EXPECT_EQ(match_route("/products/12").route, RouteId::product);
+  EXPECT_EQ(match_route("/products/12/").route, RouteId::product);
+  EXPECT_EQ(match_route("/products/12").product_id, "12");
+  EXPECT_EQ(match_route("/products/12/styles").route, RouteId::product_styles);
+  EXPECT_EQ(match_route("/products/12/styles/").route, RouteId::product_styles);
+  EXPECT_EQ(match_route("/products/12/related").route, RouteId::product_related);
+  EXPECT_EQ(match_route("/cart").route, RouteId::cart);
+  EXPECT_EQ(match_route("/healthz").route, RouteId::healthz);
+  EXPECT_EQ(match_route("/readyz").route, RouteId::readyz);
+  EXPECT_EQ(match_route("/metrics").route, RouteId::metrics);
+}
+
+TEST(MatchRoute, UnknownPathsAreNotFound) {
+  for (const char* path : {"", "/", "//", "/product", "/products//", "/products//styles",
+                           "/products/1/styles//", "/products/1/photos", "/products/1/styles/x",
+                           "/cart/1", "products", "/PRODUCTS"}) {
+    EXPECT_EQ(match_route(path).route, RouteId::not_found) << path;
+  }
+}
+
+TEST(AllowedMethods, CartAcceptsPostOthersOnlyGet) {
+  EXPECT_EQ(allowed_methods(RouteId::cart), "GET, POST, OPTIONS");
+  EXPECT_EQ(allowed_methods(RouteId::product_styles), "GET, OPTIONS");
+}
+
+TEST(ParseProductId, AcceptsWholeNumbersWithinInt64) {
+  EXPECT_EQ(std::get<std::int64_t>(parse_product_id("1")), 1);
+  EXPECT_EQ(std::get<std::int64_t>(parse_product_id("007")), 7);
+  EXPECT_EQ(std::get<std::int64_t>(parse_product_id("9223372036854775807")),
+            9223372036854775807LL);
+}
+
+TEST(ParseProductId, RejectsEverythingElse) {
+  for (const char* text : {"", "0", "-1", "+1", "1.0", "1e3", "abc", " 1", "1 ", "0x10",
+                           "9223372036854775808", "99999999999999999999999", "1;DROP TABLE"}) {
+    EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_product_id(text))) << text;
+  }
+}
+
+TEST(ParsePageRequest, DefaultsAreOneAndFive) {
+  auto p = std::get<PageRequest>(parse_page_request(std::nullopt, std::nullopt, 5000));
+  EXPECT_EQ(p.page, 1);
+  EXPECT_EQ(p.count, 5);
+  EXPECT_EQ(p.ranks(), std::make_optional(std::make_pair<std::int64_t, std::int64_t>(1, 5)));
+}
+
+TEST(ParsePageRequest, RanksOfLaterPages) {
+  auto p = std::get<PageRequest>(parse_page_request("3", "2000", 5000));
+  EXPECT_EQ(p.ranks(), std::make_optional(std::make_pair<std::int64_t, std::int64_t>(4001, 6000)));
+}
+
+TEST(ParsePageRequest, HugePageIsPastTheEndNotAnError) {
+  auto p = std::get<PageRequest>(parse_page_request("9223372036854775807", "5000", 5000));
+  EXPECT_FALSE(p.ranks().has_value());
+}
+
+TEST(ParsePageRequest, RejectsBadValuesAndCountAboveMaximum) {
+  for (const char* bad : {"0", "-3", "abc", "", "1.5", "99999999999999999999"}) {
+    EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_page_request(bad, std::nullopt, 5000)))
+        << bad;
+    EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_page_request(std::nullopt, bad, 5000)))
+        << bad;
+  }
+  EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_page_request("1", "5001", 5000)));
+  EXPECT_FALSE(std::holds_alternative<BadRequest>(parse_page_request("1", "5000", 5000)));
+}
+
+TEST(ParseCartBody, NumberOrNumericString) {
+  EXPECT_EQ(std::get<std::int64_t>(parse_cart_body(R"({"sku_id": 12})")), 12);
+  EXPECT_EQ(std::get<std::int64_t>(parse_cart_body(R"({"sku_id":"12"})")), 12);
+  EXPECT_EQ(std::get<std::int64_t>(parse_cart_body(R"( {"other":1, "sku_id": 9} )")), 9);
+}
+
+TEST(ParseCartBody, MalformedBodiesAreBadRequests) {
+  for (const char* body :
+       {"", "{", "[]", "null", "12", R"({"sku":1})", R"({"sku_id":null})", R"({"sku_id":0})",
+        R"({"sku_id":-4})", R"({"sku_id":1.5})", R"({"sku_id":"abc"})", R"({"sku_id":"1 "})",
+        R"({"sku_id":true})", R"({"sku_id":99999999999999999999})", R"({"sku_id":1} x)",
+        "sku_id=1", "\xff\xfe"}) {
+    EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_cart_body(body))) << body;
+  }
+}
+
+TEST(Session, AuthorizationWinsOverCookie) {
+  EXPECT_EQ(session_from("token-1", "session=abc"), std::optional<std::string>("token-1"));
+  EXPECT_EQ(session_from(std::nullopt, "a=1; session=abc; b=2"),
+            std::optional<std::string>("abc"));
+  EXPECT_EQ(session_from("   ", "session=abc"), std::optional<std::string>("abc"));
+  EXPECT_EQ(session_from(std::nullopt, std::nullopt), std::nullopt);
+  EXPECT_EQ(session_from(std::nullopt, "other=1"), std::nullopt);
+}
+
+TEST(Session, MalformedCookieValuesAreIgnored) {
+  EXPECT_EQ(session_from(std::nullopt, "session="), std::nullopt);
+  EXPECT_EQ(session_from(std::nullopt, "session=a b"), std::nullopt);
+  EXPECT_EQ(session_from(std::nullopt, "session=' OR 1=1 --"), std::nullopt);
+  EXPECT_EQ(session_from(std::nullopt, "session=" + std::string(129, 'a')), std::nullopt);
+}
+
+TEST(Session, NewIdsAre32HexAndDistinct) {
+  const std::string a = new_session_id();
+  const std::string b = new_session_id();
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+}
+
+TEST(IfNoneMatch, MatchesListsStarAndWeakForms) {
+  const std::string tag = "\"0123456789abcdef\"";
+  EXPECT_TRUE(if_none_match_matches(tag, tag));
+  EXPECT_TRUE(if_none_match_matches("\"x\", " + tag, tag));
+  EXPECT_TRUE(if_none_match_matches("W/" + tag, tag));
+  EXPECT_TRUE(if_none_match_matches("*", tag));
+  EXPECT_FALSE(if_none_match_matches("\"other\"", tag));
+  EXPECT_FALSE(if_none_match_matches("", tag));
+  EXPECT_FALSE(if_none_match_matches("0123456789abcdef", tag));
+}
+
+}  // namespace
+}  // namespace atelier::http
