@@ -101,7 +101,7 @@ redis_start() {
   if pidfile_alive "$STACK_DIR/redis/redis.pid"; then return 0; fi
   redis-server "$ATELIER_ROOT/cache/redis.conf" --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
     --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis/redis.log" \
-    ${REDIS_EXTRA_ARGS:-} || die "redis did not start: see $STACK_DIR/redis/redis.log"
+    --maxmemory "${REDIS_MAXMEMORY:-6gb}" ${REDIS_EXTRA_ARGS:-} || die "redis did not start: see $STACK_DIR/redis/redis.log"
   for _ in $(seq 1 50); do
     redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
