@@ -127,7 +127,9 @@ TEST(ProductDetail, HasFeaturesInSourceOrderWithNullValues) {
     ASSERT_EQ(f.MemberCount(), 2u);
     EXPECT_STREQ(f.MemberBegin()->name.GetString(), "feature");
     if (f["value"].IsNull()) saw_null = true;
-    if (f["value"].IsString()) EXPECT_STRNE(f["value"].GetString(), "null");
+    if (f["value"].IsString()) {
+      EXPECT_STRNE(f["value"].GetString(), "null");
+    }
   }
   EXPECT_TRUE(saw_null) << r.body;
   EXPECT_NE(r.body.find(",\"features\":["), std::string::npos);

@@ -1,0 +1,182 @@
+#include "cache/cache.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <stdexcept>
+
+#include "cache/redis_connection.hpp"
+
+namespace atelier::cache {
+namespace {
+
+// Source of Cache::instance_id_. Global on purpose: ids must never repeat across Cache objects,
+// because each thread remembers "my slot of cache #id" (see Cache::slot) and a reused id could
+// point it at a slot of a destroyed Cache.
+std::atomic<std::uint64_t> next_instance_id{1};
+
+// A connection that was already open may have gone stale (server restart, server-side idle
+// `timeout`): that fails at once with closed/io, and one retry on a fresh socket is cheap and
+// keeps a Redis restart from counting one failure per worker. Timeouts are never retried: that
+// would double the time a slow Redis costs the request.
+template <typename Call>
+auto call_with_reconnect(RedisConnection& connection, Call call) {
+  const bool reused = connection.connected();
+  auto result = call();
+  if (reused && (result.error == RedisError::closed || result.error == RedisError::io)) {
+    result = call();
+  }
+  return result;
+}
+
+}  // namespace
+
+struct Cache::WorkerSlot {
+  explicit WorkerSlot(const RedisOptions& options, std::uint64_t seed)
+      : connection(options), random(static_cast<std::minstd_rand::result_type>(seed)) {}
+
+  RedisConnection connection;
+  std::minstd_rand random;  // TTL jitter; per thread, so no lock and no shared RNG state
+};
+
+std::chrono::milliseconds jittered_ttl(std::chrono::milliseconds ttl, double jitter, double unit) {
+  if (!(jitter > 0.0)) jitter = 0.0;  // also catches NaN
+  jitter = std::min(jitter, 0.99);
+  unit = std::clamp(std::isnan(unit) ? 0.5 : unit, 0.0, 1.0);
+  const double factor = 1.0 + jitter * (2.0 * unit - 1.0);
+  const auto scaled = static_cast<std::chrono::milliseconds::rep>(
+      std::llround(static_cast<double>(ttl.count()) * factor));
+  return std::chrono::milliseconds(std::max<std::chrono::milliseconds::rep>(scaled, 1));
+}
+
+Cache::Cache(CacheOptions options)
+    : options_(std::move(options)),
+      instance_id_(next_instance_id.fetch_add(1, std::memory_order_relaxed)),
+      health_(options_.backoff, options_.redis.has_value()) {
+  if (options_.redis) probe_ = std::make_unique<RecoveryProbe>(health_, *options_.redis);
+}
+
+Cache::~Cache() = default;
+
+Cache::WorkerSlot& Cache::slot() {
+  // Per-thread memo of the last (cache, slot) pair, so the hot path takes no lock. Thread-local
+  // by design (STYLE habit 4: one Redis context per worker thread, never shared).
+  thread_local std::uint64_t memo_instance = 0;
+  thread_local WorkerSlot* memo_slot = nullptr;
+  if (memo_instance == instance_id_) return *memo_slot;
+
+  std::lock_guard lock(slots_mutex_);
+  // Keyed by thread id: a new thread that inherits the id of a finished one reuses its slot (the
+  // old thread is gone, so the slot is still used by one thread at a time).
+  auto& owned = slots_[std::this_thread::get_id()];
+  if (!owned) {
+    const auto seed =
+        std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
+        static_cast<std::size_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    owned = std::make_unique<WorkerSlot>(*options_.redis, seed);
+  }
+  memo_instance = instance_id_;
+  memo_slot = owned.get();
+  return *owned;
+}
+
+bool Cache::skip() {
+  const CacheState state = health_.state();
+  if (state == CacheState::up) return false;
+  if (state == CacheState::backoff) counters_.skipped.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void Cache::observe(std::chrono::steady_clock::time_point start) const {
+  if (!options_.observe_latency) return;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  options_.observe_latency(elapsed.count());
+}
+
+std::optional<Entry> Cache::get(std::string_view key) {
+  if (skip()) return std::nullopt;
+  RedisConnection& connection = slot().connection;
+  const auto start = std::chrono::steady_clock::now();
+  RedisResult<std::string> reply =
+      call_with_reconnect(connection, [&] { return connection.get(key); });
+  observe(start);
+
+  switch (reply.error) {
+    case RedisError::ok: {
+      health_.record_success();
+      counters_.bytes_read.fetch_add(reply.value.size(), std::memory_order_relaxed);
+      std::optional<Entry> entry = decode_entry(std::move(reply.value));
+      if (!entry) {
+        // Written by an incompatible version or corrupted: behave like a miss, so the caller
+        // reloads and overwrites it.
+        counters_.errors.fetch_add(1, std::memory_order_relaxed);
+        counters_.misses.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+      }
+      counters_.hits.fetch_add(1, std::memory_order_relaxed);
+      return entry;
+    }
+    case RedisError::miss:
+      health_.record_success();
+      counters_.misses.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    case RedisError::server:
+      health_.record_success();  // Redis answered; the connection is fine
+      counters_.errors.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    case RedisError::io:
+    case RedisError::timeout:
+    case RedisError::closed:
+      break;
+  }
+  counters_.errors.fetch_add(1, std::memory_order_relaxed);
+  health_.record_failure();
+  return std::nullopt;
+}
+
+void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl) {
+  if (skip()) return;
+  std::string value;
+  try {
+    value = encode_entry(entry);
+  } catch (const std::invalid_argument&) {
+    counters_.errors.fetch_add(1, std::memory_order_relaxed);  // caller bug; never worth a 500
+    return;
+  }
+  WorkerSlot& worker = slot();
+  const auto base_ttl = entry.status == 200 ? ttl : options_.not_found_ttl;
+  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(worker.random);
+  const auto effective_ttl = jittered_ttl(base_ttl, options_.ttl_jitter, unit);
+
+  RedisConnection& connection = worker.connection;
+  const auto start = std::chrono::steady_clock::now();
+  const RedisStatus status =
+      call_with_reconnect(connection, [&] { return connection.set(key, value, effective_ttl); });
+  observe(start);
+
+  if (status.ok()) {
+    health_.record_success();
+    counters_.bytes_written.fetch_add(value.size(), std::memory_order_relaxed);
+    return;
+  }
+  counters_.errors.fetch_add(1, std::memory_order_relaxed);
+  if (is_outage(status.error)) {
+    health_.record_failure();
+  } else {
+    health_.record_success();
+  }
+}
+
+std::optional<std::int64_t> Cache::used_memory() {
+  if (skip()) return std::nullopt;
+  RedisConnection& connection = slot().connection;
+  const auto result = call_with_reconnect(connection, [&] { return connection.used_memory(); });
+  if (!result.ok()) {
+    if (is_outage(result.error)) health_.record_failure();
+    return std::nullopt;
+  }
+  health_.record_success();
+  return result.value;
+}
+
+}  // namespace atelier::cache

@@ -1,0 +1,91 @@
+// The cache the HTTP handlers use: two verbs, get and put (after Drogon's redis_cache example),
+// over one Redis connection per worker thread. It never throws and never blocks a request for
+// longer than the Redis timeouts; when Redis is down it steps aside (CacheHealth).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+
+#include "cache/cache_health.hpp"
+#include "cache/entry.hpp"
+#include "cache/redis_options.hpp"
+
+namespace atelier::cache {
+
+struct CacheOptions {
+  std::optional<RedisOptions> redis;  // nullopt (empty REDIS_URL) -> CacheState::disabled
+  // Each TTL is scaled by a random factor in [1 - jitter, 1 + jitter], so keys written together
+  // (a warm-up, a traffic burst after a reload) do not all expire in the same second.
+  double ttl_jitter = 0.10;
+  // TTL of non-200 entries (404 for an unknown id). Short: it only has to absorb a client
+  // hammering a bad id; a new dataset version uses new keys, so a 404 can never hide a new product.
+  std::chrono::milliseconds not_found_ttl{30'000};
+  BackoffPolicy backoff;
+  // Called with the duration in seconds of every Redis round trip made by get/put (not of calls
+  // skipped in back-off). Wire it to a Prometheus histogram. Set before construction; may be empty.
+  std::function<void(double seconds)> observe_latency;
+};
+
+// Plain counters, read by the HTTP layer for /metrics (kept free of the metrics library).
+struct CacheCounters {
+  std::atomic<std::uint64_t> hits{0};
+  std::atomic<std::uint64_t> misses{0};   // absent keys, plus malformed values (also in errors)
+  std::atomic<std::uint64_t> errors{0};   // failed Redis calls and malformed values
+  std::atomic<std::uint64_t> skipped{0};  // get/put not sent because of back-off
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> bytes_written{0};
+  std::atomic<std::uint64_t> single_flight_waits{0};  // maintained by SingleFlight
+};
+
+// ttl scaled by (1 + jitter * (2 * unit - 1)); unit is a uniform draw from [0, 1], jitter is
+// clamped to [0, 1). Never below 1 ms. Pure, so the bounds are unit-tested.
+std::chrono::milliseconds jittered_ttl(std::chrono::milliseconds ttl, double jitter, double unit);
+
+class Cache {
+ public:
+  explicit Cache(CacheOptions options);
+  ~Cache();  // stops the recovery probe, closes every thread's connection
+  Cache(const Cache&) = delete;
+  Cache& operator=(const Cache&) = delete;
+
+  // The entry under `key`, or nullopt on a miss, a malformed value, any Redis failure, or while
+  // in back-off / disabled.
+  std::optional<Entry> get(std::string_view key);
+  // Stores `entry` for `ttl` (jittered; non-200 entries use options.not_found_ttl instead).
+  // Failures are counted and otherwise ignored: the caller already has the data.
+  void put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl);
+
+  // used_memory from INFO memory (for ops/metrics); nullopt when unavailable.
+  std::optional<std::int64_t> used_memory();
+
+  CacheState state() const { return health_.state(); }
+  const CacheHealth& health() const { return health_; }
+  CacheCounters& counters() { return counters_; }
+  const CacheOptions& options() const { return options_; }
+
+ private:
+  struct WorkerSlot;
+  WorkerSlot& slot();
+  bool skip();
+  void observe(std::chrono::steady_clock::time_point start) const;
+
+  const CacheOptions options_;
+  const std::uint64_t instance_id_;
+  CacheCounters counters_;
+  CacheHealth health_;
+  // One connection per thread that ever used this cache, owned here (not by the thread) so that
+  // destroying the Cache closes every socket; each slot is only ever touched by its own thread.
+  std::mutex slots_mutex_;
+  std::unordered_map<std::thread::id, std::unique_ptr<WorkerSlot>> slots_;
+  std::unique_ptr<RecoveryProbe> probe_;  // last: joined before the members it reads go away
+};
+
+}  // namespace atelier::cache

@@ -1,0 +1,72 @@
+#include "cache/entry.hpp"
+
+#include <stdexcept>
+
+namespace atelier::cache {
+namespace {
+
+constexpr std::size_t kHeaderSize = 5;  // version + 3 status digits + etag length
+
+struct Header {
+  int status;
+  std::size_t etag_size;
+};
+
+std::optional<Header> parse_header(std::string_view bytes) {
+  if (bytes.size() < kHeaderSize) return std::nullopt;
+  if (static_cast<unsigned char>(bytes[0]) != kEntryFormat) return std::nullopt;
+  int status = 0;
+  for (std::size_t i = 1; i <= 3; ++i) {
+    if (bytes[i] < '0' || bytes[i] > '9') return std::nullopt;
+    status = status * 10 + (bytes[i] - '0');
+  }
+  if (status < 100 || status > 599) return std::nullopt;
+  const std::size_t etag_size = static_cast<unsigned char>(bytes[4]);
+  if (bytes.size() - kHeaderSize < etag_size) return std::nullopt;
+  return Header{status, etag_size};
+}
+
+}  // namespace
+
+std::string encode_entry(const Entry& entry) {
+  if (entry.status < 100 || entry.status > 599) {
+    throw std::invalid_argument("cache entry status must be 100..599");
+  }
+  if (entry.etag.size() > kMaxEtagSize) {
+    throw std::invalid_argument("cache entry etag longer than 255 bytes");
+  }
+  std::string out;
+  out.reserve(kHeaderSize + entry.etag.size() + entry.body.size());
+  out.push_back(static_cast<char>(kEntryFormat));
+  out.push_back(static_cast<char>('0' + entry.status / 100));
+  out.push_back(static_cast<char>('0' + entry.status / 10 % 10));
+  out.push_back(static_cast<char>('0' + entry.status % 10));
+  out.push_back(static_cast<char>(static_cast<unsigned char>(entry.etag.size())));
+  out.append(entry.etag);
+  out.append(entry.body);
+  return out;
+}
+
+std::optional<Entry> decode_entry(std::string_view bytes) {
+  const auto header = parse_header(bytes);
+  if (!header) return std::nullopt;
+  Entry entry;
+  entry.status = header->status;
+  entry.etag.assign(bytes.substr(kHeaderSize, header->etag_size));
+  entry.body.assign(bytes.substr(kHeaderSize + header->etag_size));
+  return entry;
+}
+
+std::optional<Entry> decode_entry(std::string&& bytes) {
+  const auto header = parse_header(bytes);
+  if (!header) return std::nullopt;
+  Entry entry;
+  entry.status = header->status;
+  entry.etag.assign(bytes, kHeaderSize, header->etag_size);
+  // Shift the body to the front of the buffer we already own instead of allocating a second one.
+  bytes.erase(0, kHeaderSize + header->etag_size);
+  entry.body = std::move(bytes);
+  return entry;
+}
+
+}  // namespace atelier::cache

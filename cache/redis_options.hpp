@@ -1,0 +1,35 @@
+// Where the private Redis instance is and how long we are willing to wait for it.
+// Pure data + a pure parser; nothing here talks to the network.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace atelier::cache {
+
+struct RedisOptions {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  std::optional<std::string> username;  // Redis 6 ACL user; nullopt -> `AUTH <password>`
+  std::optional<std::string> password;  // nullopt -> no AUTH at all
+  int db = 0;                           // SELECTed after connect when not 0
+  // Short by design: Redis is an accelerator, so a slow Redis must cost a request at most a few
+  // hundred ms before the request falls back to Postgres (see Cache / CacheHealth).
+  std::chrono::milliseconds connect_timeout{200};
+  std::chrono::milliseconds command_timeout{100};
+};
+
+// Parses `redis://[[user]:password@]host[:port][/db]` (host may be `[v6-address]`; port defaults to
+// 6379, db to 0; user and password may be percent-encoded). The timeouts keep their defaults.
+// Returns nullopt for an empty (or all-blank) URL, which means "cache disabled", and also for a
+// malformed one; callers that must tell the two apart (config validation at startup) ask
+// redis_url_error().
+std::optional<RedisOptions> parse_redis_url(std::string_view url);
+
+// Empty when `url` is empty or valid; otherwise one sentence naming the problem. Never echoes the
+// URL, which may contain the password.
+std::string redis_url_error(std::string_view url);
+
+}  // namespace atelier::cache

@@ -1,0 +1,70 @@
+#include "cache/entry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace atelier::cache {
+namespace {
+
+using namespace std::string_literals;
+
+TEST(EntryCodec, RoundTripsA200Entry) {
+  const Entry entry{200, "\"0123456789abcdef\"", R"({"id":1,"name":"Camo Onesie"})"};
+  const std::string bytes = encode_entry(entry);
+  EXPECT_EQ(decode_entry(std::string_view(bytes)), entry);
+  EXPECT_EQ(decode_entry(std::string(bytes)), entry);
+}
+
+TEST(EntryCodec, RoundTripsA404EntryWithoutEtag) {
+  const Entry entry{404, "", R"({"error":"No product with id 99."})"};
+  EXPECT_EQ(decode_entry(encode_entry(entry)), entry);
+}
+
+TEST(EntryCodec, LayoutIsVersionStatusEtagLengthEtagBody) {
+  const std::string bytes = encode_entry(Entry{200, "\"ab\"", "[]"});
+  EXPECT_EQ(bytes, "\x01"s + "200" + "\x04"s + "\"ab\"" + "[]");
+}
+
+TEST(EntryCodec, BodyIsBinarySafe) {
+  const Entry entry{200, "\"t\"", "a\0b\r\n\xff\0"s};
+  const auto decoded = decode_entry(encode_entry(entry));
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->body.size(), 7u);
+  EXPECT_EQ(*decoded, entry);
+}
+
+TEST(EntryCodec, EmptyBodyRoundTrips) {
+  const Entry entry{200, "\"e\"", ""};
+  EXPECT_EQ(decode_entry(encode_entry(entry)), entry);
+}
+
+TEST(EntryCodec, MaxEtagLengthRoundTrips) {
+  const Entry entry{200, std::string(kMaxEtagSize, 'x'), "body"};
+  EXPECT_EQ(decode_entry(encode_entry(entry)), entry);
+}
+
+TEST(EntryCodec, EncodeRejectsBadStatusAndLongEtag) {
+  EXPECT_THROW(encode_entry(Entry{99, "", ""}), std::invalid_argument);
+  EXPECT_THROW(encode_entry(Entry{600, "", ""}), std::invalid_argument);
+  EXPECT_THROW(encode_entry(Entry{200, std::string(kMaxEtagSize + 1, 'x'), ""}),
+               std::invalid_argument);
+}
+
+TEST(EntryCodec, MalformedValuesDecodeAsMiss) {
+  const std::string valid = encode_entry(Entry{200, "\"abc\"", "{}"});
+  EXPECT_FALSE(decode_entry(std::string_view("")));
+  EXPECT_FALSE(
+      decode_entry(std::string_view("\x01"
+                                    "20")));                          // short header
+  EXPECT_FALSE(decode_entry(std::string_view("{\"id\":1}")));         // raw JSON, no header
+  EXPECT_FALSE(decode_entry("\x02"s + valid.substr(1)));              // unknown format
+  EXPECT_FALSE(decode_entry("\x01"s + "2x0" + valid.substr(4)));      // non-digit status
+  EXPECT_FALSE(decode_entry("\x01"s + "099" + valid.substr(4)));      // status below 100
+  EXPECT_FALSE(decode_entry("\x01"s + "200" + "\x09"s + "\"abc\""));  // etag past the end
+  EXPECT_FALSE(decode_entry(std::string_view(valid).substr(0, 7)));   // truncated etag
+}
+
+}  // namespace
+}  // namespace atelier::cache
