@@ -1,0 +1,540 @@
+#include "etl/loader.hpp"
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "etl/catalog_files.hpp"
+#include "etl/copy_text.hpp"
+#include "etl/csv_line.hpp"
+#include "etl/line_file.hpp"
+#include "etl/pg_session.hpp"
+#include "etl/schema_sql.hpp"
+
+namespace atelier::etl {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Any constant works; it only has to be the same for every atelier-etl process.
+constexpr long long kLoadLockKey = 0x4174656c696572;  // "Atelier"
+// COPY data is sent in batches of about this size: large enough that the per-call cost of
+// PQputCopyData disappears, small enough to keep both processes busy (pipelining via the socket).
+constexpr std::size_t kCopyBatchBytes = std::size_t{1} << 20;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string utc_timestamp_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis % 1000));
+  return buffer;
+}
+
+std::string_view strip_bom(std::string_view line) {
+  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
+  return strip_line_end(line);
+}
+
+// Progress of one file, written by its worker, read by the progress printer.
+struct FileProgress {
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::int64_t> rows{0};
+  std::atomic<int> phase{0};  // 0 waiting, 1 copying, 2 indexing, 3 done
+};
+
+struct StreamResult {
+  FileReport report;
+  std::vector<RejectRecord> rejects;
+};
+
+// Reads one file line by line, validates each line with `encoder` and hands COPY text to `sink`
+// in ~1 MiB batches (sink may be empty: the pre-scan only wants the encoder's accepted ids).
+StreamResult stream_file(const FileSpec& spec, const std::filesystem::path& path,
+                         RowEncoder& encoder, const std::function<void(std::string_view)>& sink,
+                         FileProgress* progress, const std::atomic<bool>* cancel) {
+  StreamResult result;
+  result.report.file = std::string(spec.file_name);
+  LineFile file(path);
+  result.report.bytes = file.size_bytes();
+  std::string_view line;
+  if (!file.next(line) || strip_bom(line) != spec.header) {
+    throw LoadError(std::string(spec.file_name) + ": header changed while loading");
+  }
+  std::string batch;
+  batch.reserve(kCopyBatchBytes + (std::size_t{64} << 10));
+  CsvRecord record;
+  std::int64_t line_number = 1;
+  std::int64_t rows = 0;
+  const auto flush = [&] {
+    if (sink) sink(batch);
+    batch.clear();
+    if (progress != nullptr) {
+      progress->bytes.store(file.bytes_consumed(), std::memory_order_relaxed);
+      progress->rows.store(rows, std::memory_order_relaxed);
+    }
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      throw LoadError("cancelled because another file failed");
+    }
+  };
+  while (file.next(line)) {
+    ++line_number;
+    if (strip_line_end(line).empty()) {
+      ++result.report.blank;
+      continue;
+    }
+    RowOutcome outcome{false, "invalid UTF-8 or NUL byte"};
+    if (is_clean_utf8(line)) {
+      parse_csv_line(line, record);
+      outcome = encoder.encode(record, line_number, batch);
+    }
+    if (!outcome.accepted) {
+      ++result.report.rejected;
+      result.rejects.push_back(RejectRecord{std::string(spec.file_name), line_number,
+                                            std::string(outcome.reason), false, excerpt_of(line)});
+    } else {
+      ++rows;
+      if (record.repaired_unterminated_quote) {
+        ++result.report.repaired;
+        result.rejects.push_back(RejectRecord{std::string(spec.file_name), line_number,
+                                              "unterminated quote closed at end of line", true,
+                                              excerpt_of(line)});
+      }
+    }
+    if (batch.size() >= kCopyBatchBytes) flush();
+  }
+  flush();
+  result.report.rows = rows;
+  return result;
+}
+
+// Serialises progress output of several threads.
+class ProgressLog {
+ public:
+  explicit ProgressLog(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
+  void write(std::string_view text) {
+    std::lock_guard lock(mutex_);
+    sink_(text);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::function<void(std::string_view)> sink_;
+};
+
+struct TableJob {
+  const FileSpec* spec = nullptr;
+  std::filesystem::path path;
+  ParentIds parents;
+  FileProgress progress;
+  std::optional<StreamResult> result;
+  IdSet accepted;  // kept for skus (cart rows must name a loaded sku)
+};
+
+// One table: CREATE TABLE + COPY FREEZE + keys + ANALYZE in one transaction. Creating the table
+// in the COPY's transaction is what lets a wal_level=minimal server skip WAL for the data and the
+// index builds, and what makes FREEZE legal (rows are written frozen: no hint-bit rewrite later).
+void load_table(PgSession& session, TableJob& job, const std::string& schema,
+                const std::string& loaded_at, const std::atomic<bool>& cancel) {
+  const FileSpec& spec = *job.spec;
+  const std::string table = schema + "." + std::string(spec.table);
+  const auto start = Clock::now();
+  job.progress.phase = 1;
+  session.exec("BEGIN");
+  try {
+    session.exec(create_table_sql(spec.table, schema, loaded_at));
+    session.begin_copy("COPY " + table + " (" + std::string(spec.copy_columns) +
+                       ") FROM STDIN WITH (FREEZE)");
+    RowEncoder encoder(spec.file, job.parents);
+    try {
+      job.result = stream_file(
+          spec, job.path, encoder, [&](std::string_view data) { session.put_copy(data); },
+          &job.progress, &cancel);
+    } catch (...) {
+      session.abort_copy("atelier-etl stopped the load");
+      throw;
+    }
+    session.end_copy();
+    job.result->report.copy_seconds = seconds_since(start);
+    const auto index_start = Clock::now();
+    job.progress.phase = 2;
+    if (spec.file == CatalogFile::products && !encoder.ids_ascending()) {
+      // The rank written during the COPY is the file order; ids were not ascending, so compute
+      // the rank by ascending id (CONTRACT §1: pages are ranks of ascending ids).
+      session.exec("UPDATE " + table + " p SET rank = o.r FROM (SELECT id, row_number() OVER " +
+                   "(ORDER BY id) AS r FROM " + table + ") o WHERE p.id = o.id");
+    }
+    session.exec(index_sql(spec.table, schema));
+    session.exec("ANALYZE " + table);
+    session.exec("COMMIT");
+    job.result->report.index_seconds = seconds_since(index_start);
+    job.accepted = std::move(encoder.accepted_ids());
+  } catch (...) {
+    session.rollback();  // the connection may be gone; the load fails anyway
+    throw;
+  }
+  job.progress.phase = 3;
+}
+
+std::string describe_eta(double seconds) {
+  if (seconds < 0 || seconds > 1e6) return "?";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%dm%02ds", static_cast<int>(seconds) / 60,
+                static_cast<int>(seconds) % 60);
+  return buffer;
+}
+
+// The live status line: rows/s overall and an ETA from bytes read vs total bytes.
+std::string live_line(const std::vector<std::unique_ptr<TableJob>>& jobs, double elapsed) {
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+  std::int64_t rows = 0;
+  std::string active;
+  for (const auto& job : jobs) {
+    total += std::filesystem::file_size(job->path);
+    done += job->progress.bytes.load(std::memory_order_relaxed);
+    rows += job->progress.rows.load(std::memory_order_relaxed);
+    const int phase = job->progress.phase.load();
+    if (phase == 1 || phase == 2) {
+      active += " " + std::string(job->spec->file_name) + (phase == 2 ? "(indexing)" : "");
+    }
+  }
+  const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
+  const double eta = fraction > 0.01 ? elapsed / fraction - elapsed : -1;
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, "\r\x1b[K[%3.0f%%] %lld rows, %.0f rows/s, ETA %s |%s",
+                fraction * 100, static_cast<long long>(rows),
+                elapsed > 0 ? static_cast<double>(rows) / elapsed : 0.0, describe_eta(eta).c_str(),
+                active.c_str());
+  return buffer;
+}
+
+void write_rejects(PgSession& session, std::int64_t version,
+                   const std::vector<RejectRecord>& rejects) {
+  if (rejects.empty()) return;
+  session.exec("BEGIN");
+  session.begin_copy(
+      "COPY atelier.rejects (version, file, line, reason, action, excerpt) FROM STDIN");
+  std::string batch;
+  for (const auto& r : rejects) {
+    append_copy_int(batch, version);
+    batch.push_back('\t');
+    append_copy_text(batch, r.file);
+    batch.push_back('\t');
+    append_copy_int(batch, r.line);
+    batch.push_back('\t');
+    append_copy_text(batch, r.reason);
+    batch.append(r.repaired ? "\trepaired\t" : "\trejected\t");
+    append_copy_text(batch, r.excerpt);
+    batch.push_back('\n');
+    if (batch.size() >= kCopyBatchBytes) {
+      session.put_copy(batch);
+      batch.clear();
+    }
+  }
+  session.put_copy(batch);
+  session.end_copy();
+  session.exec("COMMIT");
+}
+
+// cart.csv -> atelier.cart. Rows carry their cart.csv id as source_id; ON CONFLICT DO NOTHING
+// makes reloads idempotent and never touches carts posted through the API (source_id NULL).
+StreamResult load_cart(PgSession& session, const std::filesystem::path& path, const IdSet& skus) {
+  session.exec("BEGIN");
+  try {
+    session.exec(
+        "CREATE TEMP TABLE cart_source (source_id int8, session text, sku_id int8, active bool) "
+        "ON COMMIT DROP");
+    session.begin_copy("COPY cart_source (" + std::string(spec_of(CatalogFile::cart).copy_columns) +
+                       ") FROM STDIN");
+    RowEncoder encoder(CatalogFile::cart, ParentIds{nullptr, nullptr, &skus});
+    const auto start = Clock::now();
+    StreamResult result;
+    try {
+      result = stream_file(
+          spec_of(CatalogFile::cart), path, encoder,
+          [&](std::string_view data) { session.put_copy(data); }, nullptr, nullptr);
+    } catch (...) {
+      session.abort_copy("atelier-etl stopped the load");
+      throw;
+    }
+    session.end_copy();
+    session.exec(
+        "INSERT INTO atelier.cart (session, sku_id, active, source_id) "
+        "SELECT session, sku_id, active, source_id FROM cart_source "
+        "ON CONFLICT (source_id) DO NOTHING");
+    session.exec("COMMIT");
+    result.report.copy_seconds = seconds_since(start);
+    return result;
+  } catch (...) {
+    session.rollback();  // the connection may be gone; the load fails anyway
+    throw;
+  }
+}
+
+std::string counts_json(const LoadReport& report) {
+  std::string json = "{";
+  for (const auto& f : report.files) {
+    if (json.size() > 1) json += ",";
+    json += "\"" + f.file + "\":" + std::to_string(f.rows);
+  }
+  return json + "}";
+}
+
+// ONE transaction: every catalog view and catalog.dataset now name the new schema, the new row is
+// active, the previous active one retired. API statements see either the old or the new dataset,
+// never a mix (ARCHITECTURE "Database layout").
+void publish(PgSession& session, const LoadReport& report) {
+  const std::string& schema = report.schema;
+  std::string sql = "BEGIN;\n";
+  for (const auto& spec : catalog_files()) {
+    if (spec.file == CatalogFile::cart) continue;
+    const std::string table(spec.table);
+    sql += "CREATE OR REPLACE VIEW catalog." + table + " AS SELECT * FROM " + schema + "." + table +
+           ";\n";
+  }
+  const std::string version = std::to_string(report.version);
+  sql += "CREATE OR REPLACE VIEW catalog.dataset AS SELECT " + version + "::int8 AS version;\n";
+  sql += "UPDATE atelier.datasets SET state = 'retired' WHERE state = 'active';\n";
+  std::int64_t rejected = 0;
+  std::int64_t repaired = 0;
+  for (const auto& f : report.files) {
+    rejected += f.rejected;
+    repaired += f.repaired;
+  }
+  sql +=
+      "UPDATE atelier.datasets SET state = 'active', activated_at = now(), finished_at = now(), "
+      "row_counts = " +
+      session.literal(counts_json(report)) + "::jsonb, rejected = " + std::to_string(rejected) +
+      ", repaired = " + std::to_string(repaired) + " WHERE version = " + version + ";\n";
+  sql += "COMMIT;";
+  session.exec(sql);
+}
+
+// Drops datasets beyond the `keep` most recent published ones. The previous dataset is kept by
+// default so API statements that started before the switch finish undisturbed.
+std::vector<std::int64_t> drop_old_datasets(PgSession& session, int keep) {
+  std::vector<std::int64_t> dropped;
+  const auto rows = session.query_rows(
+      "SELECT version, schema_name FROM atelier.datasets WHERE state IN ('active', 'retired') "
+      "ORDER BY version DESC OFFSET " +
+      std::to_string(std::max(keep, 1)));
+  for (const auto& row : rows) {
+    const auto tab = row.find('\t');
+    const std::string version = row.substr(0, tab);
+    const std::string schema = row.substr(tab + 1);
+    session.exec("BEGIN; DROP SCHEMA IF EXISTS " + schema + " CASCADE; " +
+                 "UPDATE atelier.datasets SET state = 'dropped' WHERE version = " + version +
+                 "; DELETE FROM atelier.rejects WHERE version = " + version + "; COMMIT;");
+    dropped.push_back(std::stoll(version));
+  }
+  return dropped;
+}
+
+// A load that died without cleaning up (killed process) leaves a 'loading' row and a schema.
+// We hold the load lock, so no such row belongs to a running load.
+void clean_interrupted_loads(PgSession& session) {
+  const auto rows = session.query_rows(
+      "SELECT version, schema_name FROM atelier.datasets WHERE state = 'loading'");
+  for (const auto& row : rows) {
+    const auto tab = row.find('\t');
+    session.exec("BEGIN; DROP SCHEMA IF EXISTS " + row.substr(tab + 1) +
+                 " CASCADE; UPDATE atelier.datasets SET state = 'failed', finished_at = now(), "
+                 "error = 'interrupted' WHERE version = " +
+                 row.substr(0, tab) + "; COMMIT;");
+  }
+}
+
+}  // namespace
+
+void check_catalog_dir(const std::filesystem::path& dir) {
+  std::string problems;
+  if (!std::filesystem::is_directory(dir)) {
+    throw LoadError("catalog directory " + dir.string() + " does not exist");
+  }
+  for (const auto& spec : catalog_files()) {
+    const auto path = dir / spec.file_name;
+    if (!std::filesystem::is_regular_file(path)) {
+      problems += "\n  " + std::string(spec.file_name) + ": missing";
+      continue;
+    }
+    LineFile file(path);
+    std::string_view line;
+    if (!file.next(line)) {
+      problems += "\n  " + std::string(spec.file_name) + ": empty (no header line)";
+    } else if (strip_bom(line) != spec.header) {
+      problems += "\n  " + std::string(spec.file_name) + ": header is \"" +
+                  excerpt_of(strip_line_end(line), 200) + "\", expected \"" +
+                  std::string(spec.header) + "\"";
+    }
+  }
+  if (!problems.empty()) {
+    throw LoadError("catalog directory " + dir.string() + " cannot be loaded:" + problems);
+  }
+}
+
+LoadReport load_catalog(const LoadOptions& options) {
+  const auto start = Clock::now();
+  ProgressLog log(options.log ? options.log : [](std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+  });
+  const bool lines = options.progress == ProgressStyle::lines;
+  check_catalog_dir(options.data_dir);
+
+  PgSession control(options.database_url);
+  if (control.query_value("SELECT pg_try_advisory_lock(" + std::to_string(kLoadLockKey) + ")") !=
+      "t") {
+    throw LoadError("another atelier-etl load is running on this database");
+  }
+  control.exec(meta_sql());
+  clean_interrupted_loads(control);
+
+  LoadReport report;
+  report.version = std::stoll(control.query_value("SELECT nextval('atelier.dataset_version_seq')"));
+  report.schema = "atelier_v" + std::to_string(report.version);
+  const std::string version = std::to_string(report.version);
+  control.exec("BEGIN; INSERT INTO atelier.datasets (version, schema_name, source_dir) VALUES (" +
+               version + ", " + control.literal(report.schema) + ", " +
+               control.literal(options.data_dir.string()) + "); CREATE SCHEMA " + report.schema +
+               "; COMMIT;");
+  if (lines) log.write("dataset version=" + version + " schema=" + report.schema + "\n");
+
+  try {
+    // Parents first, in memory: a pre-scan with the same rules as the load gives the ids of the
+    // products and styles that WILL be loaded, so every table can then load concurrently.
+    const auto prescan_start = Clock::now();
+    RowEncoder product_scan(CatalogFile::products, {});
+    stream_file(spec_of(CatalogFile::products), options.data_dir / "product.csv", product_scan, {},
+                nullptr, nullptr);
+    const IdSet& products = product_scan.accepted_ids();
+    RowEncoder style_scan(CatalogFile::styles, ParentIds{&products, nullptr, nullptr});
+    stream_file(spec_of(CatalogFile::styles), options.data_dir / "styles.csv", style_scan, {},
+                nullptr, nullptr);
+    const IdSet& styles = style_scan.accepted_ids();
+    if (lines) {
+      char buffer[160];
+      std::snprintf(buffer, sizeof buffer, "prescan products=%zu styles=%zu seconds=%.1f\n",
+                    products.size(), styles.size(), seconds_since(prescan_start));
+      log.write(buffer);
+    }
+
+    std::vector<std::unique_ptr<TableJob>> jobs;
+    for (const auto& spec : catalog_files()) {
+      if (spec.file == CatalogFile::cart) continue;
+      auto job = std::make_unique<TableJob>();
+      job->spec = &spec;
+      job->path = options.data_dir / spec.file_name;
+      job->parents = ParentIds{&products, &styles, nullptr};
+      jobs.push_back(std::move(job));
+    }
+    // Largest files first so the two workers finish close together.
+    std::vector<TableJob*> queue;
+    for (auto& job : jobs) queue.push_back(job.get());
+    std::stable_sort(queue.begin(), queue.end(), [](const TableJob* a, const TableJob* b) {
+      return std::filesystem::file_size(a->path) > std::filesystem::file_size(b->path);
+    });
+
+    const int worker_count = std::max(1, options.workers);
+    std::vector<PgSession> sessions;
+    for (int i = 0; i < worker_count; ++i) {
+      sessions.emplace_back(options.database_url);
+      // High maintenance_work_mem: each index build sorts in memory instead of spilling.
+      sessions.back().exec("SET maintenance_work_mem = '1GB'; SET synchronous_commit = off");
+    }
+
+    std::atomic<std::size_t> next_job{0};
+    std::atomic<bool> cancel{false};
+    std::atomic<int> running{worker_count};
+    std::mutex done_mutex;
+    std::condition_variable done_cv;
+    std::exception_ptr first_error;
+    const std::string loaded_at = utc_timestamp_now();
+    {
+      std::vector<std::jthread> workers;
+      for (int w = 0; w < worker_count; ++w) {
+        workers.emplace_back([&, w] {
+          try {
+            for (std::size_t i; (i = next_job.fetch_add(1)) < queue.size();) {
+              load_table(sessions[static_cast<std::size_t>(w)], *queue[i], report.schema, loaded_at,
+                         cancel);
+              if (lines) log.write(format_file_line(queue[i]->result->report) + "\n");
+            }
+          } catch (...) {
+            std::lock_guard lock(done_mutex);
+            if (!first_error) first_error = std::current_exception();
+            cancel = true;
+          }
+          std::lock_guard lock(done_mutex);
+          --running;
+          done_cv.notify_all();
+        });
+      }
+      std::unique_lock lock(done_mutex);
+      while (running > 0) {
+        done_cv.wait_for(lock, std::chrono::milliseconds(500));
+        if (options.progress == ProgressStyle::live) {
+          log.write(live_line(jobs, seconds_since(start)));
+        }
+      }
+    }
+    if (options.progress == ProgressStyle::live) log.write("\n");
+    if (first_error) std::rethrow_exception(first_error);
+
+    const TableJob* sku_job = nullptr;
+    for (auto& job : jobs) {
+      report.files.push_back(job->result->report);
+      report.rejects.insert(report.rejects.end(), job->result->rejects.begin(),
+                            job->result->rejects.end());
+      if (job->spec->file == CatalogFile::skus) sku_job = job.get();
+    }
+    StreamResult cart = load_cart(control, options.data_dir / "cart.csv", sku_job->accepted);
+    if (lines) log.write(format_file_line(cart.report) + "\n");
+    report.files.push_back(cart.report);
+    report.rejects.insert(report.rejects.end(), cart.rejects.begin(), cart.rejects.end());
+
+    std::stable_sort(report.rejects.begin(), report.rejects.end(),
+                     [](const RejectRecord& a, const RejectRecord& b) {
+                       return a.file != b.file ? a.file < b.file : a.line < b.line;
+                     });
+    write_rejects(control, report.version, report.rejects);
+    publish(control, report);
+  } catch (const std::exception& error) {
+    // Nothing was published: the served dataset is untouched. Record why and free the space.
+    control.rollback();  // the connection may be gone; the load fails anyway
+    try {
+      control.exec("BEGIN; DROP SCHEMA IF EXISTS " + report.schema +
+                   " CASCADE; UPDATE atelier.datasets SET state = 'failed', finished_at = now(), "
+                   "error = " +
+                   control.literal(error.what()) + " WHERE version = " + version + "; COMMIT;");
+    } catch (const std::exception&) {
+    }
+    throw;
+  }
+
+  report.dropped_versions = drop_old_datasets(control, options.keep);
+  report.database_bytes =
+      std::stoll(control.query_value("SELECT pg_database_size(current_database())"));
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+}  // namespace atelier::etl
