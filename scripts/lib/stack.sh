@@ -172,7 +172,7 @@ nginx_start() {
   local rate="${NGINX_RATE_LIMIT:-off}"
   sed -e "s|@@LISTEN_PORT@@|$NGINX_PORT|g" -e "s|@@STACK_DIR@@|$dir|g" \
     -e "s|@@RATE_LIMIT@@|$rate|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
-    awk -v ups="$upstreams" '{ if ($0 ~ /@@UPSTREAMS@@/) printf "%s", ups; else print }' \
+    awk -v ups="$upstreams" '{ if ($0 ~ /^[ \t]*@@UPSTREAMS@@[ \t]*$/) printf "%s", ups; else print }' \
       >"$dir/nginx.conf"
   if pidfile_alive "$dir/nginx.pid"; then
     nginx -p "$dir" -c "$dir/nginx.conf" -s reload

@@ -2,6 +2,10 @@
 
 #include <pistache/peer.h>
 
+#include <functional>
+#include <ostream>
+#include <string_view>
+
 #include "http/log.hpp"
 #include "json/serialize.hpp"
 
@@ -24,14 +28,32 @@ Method method_of(Http::Method m) {
   }
 }
 
-std::optional<std::string_view> raw_header(const Http::Request& request, const std::string& name) {
+// A copy: tryGetRaw returns the header by value, so a view into it would dangle.
+std::optional<std::string> raw_header(const Http::Request& request, const std::string& name) {
   auto header = request.headers().tryGetRaw(name);
   if (!header) return std::nullopt;
-  return std::string_view(header->value());
+  return header->value();
 }
 
+// A response header with a runtime name. Pistache 0.0.5 only writes typed headers to the wire
+// (`addRaw` ones are silently dropped), so every header we send goes through this class.
+class NamedHeader : public Http::Header::Header {
+ public:
+  NamedHeader(const char* name, std::string value) : name_(name), value_(std::move(value)) {}
+  const char* name() const override { return name_; }
+  void write(std::ostream& stream) const override { stream << value_; }
+#ifdef SAFE_HEADER_CAST
+  // Only used by Pistache's checked header casts, which never target this class.
+  uint64_t hash() const override { return std::hash<std::string_view>{}(name_); }
+#endif
+
+ private:
+  const char* name_;  // always a string literal
+  std::string value_;
+};
+
 void add_raw(Http::ResponseWriter& response, const char* name, std::string value) {
-  response.headers().addRaw(Http::Header::Raw(name, std::move(value)));
+  response.headers().add(std::make_shared<NamedHeader>(name, std::move(value)));
 }
 
 // Pistache's own error replies are plain text; ours are JSON (CONTRACT §3).
@@ -50,7 +72,8 @@ void send_reply(Http::ResponseWriter& response, const Reply& reply) {
   if (!reply.allow.empty()) {
     add_raw(response, "Allow", std::string(reply.allow));
     if (reply.status == 204) {
-      add_raw(response, "Access-Control-Allow-Methods", std::string(reply.allow));
+      // CONTRACT §2: a preflight allows GET, POST, OPTIONS (Allow above is the route's own list).
+      add_raw(response, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
       add_raw(response, "Access-Control-Allow-Headers", "Authorization, Content-Type");
       add_raw(response, "Access-Control-Max-Age", "86400");
     }
@@ -130,9 +153,20 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
       count_text = *count;
       view.count = count_text;
     }
-    view.authorization = raw_header(request, "Authorization");
-    view.cookie = raw_header(request, "Cookie");
-    view.if_none_match = raw_header(request, "If-None-Match");
+    // Pistache parses Authorization and Cookie into typed headers / the cookie jar, so they are
+    // not available as raw headers.
+    std::string authorization;
+    if (auto header = request.headers().tryGet<Http::Header::Authorization>()) {
+      authorization = header->value();
+      view.authorization = authorization;
+    }
+    std::string cookie;
+    if (request.cookies().has("session")) {
+      cookie = "session=" + request.cookies().get("session").value;
+      view.cookie = cookie;
+    }
+    const auto if_none_match = raw_header(request, "If-None-Match");
+    if (if_none_match) view.if_none_match = *if_none_match;
     view.body = request.body();
     if (request.body().size() > service_->config().max_request_bytes) {
       send_json_error(response, 413, "The request is too large.");

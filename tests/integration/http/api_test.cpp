@@ -288,7 +288,9 @@ TEST(HttpBehaviour, PreflightAndWrongMethods) {
 TEST(HttpBehaviour, Http11IsKeptAlive) {
   auto r = http_get(host(), "/healthz");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.header("connection").value_or(""), "keep-alive");
+  std::string connection = r.header("connection").value_or("");
+  for (auto& c : connection) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(connection, "keep-alive");
 }
 
 TEST(Operations, HealthReadinessAndMetrics) {
