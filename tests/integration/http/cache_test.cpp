@@ -10,6 +10,7 @@
 #include "cache/entry.hpp"
 #include "cache/redis_connection.hpp"
 #include "http_client.hpp"
+#include "stack_control.hpp"
 
 namespace atelier::testing {
 namespace {
@@ -35,11 +36,6 @@ double metric(const std::string& text, const std::string& name) {
   return std::atof(text.c_str() + pos + name.size() + 2);
 }
 
-int stack_command(const std::string& function) {
-  const std::string cmd = "bash -c '. \"$ATELIER_ROOT/scripts/lib/common.sh\"; STACK_DIR=\"$ATELIER_STACK_DIR\"; "
-                          ". \"$ATELIER_ROOT/scripts/lib/stack.sh\"; " + function + "' >/dev/null 2>&1";
-  return std::system(cmd.c_str());
-}
 
 TEST(Cache, MissThenHitReturnIdenticalBytesUnderAVersionedKeyWithTtl) {
   const std::int64_t id = 11;
@@ -153,12 +149,12 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
     });
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ASSERT_EQ(stack_command("redis_stop"), 0);
+  ASSERT_EQ(run_stack_function("redis_stop"), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   auto ready = http_get(host(), "/readyz");
   EXPECT_EQ(ready.status, 200) << "Redis is not a dependency: " << ready.body;
   EXPECT_NE(ready.body.find("\"cache\":\"backoff\""), std::string::npos) << ready.body;
-  ASSERT_EQ(stack_command("redis_start"), 0);
+  ASSERT_EQ(run_stack_function("redis_start"), 0);
   // Back-off is at most 10 s; the probe turns the cache back on.
   bool recovered = false;
   for (int i = 0; i < 150 && !recovered; ++i) {

@@ -1,0 +1,110 @@
+// End to end through NGINX over three hosts (staging issue): every endpoint, the legacy prefix,
+// a host killed while requests run, and the host rejoining after a restart.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <thread>
+
+#include "http_client.hpp"
+#include "stack_control.hpp"
+
+namespace atelier::testing {
+namespace {
+
+std::string api() { return required_env("API_URL"); }
+
+TEST(ThroughNginx, EveryEndpointAnswersLikeAHost) {
+  const std::string host = required_env("HOST1_URL");
+  for (const std::string target : {"/products", "/products?page=3&count=7", "/products/9",
+                                   "/products/9/styles", "/products/9/related"}) {
+    auto via_nginx = http_get(api(), target);
+    auto direct = http_get(host, target);
+    EXPECT_EQ(via_nginx.status, 200) << target;
+    EXPECT_EQ(via_nginx.body, direct.body) << target;
+    EXPECT_EQ(via_nginx.header("access-control-allow-origin").value_or(""), "*") << target;
+    EXPECT_EQ(via_nginx.header("etag"), direct.header("etag")) << target;
+  }
+  EXPECT_EQ(http_get(api(), "/readyz").status, 200);
+  auto missing = http_get(api(), "/products/999999999");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(missing.body.find("\"error\""), std::string::npos);
+  auto wrong = http_request(api(), "DELETE", "/products/1");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.header("allow").value_or(""), "GET, OPTIONS");
+  // server_tokens off: no version in the Server header.
+  EXPECT_EQ(http_get(api(), "/products/1").header("server").value_or("nginx"), "nginx");
+}
+
+TEST(ThroughNginx, CartWorksAcrossHosts) {
+  const std::string token = "e2e-cart-" + std::to_string(::time(nullptr));
+  for (int i = 0; i < 9; ++i) {  // round-robin spreads these over the three hosts
+    auto r = http_request(api(), "POST", "/cart", "{\"sku_id\":1}", {{"Authorization", token}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  EXPECT_EQ(http_get(api(), "/cart", {{"Authorization", token}}).body,
+            "[{\"sku_id\":1,\"count\":\"9\"}]");
+}
+
+TEST(ThroughNginx, LegacyPrefixServesTheSameApi) {
+  for (const std::string target : {"/products/9/styles", "/products/9", "/products?count=3"}) {
+    auto legacy = http_get(api(), "/api/fec2/hr-rfp" + target);
+    auto plain = http_get(api(), target);
+    EXPECT_EQ(legacy.status, 200) << target;
+    EXPECT_EQ(legacy.body, plain.body) << target;
+  }
+}
+
+TEST(ThroughNginx, GzipForClientsThatAskForIt) {
+  auto r = http_get(api(), "/products?count=50", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-encoding").value_or(""), "gzip");
+}
+
+TEST(ThroughNginx, NginxOwnErrorsAreJson) {
+  auto big = http_request(api(), "POST", "/cart", std::string(64 * 1024, 'x'), {{"Authorization", "t"}});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_NE(big.body.find("\"error\""), std::string::npos) << big.body;
+  EXPECT_EQ(big.header("server").value_or("nginx").find('/'), std::string::npos);
+}
+
+// A host killed with SIGKILL while requests run: NGINX retries idempotent GETs on the next host,
+// so clients see no error; after a restart the host rejoins the rotation.
+TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
+  std::atomic<bool> done{false};
+  std::atomic<int> errors{0};
+  std::atomic<int> requests{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      std::int64_t id = 1 + t;
+      while (!done.load()) {
+        auto r = http_get(api(), "/products/" + std::to_string(id) + "/styles");
+        requests.fetch_add(1);
+        if (r.status != 200) errors.fetch_add(1);
+        id = id > 2000 ? 1 + t : id + 4;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int pid = host_pid(2);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const int during = requests.load();
+  ASSERT_EQ(run_stack_function("host_start 2 " + std::string(required_env("HOST2_URL")).substr(17)), 0);
+  // NGINX's fail_timeout (2 s) passes, then the host gets traffic again.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  done = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(errors.load(), 0) << "of " << requests.load() << " requests";
+  EXPECT_GT(during, 20);
+  for (int i = 0; i < 30; ++i) http_get(api(), "/products/7/related");
+  auto metrics = http_get(required_env("HOST2_URL"), "/metrics");
+  EXPECT_NE(metrics.body.find("atelier_http_requests_total{route=\"/products/:id/related\",status=\"200\"}"),
+            std::string::npos)
+      << "the restarted host got no traffic through NGINX";
+}
+
+}  // namespace
+}  // namespace atelier::testing
