@@ -6,7 +6,7 @@
 
 namespace atelier::testing {
 
-// Runs one stack.sh function (e.g. "redis_stop", "host_start 2 58082"); returns its exit status.
+// Runs one stack.sh function (e.g. "redis_stop", "host_start 2 28082"); returns its exit status.
 int run_stack_function(const std::string& call);
 
 // The pid recorded for host INDEX (1-based), or -1.

@@ -1,0 +1,109 @@
+-- wrk 4.1.0 script behind scripts/bench. Configured through the environment (wrk gives the
+-- main state and each thread state their own Lua interpreter; all of them see the environment):
+--   BENCH_SCENARIO        styles | product | related | products | page_view | cart
+--   BENCH_MAX_ID          largest product id; ids are drawn from its last 10%
+--   BENCH_RATE            target requests/s over all threads; 0 or unset = as fast as possible
+--   BENCH_THREADS         wrk -t (to split the rate)
+--   BENCH_SKU_FILE        optional file of sku ids (one per line) for cart POSTs
+--   BENCH_SESSION_PREFIX  cart session names (Authorization header), default "bench-"
+--   BENCH_RESULT          where done() writes the result JSON
+--   BENCH_DISTRIBUTION    where done() writes the latency distribution table
+-- Needs LUA_PATH to include this folder (scripts/bench sets it).
+local pacing = require("pacing")
+local scenarios = require("scenarios")
+local report = require("report")
+
+local function env_number(name, default)
+  local value = tonumber(os.getenv(name) or "")
+  if value == nil then return default end
+  return value
+end
+
+local scenario = os.getenv("BENCH_SCENARIO") or "styles"
+local max_id = env_number("BENCH_MAX_ID", 1000011)
+local rate = env_number("BENCH_RATE", 0)
+local thread_count = env_number("BENCH_THREADS", 2)
+
+local function read_ids(path)
+  local ids = {}
+  if path == nil or path == "" then return ids end
+  local file = io.open(path, "r")
+  if file == nil then return ids end
+  for line in file:lines() do
+    local id = tonumber(line)
+    if id then ids[#ids + 1] = id end
+  end
+  file:close()
+  return ids
+end
+
+-- Main state: keep the thread handles so done() can read their counters.
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+  thread:set("thread_index", #threads)
+end
+
+-- Thread states from here on. These globals are read back by done() through thread:get().
+statuses = {}
+sent = {}
+body_sizes = {}
+
+local source
+local schedule
+local base_headers
+
+function init(_)
+  -- Distinct random streams per thread; thread_index is set by setup() before init() runs.
+  math.randomseed(os.time() * 1000 + (thread_index or 0) * 7919 + math.floor(pacing.now_ms()))
+  local path_prefix = (wrk.path or "/"):gsub("/+$", "")
+  source = scenarios.source({
+    scenario = scenario,
+    max_id = max_id,
+    skus = read_ids(os.getenv("BENCH_SKU_FILE")),
+    session_prefix = os.getenv("BENCH_SESSION_PREFIX") or "bench-",
+    path_prefix = path_prefix,
+  })
+  if rate > 0 then schedule = pacing.schedule(rate / thread_count) end
+  base_headers = wrk.headers
+end
+
+-- Only defined when pacing: wrk skips the timer entirely when the script has no delay().
+if rate > 0 then
+  function delay() return schedule.wait_ms(pacing.now_ms()) end
+end
+
+function request()
+  local method, path, body, session, kind = source.next()
+  sent[kind] = (sent[kind] or 0) + 1
+  -- wrk.format uses only the headers given (plus Host), so keep-alive goes in every request:
+  -- without it Pistache answers `Connection: Close` and wrk reconnects per request
+  -- (STACK-NOTES §0.1).
+  local headers = { ["Host"] = base_headers["Host"], ["Connection"] = "keep-alive" }
+  if session then headers["Authorization"] = session end
+  if body then headers["Content-Type"] = "application/json" end
+  return wrk.format(method, path, headers, body)
+end
+
+function response(status, _, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  local size = #body
+  body_sizes[size] = (body_sizes[size] or 0) + 1
+end
+
+function done(summary, latency, _)
+  local result = report.collect(summary, latency, threads, {
+    scenario = scenario,
+    max_id = max_id,
+    id_range = { scenarios.cold_range_start(max_id), max_id },
+    target_rate = rate,
+    threads = #threads,
+  })
+  local result_path = os.getenv("BENCH_RESULT")
+  if result_path and result_path ~= "" then report.write_json(result_path, result) end
+  local distribution_path = os.getenv("BENCH_DISTRIBUTION")
+  if distribution_path and distribution_path ~= "" then
+    report.write_distribution(distribution_path, latency)
+  end
+end

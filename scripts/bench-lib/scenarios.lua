@@ -1,0 +1,91 @@
+-- Request mixes of the benchmark scenarios. The same scenarios, ids and mix as scripts/k6/
+-- (keep the two in step): ids are drawn uniformly from the last 10% of the catalog, the cold end
+-- of the tables that load tests of this API traditionally hit (CONTRACT §5).
+local M = {}
+
+-- A product page (the React front end) asks for the product, its styles and its related ids,
+-- and now and then touches the cart. Probabilities per page view; scripts/k6/lib/atelier.js
+-- uses the same numbers.
+M.PAGE_VIEW_CART_READ = 0.20
+M.PAGE_VIEW_CART_ADD = 0.05
+
+-- Front ends ask for the list with the default page size.
+M.LIST_PAGE_SIZE = 5
+
+M.NAMES = { "styles", "product", "related", "products", "page_view", "cart" }
+
+function M.is_known(name)
+  for _, known in ipairs(M.NAMES) do
+    if known == name then return true end
+  end
+  return false
+end
+
+-- First id of the last 10% of a catalog whose largest id is max_id (900010 for 1000011).
+function M.cold_range_start(max_id)
+  return math.max(1, math.ceil(max_id * 0.9))
+end
+
+-- A request source for one wrk thread.
+--   cfg.scenario     one of M.NAMES
+--   cfg.max_id       largest product id
+--   cfg.skus         array of sku ids to add to carts (or nil: cfg.sku_min..cfg.sku_max)
+--   cfg.sessions     number of distinct cart sessions; cfg.session_prefix their name prefix
+--   cfg.path_prefix  prepended to every path ("" or e.g. "/api/fec2/hr-rfp")
+-- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind.
+function M.source(cfg)
+  assert(M.is_known(cfg.scenario), "unknown scenario " .. tostring(cfg.scenario))
+  local low = M.cold_range_start(cfg.max_id)
+  local high = cfg.max_id
+  local prefix = cfg.path_prefix or ""
+  local sessions = cfg.sessions or 1000
+  local pending = {} -- page_view: the rest of the current page's requests
+
+  local function product_id() return math.random(low, high) end
+  local function session() return cfg.session_prefix .. math.random(1, sessions) end
+  local function sku_id()
+    if cfg.skus and #cfg.skus > 0 then return cfg.skus[math.random(1, #cfg.skus)] end
+    return math.random(cfg.sku_min or 1, cfg.sku_max or high)
+  end
+
+  local function styles(id) return "GET", prefix .. "/products/" .. id .. "/styles", nil, nil, "styles" end
+  local function product(id) return "GET", prefix .. "/products/" .. id, nil, nil, "product" end
+  local function related(id) return "GET", prefix .. "/products/" .. id .. "/related", nil, nil, "related" end
+  local function list_page()
+    local size = M.LIST_PAGE_SIZE
+    local page = math.random(math.ceil(low / size), math.ceil(high / size))
+    return "GET", prefix .. "/products?page=" .. page .. "&count=" .. size, nil, nil, "products"
+  end
+  local function cart_read() return "GET", prefix .. "/cart", nil, session(), "cart_get" end
+  local function cart_add()
+    return "POST", prefix .. "/cart", '{"sku_id":' .. sku_id() .. "}", session(), "cart_post"
+  end
+
+  local function next_page_view()
+    if #pending == 0 then
+      local id = product_id()
+      pending[#pending + 1] = function() return product(id) end
+      pending[#pending + 1] = function() return styles(id) end
+      pending[#pending + 1] = function() return related(id) end
+      if math.random() < M.PAGE_VIEW_CART_READ then pending[#pending + 1] = cart_read end
+      if math.random() < M.PAGE_VIEW_CART_ADD then pending[#pending + 1] = cart_add end
+    end
+    return table.remove(pending, 1)()
+  end
+
+  local by_name = {
+    styles = function() return styles(product_id()) end,
+    product = function() return product(product_id()) end,
+    related = function() return related(product_id()) end,
+    products = list_page,
+    page_view = next_page_view,
+    -- A cart session alternates between adding and reading, half and half.
+    cart = function()
+      if math.random() < 0.5 then return cart_add() end
+      return cart_read()
+    end,
+  }
+  return { next = by_name[cfg.scenario] }
+end
+
+return M

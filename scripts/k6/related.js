@@ -1,0 +1,14 @@
+// GET /products/:id/related at a constant arrival rate, ids from the last 10% of the catalog.
+//   k6 run -e BASE_URL=https://staging.example.com -e RATE=1000 scripts/k6/related.js
+// Settings: lib/atelier.js (RATE, DURATION, P99_MS, MAX_PRODUCT_ID, ...).
+import { makeOptions, productId, requests, send, summaryOutputs } from './lib/atelier.js';
+
+export const options = makeOptions('related', ['related']);
+
+export default function () {
+  send([requests.related(productId())]);
+}
+
+export function handleSummary(data) {
+  return summaryOutputs(data, 'related');
+}

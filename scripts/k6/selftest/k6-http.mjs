@@ -1,0 +1,31 @@
+// Mock of k6's `k6/http` for the selftest: records every request and answers the way the
+// contract says the API does, without a network.
+export const sent = [];
+
+function answer(method, url) {
+  const path = new URL(url).pathname;
+  let match = /^\/products\/(\d+)\/styles$/.exec(path);
+  if (match) {
+    return { status: 200, body: `{"product_id":"${match[1]}","results":[{"style_id":1,"skus":{"71":{"quantity":3,"size":"XS"},"72":{"quantity":1,"size":"S"}}}]}` };
+  }
+  match = /^\/products\/(\d+)$/.exec(path);
+  if (match) return { status: 200, body: `{"id":${match[1]},"campus":"hr-rfp","name":"x","features":[]}` };
+  if (/^\/products\/\d+\/related$/.test(path)) return { status: 200, body: '[1,2,3]' };
+  if (path === '/products') return { status: 200, body: '[]' };
+  if (path === '/cart' && method === 'GET') return { status: 200, body: '[]' };
+  if (path === '/cart' && method === 'POST') return { status: 201, body: 'Created' };
+  return { status: 404, body: '{"error":"not found"}' };
+}
+
+function request(method, url, body, params) {
+  sent.push({ method, url, body, params: params || {} });
+  return Object.assign({ url }, answer(method, url));
+}
+
+export default {
+  request,
+  get: (url, params) => request('GET', url, null, params),
+  post: (url, body, params) => request('POST', url, body, params),
+  batch: (list) => list.map((r) => request(r.method, r.url, r.body, r.params)),
+  expectedStatuses: (...statuses) => ({ expectedStatuses: statuses }),
+};
