@@ -4,13 +4,33 @@
 #   STACK_DIR  PG_PORT  REDIS_PORT  NGINX_PORT  HOST_PORTS (space-separated)
 # shellcheck shell=bash
 
+# Absolute, because nginx -p and pg_ctl resolve relative paths against their own directories.
+mkdir -p "$STACK_DIR"
+STACK_DIR="$(cd "$STACK_DIR" && pwd)"
+
 PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 PG_DB="${PG_DB:-atelier}"
 PG_RUNAS=""
 if [ "$(id -u)" -eq 0 ]; then PG_RUNAS="runuser -u postgres --"; fi
 
-pg_url() { echo "postgresql://postgres@127.0.0.1:$PG_PORT/$PG_DB"; }
-redis_url() { echo "redis://127.0.0.1:$REDIS_PORT/0"; }
+# Two roles (security issue): the loader owns the database and every schema it creates; the API
+# hosts connect as atelier_api, which can only read the catalog views and read/insert cart rows
+# (granted by atelier-etl when it publishes). Private stack: local trust auth, no passwords.
+pg_url() { echo "postgresql://atelier_loader@127.0.0.1:$PG_PORT/$PG_DB"; }
+pg_api_url() { echo "postgresql://atelier_api@127.0.0.1:$PG_PORT/$PG_DB"; }
+
+# The private Redis requires a password, generated once per stack and kept in $STACK_DIR (never
+# committed); REDIS_URL carries it, so every client authenticates.
+redis_password() {
+  local f="$STACK_DIR/redis/password"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$STACK_DIR/redis"
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  cat "$f"
+}
+redis_url() { echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/0"; }
+redis_cli() { REDISCLI_AUTH="$(redis_password)" redis-cli -p "$REDIS_PORT" "$@"; }
 
 pidfile_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -71,7 +91,18 @@ CONF
   fi
   if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc \
     "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" postgres | grep -q 1; then
-    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres "$PG_DB"
+    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_loader') THEN
+    CREATE ROLE atelier_loader LOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_api') THEN
+    CREATE ROLE atelier_api LOGIN;
+  END IF;
+END \$\$;
+SQL
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O atelier_loader "$PG_DB"
+    psql_stack -qc "REVOKE ALL ON DATABASE $PG_DB FROM PUBLIC; GRANT CONNECT ON DATABASE $PG_DB TO atelier_api;"
   fi
   say "postgres: up on 127.0.0.1:$PG_PORT (database $PG_DB)"
 }
@@ -90,7 +121,7 @@ pg_restart() {
     -m fast -w restart >/dev/null
 }
 
-psql_stack() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
+psql_stack() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U atelier_loader -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
 
 catalog_loaded() {
   psql_stack -Atqc "SELECT count(*) FROM catalog.dataset" 2>/dev/null | grep -q '^1$'
@@ -100,10 +131,11 @@ redis_start() {
   mkdir -p "$STACK_DIR/redis"
   if pidfile_alive "$STACK_DIR/redis/redis.pid"; then return 0; fi
   redis-server "$ATELIER_ROOT/cache/redis.conf" --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
+    --requirepass "$(redis_password)" \
     --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis/redis.log" \
     --maxmemory "${REDIS_MAXMEMORY:-6gb}" ${REDIS_EXTRA_ARGS:-} || die "redis did not start: see $STACK_DIR/redis/redis.log"
   for _ in $(seq 1 50); do
-    redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+    redis_cli ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
   done
   say "redis: up on 127.0.0.1:$REDIS_PORT"
@@ -124,7 +156,7 @@ host_start() {
   local index="$1" port="$2" dir="$STACK_DIR/hosts"
   mkdir -p "$dir"
   if pidfile_alive "$dir/$index.pid"; then return 0; fi
-  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 DATABASE_URL="$(pg_url)" \
+  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 DATABASE_URL="$(pg_api_url)" \
     REDIS_URL="${STACK_REDIS_URL-$(redis_url)}" ${HOST_EXTRA_ENV:-} \
     setsid "${ATELIER_API_BIN:-$ATELIER_BIN/atelier-api}" >>"$dir/$index.log" 2>&1 </dev/null &
   echo $! >"$dir/$index.pid"
@@ -201,7 +233,8 @@ write_env() {
   local f="$STACK_DIR/env"
   {
     echo "# Written by scripts/up: what runs where. Source it: . $f"
-    echo "export DATABASE_URL='$(pg_url)'"
+    echo "export DATABASE_URL='$(pg_url)'   # loader role: atelier-etl, ops"
+    echo "export API_DATABASE_URL='$(pg_api_url)'   # what the hosts use: read catalog, write cart"
     echo "export REDIS_URL='$(redis_url)'"
     echo "export API_URL='http://127.0.0.1:$NGINX_PORT'"
     local i=1

@@ -11,11 +11,26 @@ namespace {
 
 constexpr auto kReconnectPause = std::chrono::milliseconds(250);
 
-// SQLSTATE classes that mean "the catalog is not there (yet)": undefined table/schema, e.g. before
-// the first load. Served as 503 like a database that is down.
+// "The catalog is not there (yet)": undefined table/schema, e.g. before the first load. Served as
+// 503 like a database that is down. libpqxx 6.4 does not always fill in sqlstate() for the errors
+// it maps to classes (seen for insufficient_privilege), so the class is checked too.
 bool is_missing_catalog(const pqxx::sql_error& e) {
   const std::string& state = e.sqlstate();
-  return state == "42P01" || state == "3F000";
+  return dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr || state == "42P01" ||
+         state == "3F000";
+}
+
+// Statement timeout (57014, STACK-NOTES §2: plain sql_error with sqlstate set) or the same
+// cancellation reported only in the message.
+bool is_timeout(const pqxx::sql_error& e) {
+  return e.sqlstate() == "57014" ||
+         std::string_view(e.what()).find("canceling statement due to statement timeout") !=
+             std::string_view::npos;
+}
+
+// "cached plan must not change result type" (0A000) after a reload replaced the views.
+bool is_stale_plan(const pqxx::sql_error& e) {
+  return dynamic_cast<const pqxx::feature_not_supported*>(&e) != nullptr || e.sqlstate() == "0A000";
 }
 
 void prepare_statements(pqxx::connection& c) {
@@ -84,13 +99,13 @@ auto CatalogReader::run(const char* what, Fn&& fn)
       if (attempt == 0 && std::chrono::steady_clock::now() >= next_connect_attempt_) continue;
       return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};
     } catch (const pqxx::sql_error& e) {
-      if (e.sqlstate() == "57014") return Error{ErrorKind::timeout, std::string(what) + ": timeout"};
+      if (is_timeout(e)) return Error{ErrorKind::timeout, std::string(what) + ": timeout"};
       if (is_missing_catalog(e)) {
         return Error{ErrorKind::unavailable, std::string(what) + ": catalog not loaded"};
       }
       // A view replaced by a reload between planning and execution can surface as a "cached
       // plan must not change result type" error; the statement is simply run again.
-      if (attempt == 0 && e.sqlstate() == "0A000") continue;
+      if (attempt == 0 && is_stale_plan(e)) continue;
       return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
     } catch (const pqxx::in_doubt_error& e) {
       connection_.reset();

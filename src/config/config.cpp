@@ -95,6 +95,9 @@ const std::vector<Variable>& variables() {
       {"ATELIER_CACHE_TTL_JITTER_PCT", "10",
        "Random +/- spread of the TTL so keys written together do not expire together."},
       {"ATELIER_CACHE_404_TTL_S", "30", "Time to live of cached 404s for unknown ids."},
+      {"ATELIER_LOCAL_CACHE_MB", "512",
+       "Per-host in-process LRU of product JSON in front of Redis (0 = off). Entries never go "
+       "stale: keys carry the dataset version."},
   };
   return table;
 }
@@ -121,6 +124,7 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_CACHE_TTL_S", 1, 30 * 86400, c.cache_ttl);
   r.integer<int>("ATELIER_CACHE_TTL_JITTER_PCT", 0, 50, c.cache_ttl_jitter_percent);
   r.duration("ATELIER_CACHE_404_TTL_S", 1, 86400, c.cache_not_found_ttl);
+  r.integer<std::size_t>("ATELIER_LOCAL_CACHE_MB", 0, 65536, c.local_cache_mb);
   if (c.database_url.empty()) result.errors.push_back("DATABASE_URL must not be empty");
   auto errors = r.take_errors();
   result.errors.insert(result.errors.end(), errors.begin(), errors.end());

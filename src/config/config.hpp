@@ -33,6 +33,7 @@ struct Config {
   std::chrono::seconds cache_ttl{3600};
   int cache_ttl_jitter_percent = 10;
   std::chrono::seconds cache_not_found_ttl{30};
+  std::size_t local_cache_mb = 512;  // in-process tier in front of Redis; 0 = off
 };
 
 // One documented variable: what --help and the README table show.

@@ -313,6 +313,15 @@ void publish(PgSession& session, const LoadReport& report) {
   }
   const std::string version = std::to_string(report.version);
   sql += "CREATE OR REPLACE VIEW catalog.dataset AS SELECT " + version + "::int8 AS version;\n";
+  // The API role reads the catalog only through these views (which run with the loader's rights
+  // on the dataset tables) and may read and add cart rows; nothing else (security issue).
+  sql +=
+      "DO $grants$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_api') THEN "
+      "GRANT USAGE ON SCHEMA catalog, atelier TO atelier_api; "
+      "GRANT SELECT ON ALL TABLES IN SCHEMA catalog TO atelier_api; "
+      "GRANT SELECT, INSERT ON atelier.cart TO atelier_api; "
+      "GRANT USAGE ON SEQUENCE atelier.cart_id_seq TO atelier_api; "
+      "END IF; END $grants$;\n";
   sql += "UPDATE atelier.datasets SET state = 'retired' WHERE state = 'active';\n";
   std::int64_t rejected = 0;
   std::int64_t repaired = 0;

@@ -45,7 +45,8 @@ void HttpMetrics::observe_db(double seconds, bool failed) noexcept {
   if (failed) db_errors_.inc();
 }
 
-std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version) const {
+std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version,
+                                const LocalCacheStats& local) const {
   std::string out;
   out.reserve(16 * 1024);
   metrics::append_family_header(out, "atelier_http_requests_total",
@@ -99,6 +100,15 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                  "Requests that waited for another request's database load of the same key.",
                  c.single_flight_waits.load());
   }
+  counter_line("atelier_local_cache_hits_total",
+               "Lookups answered by the in-process tier (no Redis round trip).", local.hits);
+  metrics::append_family_header(out, "atelier_local_cache_entries",
+                                "Entries held by the in-process tier.", metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_local_cache_entries", "", static_cast<double>(local.entries));
+  metrics::append_family_header(out, "atelier_local_cache_bytes",
+                                "Approximate bytes held by the in-process tier.",
+                                metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_local_cache_bytes", "", static_cast<double>(local.bytes));
   metrics::append_family_header(out, "atelier_cache_state",
                                 "1 for the cache's current state (up, backoff, disabled).",
                                 metrics::MetricType::gauge);

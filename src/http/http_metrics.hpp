@@ -30,7 +30,13 @@ class HttpMetrics {
   // The cache's own counters are read at render time.
   void attach_cache_counters(const cache::CacheCounters* counters) { cache_counters_ = counters; }
 
-  std::string render(std::string_view cache_state, std::int64_t dataset_version) const;
+  struct LocalCacheStats {
+    std::uint64_t hits = 0;
+    std::size_t entries = 0;
+    std::size_t bytes = 0;
+  };
+  std::string render(std::string_view cache_state, std::int64_t dataset_version,
+                     const LocalCacheStats& local) const;
 
  private:
   static constexpr std::size_t kRoutes = static_cast<std::size_t>(RouteId::metrics) + 1;

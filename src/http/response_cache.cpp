@@ -2,6 +2,7 @@
 
 #include "cache/cache.hpp"
 #include "cache/cache_key.hpp"
+#include "cache/local_cache.hpp"
 #include "cache/single_flight.hpp"
 #include "http/http_metrics.hpp"
 #include "http/log.hpp"
@@ -44,7 +45,8 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
 }  // namespace
 
 ResponseCache::ResponseCache(const config::Config& config, HttpMetrics& metrics)
-    : cache_(std::make_unique<cache::Cache>(cache_options(config, metrics))),
+    : local_(std::make_unique<cache::LocalCache>(config.local_cache_mb * 1024 * 1024)),
+      cache_(std::make_unique<cache::Cache>(cache_options(config, metrics))),
       flight_(std::make_unique<cache::SingleFlight>(cache_->counters())),
       ttl_(config.cache_ttl) {
   metrics.attach_cache_counters(&cache_->counters());
@@ -54,13 +56,23 @@ ResponseCache::~ResponseCache() = default;
 
 std::string_view ResponseCache::state() const { return cache::to_string(cache_->state()); }
 
+std::size_t ResponseCache::local_entries() const { return local_->entries(); }
+
+std::size_t ResponseCache::local_bytes() const { return local_->bytes(); }
+
 CachedReply ResponseCache::fetch(CacheSlot slot, std::int64_t version, std::int64_t a,
                                  std::int64_t b, const std::function<CachedReply()>& load) {
-  const bool usable = version > 0 && cache_->state() == cache::CacheState::up;
   const std::string key = cache_key(slot, version, a, b);
-  if (usable) {
+  if (version > 0) {
+    if (auto local = local_->get(key)) {
+      local_hits_.fetch_add(1, std::memory_order_relaxed);
+      return CachedReply{local->status, local->etag, local->body, version};
+    }
+    // Cache::get answers at once (and counts a skip) while Redis is backed off.
     if (auto hit = cache_->get(key)) {
-      return CachedReply{hit->status, std::move(hit->etag), std::move(hit->body), version};
+      auto shared = std::make_shared<const cache::Entry>(std::move(*hit));
+      local_->put(key, shared);
+      return CachedReply{shared->status, shared->etag, shared->body, version};
     }
   }
   std::int64_t loaded_version = 0;
@@ -68,11 +80,14 @@ CachedReply ResponseCache::fetch(CacheSlot slot, std::int64_t version, std::int6
     CachedReply fresh = load();
     loaded_version = fresh.version;
     cache::Entry e{fresh.status, std::move(fresh.etag), std::move(fresh.body)};
-    // Only answers that describe the data are stored: 200s, and 404s (briefly) so a scan of bad
-    // ids cannot hammer Postgres. Failures (503/500) never are.
-    const bool storable = (e.status == 200 || e.status == 404) && fresh.version > 0;
-    if (storable && cache_->state() == cache::CacheState::up) {
-      cache_->put(cache_key(slot, fresh.version, a, b), e, ttl_);
+    // Only answers that describe the data are stored: 200s, and 404s (briefly in Redis) so a scan
+    // of bad ids cannot hammer Postgres. Failures (503/500) never are.
+    if ((e.status == 200 || e.status == 404) && fresh.version > 0) {
+      const std::string store_key = cache_key(slot, fresh.version, a, b);
+      cache_->put(store_key, e, ttl_);
+      // 404s stay out of the in-process tier: it has no expiry, and the Redis TTL already bounds
+      // how long a bad id is remembered.
+      if (e.status == 200) local_->put(store_key, std::make_shared<const cache::Entry>(e));
     }
     return e;
   });

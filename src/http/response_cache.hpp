@@ -1,9 +1,11 @@
-// The read-through cache as the endpoints see it: fetch(slot, version, id, load). A hit returns the
-// stored bytes and ETag untouched; a miss runs `load` once per key in this process (single flight)
-// and stores the result under the dataset version the rows came from — not the version the host
-// believed was current — so a reload can never file old bytes under a new version.
+// The read-through cache as the endpoints see it: fetch(slot, version, id, load). Two tiers: a
+// bounded in-process LRU (cache::LocalCache), then Redis. A hit returns the stored bytes and ETag
+// untouched; a miss runs `load` once per key in this process (single flight) and stores the result
+// in both tiers under the dataset version the rows came from — not the version the host believed
+// was current — so a reload can never file old bytes under a new version.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +17,7 @@
 
 namespace atelier::cache {
 class Cache;
+class LocalCache;
 class SingleFlight;
 }  // namespace atelier::cache
 
@@ -44,8 +47,14 @@ class ResponseCache {
                     const std::function<CachedReply()>& load);
 
   std::string_view state() const;
+  // In-process tier: hits, entries and bytes for /metrics.
+  std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }
+  std::size_t local_entries() const;
+  std::size_t local_bytes() const;
 
  private:
+  std::unique_ptr<cache::LocalCache> local_;
+  std::atomic<std::uint64_t> local_hits_{0};
   std::unique_ptr<cache::Cache> cache_;
   std::unique_ptr<cache::SingleFlight> flight_;
   std::chrono::milliseconds ttl_;

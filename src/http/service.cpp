@@ -336,7 +336,8 @@ Reply Service::metrics_text() {
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
-  r.body = metrics_->render(cache_->state(), version_->version());
+  r.body = metrics_->render(cache_->state(), version_->version(),
+                            {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()});
   return r;
 }
 
