@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "http/log.hpp"
+#include "http/request_parsing.hpp"
 #include "json/serialize.hpp"
 
 namespace atelier::http {
@@ -126,8 +127,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
     Http::ResponseWriter response(request.version(), transport(), this, peer);
     const int code = err.code();
     send_json_error(response, code >= 400 && code < 500 ? code : 400,
-                    code == 413 ? "The request is too large."
-                                : "The request is not valid HTTP: " + std::string(err.reason()) + ".");
+                    code == 413 ? "The request is too large." : invalid_http_message(err.reason()));
     parser->reset();
   } catch (const std::exception& e) {
     Http::ResponseWriter response(request.version(), transport(), this, peer);
@@ -159,6 +159,12 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
     if (auto header = request.headers().tryGet<Http::Header::Authorization>()) {
       authorization = header->value();
       view.authorization = authorization;
+    }
+    if (!is_acceptable_authorization(authorization) &&
+        match_route(view.path).route == RouteId::cart) {
+      send_json_error(response, 400,
+                      "The Authorization header must be at most 1024 printable ASCII characters.");
+      return;
     }
     std::string cookie;
     if (request.cookies().has("session")) {

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 
 #include <array>
 #include <charconv>
@@ -129,10 +130,25 @@ Parsed<std::int64_t> parse_cart_body(std::string_view body) {
   static const BadRequest kShape{
       "Send a JSON body like {\"sku_id\": 123} with a positive whole-number sku_id."};
   if (body.empty()) return BadRequest{"The request body is empty; send {\"sku_id\": 123}."};
+  // JSON text never holds a raw NUL; RapidJSON takes one for the end of the input and would accept
+  // `{"sku_id":1}<NUL>junk`.
+  if (body.find('\0') != std::string_view::npos) {
+    return BadRequest{"The request body is not valid JSON."};
+  }
   rapidjson::Document doc;
   // kParseStopWhenDoneFlag is not used: trailing garbage after the object is an error.
-  doc.Parse<rapidjson::kParseDefaultFlags>(body.data(), body.size());
-  if (doc.HasParseError()) return BadRequest{"The request body is not valid JSON."};
+  // kParseIterativeFlag: the default parser recurses once per nesting level, so a body of ~200 KB
+  // of '[' overflows an 8 MiB thread stack and kills the host (see the cart_body fuzz test);
+  // the iterative parser keeps its state on the heap and accepts the same JSON.
+  constexpr unsigned kFlags = rapidjson::kParseDefaultFlags | rapidjson::kParseIterativeFlag;
+  // A bare MemoryStream, not Parse(str, length): that wraps the bytes in an EncodedInputStream
+  // which drops any leading 0xEF, 0xBB and 0xBF byte, even alone ("\xEF{...}" was accepted). The
+  // reader stops at a NUL as if at the end, so the whole body must have been consumed too.
+  rapidjson::MemoryStream stream(body.data(), body.size());
+  doc.ParseStream<kFlags, rapidjson::UTF8<>>(stream);
+  if (doc.HasParseError() || stream.Tell() != body.size()) {
+    return BadRequest{"The request body is not valid JSON."};
+  }
   if (!doc.IsObject()) return kShape;
   auto it = doc.FindMember("sku_id");
   if (it == doc.MemberEnd()) return BadRequest{"The request body has no sku_id."};
@@ -219,6 +235,38 @@ bool if_none_match_matches(std::string_view header, std::string_view etag) {
     if (!item.empty() && opaque(item) == wanted) return true;
   }
   return false;
+}
+
+bool is_acceptable_authorization(std::string_view authorization) {
+  const std::string_view value = trim(authorization);
+  if (value.size() > 1024) return false;
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string invalid_http_message(std::string_view parser_reason) {
+  // The messages Pistache 0.0.5's request parser and header parsers raise (libpistache strings).
+  static constexpr std::string_view kParserMessages[] = {
+      "Unknown HTTP request method",
+      "Malformed HTTP request after Method, expected SP",
+      "Encountered invalid HTTP version",
+      "Expected SPACE after http version",
+      "Unsupported Transfer-Encoding",
+      "Invalid chunk size",
+      "Got mutually exclusive ContentLength and TransferEncoding header",
+      "Invalid cookie",
+      "Invalid cookie, early eof",
+      "Invalid cookie, missing value",
+      "Ill-formed Accept header",
+      "Invalid Date format",
+      "Invalid port",
+  };
+  for (auto known : kParserMessages) {
+    if (parser_reason == known) return "The request is not valid HTTP: " + std::string(known) + ".";
+  }
+  return "The request is not valid HTTP.";
 }
 
 }  // namespace atelier::http

@@ -71,6 +71,17 @@ std::optional<std::string> session_from(std::optional<std::string_view> authoriz
 // The value of one cookie in a Cookie header ("a=1; session=abc"), or nullopt.
 std::optional<std::string_view> cookie_value(std::string_view cookie_header, std::string_view name);
 
+// False for an Authorization value that cannot name a cart session: anything but 1 to 1024
+// printable ASCII characters once trimmed (a blank value is fine: it means "no session").
+// PostgreSQL rejects invalid UTF-8, libpq cuts a parameter at NUL and an index row holds a few KB,
+// so such a value would be a 500 or a silently different session; it is a 400 instead.
+bool is_acceptable_authorization(std::string_view authorization);
+
+// The error text for a request Pistache's parser rejected. Its own parser messages ("Unknown HTTP
+// request method") are kept; anything else is a library exception's what() ("std::bad_alloc",
+// "basic_string::_M_create" for absurd chunk sizes) and is not shown (CONTRACT §3).
+std::string invalid_http_message(std::string_view parser_reason);
+
 // A new random session id (128 bits, hex).
 std::string new_session_id();
 

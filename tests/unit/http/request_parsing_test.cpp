@@ -126,5 +126,32 @@ TEST(IfNoneMatch, MatchesListsStarAndWeakForms) {
   EXPECT_FALSE(if_none_match_matches("0123456789abcdef", tag));
 }
 
+TEST(ParseCartBody, RawNulIsNotJson) {
+  using namespace std::string_literals;
+  EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_cart_body("{\"sku_id\":1}\0junk"s)));
+  EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_cart_body("\0"s)));
+}
+
+TEST(Session, AuthorizationTheDatabaseCannotHoldIsNotAcceptable) {
+  using namespace std::string_literals;
+  EXPECT_TRUE(is_acceptable_authorization("ghp_0123456789abcdef"));
+  EXPECT_TRUE(is_acceptable_authorization("x' OR '1'='1'; --"));
+  EXPECT_TRUE(is_acceptable_authorization("   "));  // blank: no session
+  EXPECT_TRUE(is_acceptable_authorization(std::string(1024, 'a')));
+  EXPECT_FALSE(is_acceptable_authorization(std::string(1025, 'a')));
+  EXPECT_FALSE(is_acceptable_authorization("a\xff\xfe"));
+  EXPECT_FALSE(is_acceptable_authorization("caf\xc3\xa9"));
+  EXPECT_FALSE(is_acceptable_authorization("a\0b"s));
+  EXPECT_FALSE(is_acceptable_authorization("a\x01z"));
+}
+
+TEST(InvalidHttpMessage, KeepsParserMessagesHidesLibraryText) {
+  EXPECT_EQ(invalid_http_message("Unknown HTTP request method"),
+            "The request is not valid HTTP: Unknown HTTP request method.");
+  EXPECT_EQ(invalid_http_message("std::bad_alloc"), "The request is not valid HTTP.");
+  EXPECT_EQ(invalid_http_message("basic_string::_M_create"), "The request is not valid HTTP.");
+  EXPECT_EQ(invalid_http_message(""), "The request is not valid HTTP.");
+}
+
 }  // namespace
 }  // namespace atelier::http
