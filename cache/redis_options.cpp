@@ -62,7 +62,9 @@ int parse_number(std::string_view digits, int min, int max, std::string_view wha
   int value = 0;
   const auto* end = digits.data() + digits.size();
   const auto [ptr, ec] = std::from_chars(digits.data(), end, value);
-  if (digits.empty() || ec != std::errc{} || ptr != end || value < min || value > max) {
+  // from_chars takes a leading '-' for int, so "-0" would pass as 0: only digits are a number.
+  if (digits.empty() || digits.front() == '-' || ec != std::errc{} || ptr != end || value < min ||
+      value > max) {
     reject(std::string(what) + " must be a whole number from " + std::to_string(min) + " to " +
            std::to_string(max));
   }

@@ -1,4 +1,4 @@
-// libFuzzer target: catalog CSV lines, RowEncoder of all seven files and COPY text escaping (src/etl).
+// libFuzzer target: catalog CSV lines, RowEncoder of all seven files, COPY escaping (src/etl).
 // The checks live in fuzz_entries.cpp so tests/unit/fuzz_regressions replays them under gcc.
 #include <cstddef>
 #include <cstdint>

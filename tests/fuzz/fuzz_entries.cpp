@@ -98,8 +98,8 @@ std::optional<std::int64_t> reference_positive(std::string_view s) {
 constexpr std::size_t kIdTextCap = 40;
 
 bool contains(std::string_view outer, std::string_view inner) {
-  return inner.empty() ||
-         (inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size());
+  return inner.empty() || (inner.data() >= outer.data() &&
+                           inner.data() + inner.size() <= outer.data() + outer.size());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,8 +225,7 @@ void check_page(std::optional<std::string_view> page, std::optional<std::string_
     std::optional<std::int64_t> want_count = count ? reference_positive(*count) : 5;
     if (count && want_count && *want_count > max_count) want_count.reset();
     if (const auto* request = ok_value(parsed)) {
-      check(want_page && want_count && request->page == *want_page &&
-                request->count == *want_count,
+      check(want_page && want_count && request->page == *want_page && request->count == *want_count,
             "parse_page_request accepted an invalid page/count or changed its value", data);
       check_ranks(*request, data);
     } else {
@@ -251,8 +250,8 @@ void check_ranks_from_bytes(std::string_view data) {
 }
 
 bool is_session_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' ||
-         c == '_' || c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '_' ||
+         c == '.';
 }
 
 std::string_view trim_blanks(std::string_view s) {
@@ -284,6 +283,12 @@ void check_cookies(std::string_view data) {
     check(from_authorization == from_cookie, "a blank Authorization header falls back to cookie",
           data);
   }
+
+  // An acceptable Authorization value is 0..1024 printable ASCII characters once trimmed.
+  const bool printable_ascii =
+      std::all_of(trimmed.begin(), trimmed.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+  check(http::is_acceptable_authorization(header) == (trimmed.size() <= 1024 && printable_ascii),
+        "is_acceptable_authorization is not: at most 1024 printable ASCII once trimmed", data);
 
   // Completeness: a session-shaped token is found among other cookies.
   std::string token;
@@ -317,20 +322,18 @@ void check_if_none_match(std::string_view header, std::string_view etag, std::st
   std::size_t start = 0;
   while (start <= header.size()) {
     const std::size_t comma = header.find(',', start);
-    const std::string_view item =
-        trim_blanks(header.substr(start, comma == std::string_view::npos ? header.npos
-                                                                         : comma - start));
+    const std::string_view item = trim_blanks(
+        header.substr(start, comma == std::string_view::npos ? header.npos : comma - start));
     if (item == "*" || item == etag || (item.starts_with("W/") && item.substr(2) == etag)) {
       expected = true;
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
-  check(matched == expected, "if_none_match_matches disagrees with RFC 9110 weak comparison",
-        data);
+  check(matched == expected, "if_none_match_matches disagrees with RFC 9110 weak comparison", data);
   const std::string tag(etag);
-  for (const std::string& list : {tag, "W/" + tag, std::string("*"), "\"x\", " + tag + " ,",
-                                  " W/" + tag + "\t, \"y\""}) {
+  for (const std::string& list :
+       {tag, "W/" + tag, std::string("*"), "\"x\", " + tag + " ,", " W/" + tag + "\t, \"y\""}) {
     const ExactBuffer list_buffer(list);
     check(http::if_none_match_matches(list_buffer.view(), etag_buffer.view()),
           "If-None-Match list naming the ETag did not match", data);
@@ -531,8 +534,7 @@ CsvRecord check_csv_line(std::string_view line) {
   check(ok == (record.problem == LineProblem::none), "parse_csv_line result vs problem", line);
   check(record.problem == want.problem, "parse_csv_line problem differs from the reference", line);
   if (!ok) return record;
-  check(record.count >= 1 && record.count <= etl::kMaxCsvFields, "field count out of range",
-        line);
+  check(record.count >= 1 && record.count <= etl::kMaxCsvFields, "field count out of range", line);
   check(record.count == want.fields.size(), "field count differs from the reference", line);
   check(record.repaired_unterminated_quote == want.ends_inside_quote,
         "repaired flag set but the line does not end inside a quote (or the reverse)", line);
@@ -694,7 +696,8 @@ class EncoderCheck {
               "a COPY cell is not its CSV field", line);
         break;
       case Source::field_null_word: {
-        const bool word = field.is_null() || (field.kind == FieldKind::quoted && field.text == "null");
+        const bool word =
+            field.is_null() || (field.kind == FieldKind::quoted && field.text == "null");
         check(null == word && (null || *value == collapsed(field)),
               "a COPY cell is not its CSV field (null word)", line);
         break;
@@ -802,7 +805,15 @@ void fuzz_cart_body(std::string_view data) {
   };
   const ExactBuffer body(data);
   const auto parsed = http::parse_cart_body(body.view());
-  if (const auto* sku = ok_value(parsed)) check(*sku >= 1, "parse_cart_body ok with sku < 1", data);
+  if (const auto* sku = ok_value(parsed)) {
+    check(*sku >= 1, "parse_cart_body ok with sku < 1", data);
+    // Only a JSON object is accepted: nothing but JSON whitespace before its '{', and no NUL
+    // (never valid JSON) anywhere.
+    const std::size_t start = data.find_first_not_of(" \t\n\r");
+    check(start != std::string_view::npos && data[start] == '{',
+          "parse_cart_body accepted a body that does not start with an object", data);
+    check(data.find('\0') == std::string_view::npos, "parse_cart_body accepted a NUL byte", data);
+  }
   check_bad_request(parsed, data);
 
   // JSON ignores whitespace around the value.
@@ -864,7 +875,7 @@ void fuzz_csv_lines(std::string_view data) {
   const auto run = [&](EncoderCheck& encoder) {
     for (std::size_t i = 0; i < lines.size(); ++i) {
       const std::string_view line = lines[i].view();
-      if (etl::strip_line_end(line).empty()) continue;  // the loader skips blank lines
+      if (etl::strip_line_end(line).empty()) continue;            // the loader skips blank lines
       const auto line_number = static_cast<std::int64_t>(i) + 2;  // line 1 is the header
       encoder.encode(records[i], line_number, line);
     }
@@ -900,8 +911,7 @@ void fuzz_cache_entry(std::string_view data) {
     const std::size_t etag_size = static_cast<unsigned char>(data[4]);
     valid = status >= 100 && status <= 599 && data.size() - 5 >= etag_size;
   }
-  check(entry.has_value() == valid, "decode_entry accepted a malformed value or the reverse",
-        data);
+  check(entry.has_value() == valid, "decode_entry accepted a malformed value or the reverse", data);
   if (entry) {
     check(cache::encode_entry(*entry) == data, "encode_entry(decode_entry(x)) != x", data);
   }
@@ -909,11 +919,12 @@ void fuzz_cache_entry(std::string_view data) {
   // Any entry encode_entry accepts must decode back to itself.
   if (data.size() >= 3) {
     cache::Entry made;
-    made.status = 100 + (static_cast<unsigned char>(data[0]) * 256 +
-                         static_cast<unsigned char>(data[1])) % 500;
+    made.status =
+        100 +
+        (static_cast<unsigned char>(data[0]) * 256 + static_cast<unsigned char>(data[1])) % 500;
     const std::string_view rest = data.substr(3);
-    const std::size_t etag_size = std::min<std::size_t>(static_cast<unsigned char>(data[2]),
-                                                        rest.size());
+    const std::size_t etag_size =
+        std::min<std::size_t>(static_cast<unsigned char>(data[2]), rest.size());
     made.etag = std::string(rest.substr(0, etag_size));
     made.body = std::string(rest.substr(etag_size));
     const std::string bytes = cache::encode_entry(made);
@@ -926,8 +937,9 @@ void fuzz_redis_url(std::string_view data) {
   const ExactBuffer buffer(data);
   const auto options = cache::parse_redis_url(buffer.view());
   const std::string error = cache::redis_url_error(buffer.view());
-  const bool blank = std::all_of(data.begin(), data.end(),
-                                 [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  const bool blank = std::all_of(data.begin(), data.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  });
   check(!(blank && options), "a blank REDIS_URL must mean: cache disabled", data);
   check(error.empty() == (blank || options.has_value()),
         "redis_url_error must be empty exactly for blank and valid URLs", data);
@@ -951,8 +963,7 @@ void fuzz_redis_url(std::string_view data) {
   // Printing the options as a canonical URL and parsing that gives the same options.
   const std::string canonical = url_of(*options);
   const auto again = cache::parse_redis_url(canonical);
-  check(again && same_options(*again, *options), "the canonical URL parses differently",
-        canonical);
+  check(again && same_options(*again, *options), "the canonical URL parses differently", canonical);
   const auto padded = cache::parse_redis_url(" \t" + std::string(data) + "\r\n");
   check(padded && same_options(*padded, *options), "surrounding blanks changed the URL", data);
 }

@@ -1,5 +1,5 @@
 // The body of every fuzz target, shared by two builds:
-//   * tests/fuzz/*_fuzz.cpp (clang, libFuzzer + ASan + UBSan) call these from LLVMFuzzerTestOneInput;
+//   * tests/fuzz/*_fuzz.cpp (clang, libFuzzer + ASan + UBSan) call them in LLVMFuzzerTestOneInput;
 //   * tests/unit/fuzz_regressions/*_test.cpp (gcc, the normal unit test exe) replay the saved
 //     crashing inputs of tests/fuzz/regressions/<target>/ and the seed corpora through them.
 // Keeping the logic here, and not in the fuzz .cpp files, is what makes a regression test run the
