@@ -6,7 +6,6 @@
 
 namespace atelier::catalog::sql {
 
-
 // $1..$2: rank range.
 inline constexpr const char* kProductPage = R"SQL(
 SELECT d.version, p.id, p.name, p.slogan, p.description, p.category,
@@ -17,7 +16,8 @@ FROM catalog.dataset d
 LEFT JOIN catalog.products p ON p.rank BETWEEN $1 AND $2
 ORDER BY p.rank)SQL";
 
-// $1..$2: product id range. kind 0 = product rows (one row with NULL id when none), kind 1 = features.
+// $1..$2: product id range. kind 0 = product rows (one row with NULL id when none), kind 1 =
+// features.
 inline constexpr const char* kProductDetails = R"SQL(
 SELECT 0 AS kind, d.version, p.id AS product_id, p.name AS t1, p.slogan AS t2, p.description AS t3,
        p.category AS t4, (p.default_price * 100)::int8 AS n1,
@@ -70,7 +70,8 @@ GROUP BY d.version)SQL";
 
 inline constexpr const char* kDatasetVersion = "SELECT version FROM catalog.dataset";
 
-// One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000 units).
+// One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000
+// units).
 inline constexpr const char* kCartAdd = R"SQL(
 INSERT INTO atelier.cart (session, sku_id)
 SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM catalog.skus WHERE id = $2)

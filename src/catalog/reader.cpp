@@ -44,9 +44,13 @@ void prepare_statements(pqxx::connection& c) {
   c.prepare("cart_list", sql::kCartList);
 }
 
-std::int64_t as_i64(const pqxx::field& f) { return f.as<std::int64_t>(); }
+std::int64_t as_i64(const pqxx::field& f) {
+  return f.as<std::int64_t>();
+}
 
-std::string as_text(const pqxx::field& f) { return std::string(f.c_str(), f.size()); }
+std::string as_text(const pqxx::field& f) {
+  return std::string(f.c_str(), f.size());
+}
 
 std::optional<std::string> as_optional_text(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
@@ -87,8 +91,7 @@ CatalogReader::Connection& CatalogReader::connection() {
 }
 
 template <typename Fn>
-auto CatalogReader::run(const char* what, Fn&& fn)
-    -> decltype(fn(std::declval<Connection&>())) {
+auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
   // One retry after a broken connection: libpqxx 6.4 reactivation is unreliable, so the
   // connection object is dropped and rebuilt instead (STACK-NOTES §0.10).
   for (int attempt = 0;; ++attempt) {

@@ -36,8 +36,8 @@ class CatalogReader {
   // Batch reads for the warm-up tool: every product with first_id <= id <= last_id, ascending.
   Result<Versioned<std::vector<model::ProductDetail>>> product_details_between(
       std::int64_t first_id, std::int64_t last_id);
-  Result<Versioned<std::vector<model::ProductStyles>>> product_styles_between(
-      std::int64_t first_id, std::int64_t last_id);
+  Result<Versioned<std::vector<model::ProductStyles>>> product_styles_between(std::int64_t first_id,
+                                                                              std::int64_t last_id);
   Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
   related_between(std::int64_t first_id, std::int64_t last_id);
   // Id bounds of the active catalog: {min id, max id, product count}.

@@ -1,5 +1,6 @@
-// Environment variables -> one immutable Config, read once in main() and passed down (STYLE habit 9).
-// Every variable is declared once in the table in config.cpp; --help and the README print that table.
+// Environment variables -> one immutable Config, read once in main() and passed down (STYLE habit
+// 9). Every variable is declared once in the table in config.cpp; --help and the README print that
+// table.
 #pragma once
 
 #include <chrono>

@@ -45,7 +45,9 @@ class NamedHeader : public Http::Header::Header {
   void write(std::ostream& stream) const override { stream << value_; }
 #ifdef SAFE_HEADER_CAST
   // Only used by Pistache's checked header casts, which never target this class.
-  uint64_t hash() const override { return std::hash<std::string_view>{}(name_); }
+  uint64_t hash() const override {
+    return std::hash<std::string_view>{}(name_);
+  }
 #endif
 
  private:
@@ -80,7 +82,8 @@ void send_reply(Http::ResponseWriter& response, const Reply& reply) {
     }
   }
   if (!reply.etag.empty()) add_raw(response, "ETag", reply.etag);
-  if (!reply.cache_control.empty()) add_raw(response, "Cache-Control", std::string(reply.cache_control));
+  if (!reply.cache_control.empty())
+    add_raw(response, "Cache-Control", std::string(reply.cache_control));
   if (!reply.set_cookie.empty()) add_raw(response, "Set-Cookie", reply.set_cookie);
   if (reply.retry_after_seconds > 0) {
     add_raw(response, "Retry-After", std::to_string(reply.retry_after_seconds));

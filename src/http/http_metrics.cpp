@@ -7,9 +7,15 @@ namespace atelier::http {
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kRouteNames = {
-    "not_found", "/products", "/products/:id", "/products/:id/styles", "/products/:id/related",
-    "/cart",     "/healthz",  "/readyz",       "/metrics"};
+constexpr std::array<std::string_view, 9> kRouteNames = {"not_found",
+                                                         "/products",
+                                                         "/products/:id",
+                                                         "/products/:id/styles",
+                                                         "/products/:id/related",
+                                                         "/cart",
+                                                         "/healthz",
+                                                         "/readyz",
+                                                         "/metrics"};
 
 std::string labels(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs) {
   std::string out;
@@ -29,7 +35,8 @@ HttpMetrics::HttpMetrics()
     : db_latency_(metrics::default_latency_buckets()),
       redis_latency_(metrics::default_latency_buckets()) {
   static_assert(kRouteNames.size() == kRoutes);
-  for (auto& h : latency_) h = std::make_unique<metrics::Histogram>(metrics::default_latency_buckets());
+  for (auto& h : latency_)
+    h = std::make_unique<metrics::Histogram>(metrics::default_latency_buckets());
 }
 
 void HttpMetrics::observe_request(RouteId route, int status, double seconds) noexcept {
@@ -104,7 +111,8 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                "Lookups answered by the in-process tier (no Redis round trip).", local.hits);
   metrics::append_family_header(out, "atelier_local_cache_entries",
                                 "Entries held by the in-process tier.", metrics::MetricType::gauge);
-  metrics::append_sample(out, "atelier_local_cache_entries", "", static_cast<double>(local.entries));
+  metrics::append_sample(out, "atelier_local_cache_entries", "",
+                         static_cast<double>(local.entries));
   metrics::append_family_header(out, "atelier_local_cache_bytes",
                                 "Approximate bytes held by the in-process tier.",
                                 metrics::MetricType::gauge);

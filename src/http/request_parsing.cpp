@@ -101,7 +101,8 @@ std::optional<std::pair<std::int64_t, std::int64_t>> PageRequest::ranks() const 
   std::int64_t first = 0;
   if (__builtin_add_overflow(skipped, std::int64_t{1}, &first)) return std::nullopt;
   std::int64_t last = 0;
-  if (__builtin_add_overflow(skipped, count, &last)) last = std::numeric_limits<std::int64_t>::max();
+  if (__builtin_add_overflow(skipped, count, &last))
+    last = std::numeric_limits<std::int64_t>::max();
   return std::make_pair(first, last);
 }
 

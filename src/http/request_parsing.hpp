@@ -89,5 +89,4 @@ std::string new_session_id();
 // Handles lists ("a", "b"), "*" and the weak prefix W/ (weak comparison, RFC 9110 §13.1.2).
 bool if_none_match_matches(std::string_view header_value, std::string_view etag);
 
-
 }  // namespace atelier::http

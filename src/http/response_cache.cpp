@@ -30,7 +30,8 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
   if (!config.redis_url.empty()) {
     options.redis = cache::parse_redis_url(config.redis_url);
     if (!options.redis) {
-      log_event("error", "redis_url_invalid", {{"hint", "cache disabled; expected redis://[:password@]host:port[/db]"}});
+      log_event("error", "redis_url_invalid",
+                {{"hint", "cache disabled; expected redis://[:password@]host:port[/db]"}});
     } else {
       options.redis->connect_timeout = config.redis_connect_timeout;
       options.redis->command_timeout = config.redis_command_timeout;
@@ -54,11 +55,17 @@ ResponseCache::ResponseCache(const config::Config& config, HttpMetrics& metrics)
 
 ResponseCache::~ResponseCache() = default;
 
-std::string_view ResponseCache::state() const { return cache::to_string(cache_->state()); }
+std::string_view ResponseCache::state() const {
+  return cache::to_string(cache_->state());
+}
 
-std::size_t ResponseCache::local_entries() const { return local_->entries(); }
+std::size_t ResponseCache::local_entries() const {
+  return local_->entries();
+}
 
-std::size_t ResponseCache::local_bytes() const { return local_->bytes(); }
+std::size_t ResponseCache::local_bytes() const {
+  return local_->bytes();
+}
 
 CachedReply ResponseCache::fetch(CacheSlot slot, std::int64_t version, std::int64_t a,
                                  std::int64_t b, const std::function<CachedReply()>& load) {

@@ -41,7 +41,8 @@ int run_server(const config::Config& config) {
     endpoint.serveThreaded();
   } catch (const std::exception& e) {
     log_event("error", "listen_failed",
-              {{"address", config.bind_address}, {"port", std::to_string(config.port)},
+              {{"address", config.bind_address},
+               {"port", std::to_string(config.port)},
                {"what", e.what()}});
     return 1;
   }

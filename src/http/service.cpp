@@ -252,8 +252,8 @@ Reply Service::product_list(const RequestView& request) {
   auto parsed = parse_page_request(request.page, request.count, config_.max_page_count);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) return json_error(400, bad->message);
   const PageRequest page = std::get<PageRequest>(parsed);
-  CachedReply entry = cache_->fetch(CacheSlot::products, version_->version(), page.page,
-                                    page.count, [&] { return load_product_page(page); });
+  CachedReply entry = cache_->fetch(CacheSlot::products, version_->version(), page.page, page.count,
+                                    [&] { return load_product_page(page); });
   return from_cached(std::move(entry), request);
 }
 
@@ -319,12 +319,14 @@ Reply Service::readyz() {
   if (!version.ok()) {
     r.status = 503;
     r.retry_after_seconds = 1;
-    const bool not_loaded = version.error().detail.find("catalog not loaded") != std::string::npos ||
-                            version.error().detail.find("no active dataset") != std::string::npos;
-    r.body = std::string("{\"error\":\"") +
-             (not_loaded ? "The catalog is not loaded yet." : "The catalog database is unavailable.") +
-             "\",\"database\":\"" + (not_loaded ? "not_loaded" : "down") + "\",\"cache\":\"" +
-             cache_state + "\"}";
+    const bool not_loaded =
+        version.error().detail.find("catalog not loaded") != std::string::npos ||
+        version.error().detail.find("no active dataset") != std::string::npos;
+    r.body =
+        std::string("{\"error\":\"") +
+        (not_loaded ? "The catalog is not loaded yet." : "The catalog database is unavailable.") +
+        "\",\"database\":\"" + (not_loaded ? "not_loaded" : "down") + "\",\"cache\":\"" +
+        cache_state + "\"}";
     return r;
   }
   r.body = "{\"status\":\"ready\",\"database\":\"up\",\"dataset_version\":" +

@@ -51,7 +51,8 @@ struct Style {
   std::int64_t id = 0;
   std::string name;
   Cents original_price = 0;
-  std::optional<Cents> sale_price;  // as in the source: nullopt for `null`; 0 is kept (serializer maps it to null)
+  std::optional<Cents>
+      sale_price;  // as in the source: nullopt for `null`; 0 is kept (serializer maps it to null)
   bool is_default = false;
   std::vector<Photo> photos;  // source-file order
   std::vector<Sku> skus;      // ascending sku id

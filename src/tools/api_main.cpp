@@ -10,8 +10,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
       std::cout << atelier::config::help_text(
-          "atelier-api", "Serves the Atelier products API (CONTRACT.md) from PostgreSQL with an "
-                         "optional Redis read-through cache.");
+          "atelier-api",
+          "Serves the Atelier products API (CONTRACT.md) from PostgreSQL with an "
+          "optional Redis read-through cache.");
       return 0;
     }
     std::cerr << "atelier-api: unknown argument '" << argv[i] << "' (try --help)\n";

@@ -15,9 +15,12 @@ namespace {
 
 // Set by SIGINT/SIGTERM: the only way a signal handler may talk to the run (async-signal-safe).
 std::atomic<bool> g_stop{false};
-void on_signal(int) { g_stop.store(true); }
+void on_signal(int) {
+  g_stop.store(true);
+}
 
-constexpr const char* kUsage = R"(Usage: atelier-warm [--all | --last-percent P | --ids FILE | --from ID [--to ID]]
+constexpr const char* kUsage =
+    R"(Usage: atelier-warm [--all | --last-percent P | --ids FILE | --from ID [--to ID]]
                     [--batch N] [--workers N] [--only product,styles,related]
 
 Writes the pre-serialized JSON of products (detail, styles, related) into Redis under the keys the
@@ -56,8 +59,9 @@ int main(int argc, char** argv) {
     try {
       if (arg == "--help" || arg == "-h") {
         std::cout << kUsage << "\n"
-                  << atelier::config::help_text("atelier-warm", "Settings come from the same "
-                                                                "environment as the API hosts.");
+                  << atelier::config::help_text("atelier-warm",
+                                                "Settings come from the same "
+                                                "environment as the API hosts.");
         return 0;
       } else if (arg == "--all") {
       } else if (arg == "--last-percent") {
@@ -108,11 +112,13 @@ int main(int argc, char** argv) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const double rate = seconds > 0 ? static_cast<double>(p.products_done) / seconds : 0;
-    const double fraction =
-        p.products_total > 0 ? static_cast<double>(p.products_done) / static_cast<double>(p.products_total) : 0;
+    const double fraction = p.products_total > 0 ? static_cast<double>(p.products_done) /
+                                                       static_cast<double>(p.products_total)
+                                                 : 0;
     const int width = 30;
     const int filled = static_cast<int>(fraction * width);
-    const double eta = rate > 0 ? static_cast<double>(p.products_total - p.products_done) / rate : 0;
+    const double eta =
+        rate > 0 ? static_cast<double>(p.products_total - p.products_done) / rate : 0;
     std::fprintf(stderr, "\r[%-*s] %5.1f%% %lld/%lld products  %.0f/s  ETA %.0fs   ", width,
                  std::string(static_cast<std::size_t>(std::clamp(filled, 0, width)), '#').c_str(),
                  fraction * 100, static_cast<long long>(p.products_done),
@@ -120,11 +126,13 @@ int main(int argc, char** argv) {
   };
   const auto report = atelier::warm::warm_cache(parsed.config, options, on_progress, g_stop);
   if (tty) std::fprintf(stderr, "\n");
-  std::cout << "warm: ok=" << (report.ok ? "true" : "false") << " version=" << report.dataset_version
-            << " products=" << report.products << " keys=" << report.keys_written
-            << " bytes=" << report.bytes_written << " (" << human_bytes(report.bytes_written) << ")"
+  std::cout << "warm: ok=" << (report.ok ? "true" : "false")
+            << " version=" << report.dataset_version << " products=" << report.products
+            << " keys=" << report.keys_written << " bytes=" << report.bytes_written << " ("
+            << human_bytes(report.bytes_written) << ")"
             << " seconds=" << report.seconds << " products_per_s="
-            << (report.seconds > 0 ? static_cast<std::int64_t>(report.products / report.seconds) : 0)
+            << (report.seconds > 0 ? static_cast<std::int64_t>(report.products / report.seconds)
+                                   : 0)
             << " redis_used_memory="
             << (report.redis_used_memory ? human_bytes(*report.redis_used_memory) : "unknown");
   if (!report.ok) std::cout << " resume_with=--from " << report.resume_from;

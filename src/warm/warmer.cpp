@@ -262,7 +262,8 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   std::int64_t hi = std::min(options.to_id, b.max_id);
   if (options.last_percent) {
     const double span = static_cast<double>(b.max_id - b.min_id + 1);
-    lo = std::max(lo, b.max_id - static_cast<std::int64_t>(span * *options.last_percent / 100.0) + 1);
+    lo = std::max(lo,
+                  b.max_id - static_cast<std::int64_t>(span * *options.last_percent / 100.0) + 1);
   }
   const auto units = plan_units(options, lo, hi);
   std::int64_t total = 0;
@@ -270,7 +271,8 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     total = static_cast<std::int64_t>(options.ids.size());
   } else if (hi >= lo && b.count > 0) {
     // Products per id in the catalog, so the ETA holds for sparse ids too.
-    const double density = static_cast<double>(b.count) / static_cast<double>(b.max_id - b.min_id + 1);
+    const double density =
+        static_cast<double>(b.count) / static_cast<double>(b.max_id - b.min_id + 1);
     total = static_cast<std::int64_t>(static_cast<double>(hi - lo + 1) * density);
   }
 

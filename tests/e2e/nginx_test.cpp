@@ -12,7 +12,9 @@
 namespace atelier::testing {
 namespace {
 
-std::string api() { return required_env("API_URL"); }
+std::string api() {
+  return required_env("API_URL");
+}
 
 TEST(ThroughNginx, EveryEndpointAnswersLikeAHost) {
   const std::string host = required_env("HOST1_URL");
@@ -62,7 +64,8 @@ TEST(ThroughNginx, GzipForClientsThatAskForIt) {
 }
 
 TEST(ThroughNginx, NginxOwnErrorsAreJson) {
-  auto big = http_request(api(), "POST", "/cart", std::string(64 * 1024, 'x'), {{"Authorization", "t"}});
+  auto big =
+      http_request(api(), "POST", "/cart", std::string(64 * 1024, 'x'), {{"Authorization", "t"}});
   EXPECT_EQ(big.status, 413);
   EXPECT_NE(big.body.find("\"error\""), std::string::npos) << big.body;
   EXPECT_EQ(big.header("server").value_or("nginx").find('/'), std::string::npos);
@@ -92,7 +95,8 @@ TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int during = requests.load();
-  ASSERT_EQ(run_stack_function("host_start 2 " + std::string(required_env("HOST2_URL")).substr(17)), 0);
+  ASSERT_EQ(run_stack_function("host_start 2 " + std::string(required_env("HOST2_URL")).substr(17)),
+            0);
   // NGINX's fail_timeout (2 s) passes, then the host gets traffic again.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   done = true;
@@ -102,7 +106,8 @@ TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
   // Product URIs are spread over the hosts by consistent hashing: many different ids reach all.
   for (int i = 1; i <= 60; ++i) http_get(api(), "/products/" + std::to_string(i) + "/related");
   auto metrics = http_get(required_env("HOST2_URL"), "/metrics");
-  EXPECT_NE(metrics.body.find("atelier_http_requests_total{route=\"/products/:id/related\",status=\"200\"}"),
+  EXPECT_NE(metrics.body.find(
+                "atelier_http_requests_total{route=\"/products/:id/related\",status=\"200\"}"),
             std::string::npos)
       << "the restarted host got no traffic through NGINX";
 }

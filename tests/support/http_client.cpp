@@ -79,7 +79,8 @@ bool try_parse(const std::string& data, bool closed, HttpResponse& out) {
     if (!inserted) it->second += ", " + value;
   }
   const std::string rest = data.substr(header_end + 4);
-  if (auto te = r.header("transfer-encoding"); te && lower(*te).find("chunked") != std::string::npos) {
+  if (auto te = r.header("transfer-encoding");
+      te && lower(*te).find("chunked") != std::string::npos) {
     std::string body;
     std::size_t p = 0;
     while (true) {
@@ -187,7 +188,8 @@ HttpResponse http_request(const std::string& base_url, const std::string& method
     raw += name + ": " + value + "\r\n";
     if (lower(name) == "content-length") has_length = true;
   }
-  if (!body.empty() && !has_length) raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() && !has_length)
+    raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   if (body.empty() && method == "POST" && !has_length) raw += "Content-Length: 0\r\n";
   raw += "\r\n" + body;
   return http_raw(base_url, raw, timeout_ms);

@@ -48,7 +48,8 @@ TEST(ApiRole, CannotChangeOrBypassTheCatalog) {
   // The dataset tables themselves are not readable, only the views over them.
   pqxx::connection loader(required_env("DATABASE_URL"));
   pqxx::nontransaction tx(loader);
-  const auto schema = tx.exec1("SELECT schema_name FROM atelier.datasets WHERE state = 'active'")[0].as<std::string>();
+  const auto schema = tx.exec1("SELECT schema_name FROM atelier.datasets WHERE state = 'active'")[0]
+                          .as<std::string>();
   EXPECT_EQ(sqlstate_of("SELECT count(*) FROM " + schema + ".products"), "denied");
   tx.exec("DELETE FROM atelier.cart WHERE session = 'roles-test'");
 }

@@ -45,9 +45,13 @@ std::int64_t example_id(const char* name, const char* field = nullptr) {
   return v[field].GetInt64();
 }
 
-std::int64_t product_count() { return manifest()["products"].GetInt64(); }
+std::int64_t product_count() {
+  return manifest()["products"].GetInt64();
+}
 
-std::string host() { return required_env("HOST1_URL"); }
+std::string host() {
+  return required_env("HOST1_URL");
+}
 
 void expect_json_error(const HttpResponse& r, int status, const std::string& what) {
   EXPECT_EQ(r.status, status) << what << " -> " << r.body;
@@ -71,12 +75,13 @@ TEST(ProductsList, DefaultPageIsFiveProductsInIdOrderWithContractKeys) {
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.header("content-type").value_or(""), "application/json; charset=utf-8");
   EXPECT_EQ(r.header("access-control-allow-origin").value_or(""), "*");
-  EXPECT_EQ(r.body.rfind("[{\"id\":1,\"campus\":\"hr-rfp\",\"name\":", 0), 0u) << r.body.substr(0, 80);
+  EXPECT_EQ(r.body.rfind("[{\"id\":1,\"campus\":\"hr-rfp\",\"name\":", 0), 0u)
+      << r.body.substr(0, 80);
   auto doc = parse_json(r.body);
   ASSERT_TRUE(doc.IsArray());
   ASSERT_EQ(doc.Size(), 5u);
-  const char* keys[] = {"id", "campus", "name", "slogan", "description", "category",
-                        "default_price", "created_at", "updated_at"};
+  const char* keys[] = {"id",       "campus",        "name",       "slogan",    "description",
+                        "category", "default_price", "created_at", "updated_at"};
   for (rapidjson::SizeType i = 0; i < doc.Size(); ++i) {
     EXPECT_EQ(doc[i]["id"].GetInt64(), static_cast<std::int64_t>(i + 1));
     ASSERT_EQ(doc[i].MemberCount(), 9u);
@@ -103,7 +108,8 @@ TEST(ProductsList, PagesAreRanksOfAscendingIds) {
 TEST(ProductsList, LargeCountsAndPagesPastTheEnd) {
   auto big = parse_json(http_get(host(), "/products?count=2000").body);
   ASSERT_TRUE(big.IsArray());
-  EXPECT_EQ(big.Size(), static_cast<rapidjson::SizeType>(std::min<std::int64_t>(2000, product_count())));
+  EXPECT_EQ(big.Size(),
+            static_cast<rapidjson::SizeType>(std::min<std::int64_t>(2000, product_count())));
   auto past = http_get(host(), "/products?page=100000&count=1000");
   EXPECT_EQ(past.status, 200);
   EXPECT_EQ(past.body, "[]");
@@ -136,7 +142,8 @@ TEST(ProductDetail, HasFeaturesInSourceOrderWithNullValues) {
 }
 
 TEST(ProductDetail, DuplicateFeatureNamesAreKept) {
-  auto doc = parse_json(http_get(host(), "/products/" + std::to_string(example_id("feature_duplicate_name"))).body);
+  auto doc = parse_json(
+      http_get(host(), "/products/" + std::to_string(example_id("feature_duplicate_name"))).body);
   std::multiset<std::string> names;
   for (const auto& f : doc["features"].GetArray()) names.insert(f["feature"].GetString());
   bool duplicate = false;
@@ -145,7 +152,8 @@ TEST(ProductDetail, DuplicateFeatureNamesAreKept) {
 }
 
 TEST(ProductDetail, UnknownIdIs404AndBadIdsAre400) {
-  expect_json_error(http_get(host(), "/products/" + std::to_string(product_count() + 100000)), 404, "unknown");
+  expect_json_error(http_get(host(), "/products/" + std::to_string(product_count() + 100000)), 404,
+                    "unknown");
   expect_json_error(http_get(host(), "/products/0"), 400, "zero");
   expect_json_error(http_get(host(), "/products/abc"), 400, "abc");
   expect_json_error(http_get(host(), "/products/99999999999999999999"), 400, "past 64 bits");
@@ -183,18 +191,25 @@ TEST(Styles, StyleWithoutPhotosAndSkusGetsThePlaceholders) {
   auto doc = parse_json(r.body);
   const auto* s = find_style(doc, style);
   ASSERT_NE(s, nullptr) << r.body;
-  EXPECT_NE(r.body.find("\"photos\":[{\"thumbnail_url\":null,\"url\":null}],\"skus\":{\"null\":{\"quantity\":null,\"size\":null}}"),
+  EXPECT_NE(r.body.find("\"photos\":[{\"thumbnail_url\":null,\"url\":null}],\"skus\":{\"null\":{"
+                        "\"quantity\":null,\"size\":null}}"),
             std::string::npos);
 }
 
 TEST(Styles, SaleZeroAndNullAreNullHugePricesAreExact) {
   for (const char* example : {"sale_zero", "sale_null"}) {
-    auto doc = parse_json(http_get(host(), "/products/" + std::to_string(example_id(example, "product_id")) + "/styles").body);
+    auto doc = parse_json(
+        http_get(host(),
+                 "/products/" + std::to_string(example_id(example, "product_id")) + "/styles")
+            .body);
     const auto* s = find_style(doc, example_id(example, "style_id"));
     ASSERT_NE(s, nullptr) << example;
     EXPECT_TRUE((*s)["sale_price"].IsNull()) << example;
   }
-  auto doc = parse_json(http_get(host(), "/products/" + std::to_string(example_id("huge_price", "product_id")) + "/styles").body);
+  auto doc = parse_json(
+      http_get(host(),
+               "/products/" + std::to_string(example_id("huge_price", "product_id")) + "/styles")
+          .body);
   const auto* s = find_style(doc, example_id("huge_price", "style_id"));
   ASSERT_NE(s, nullptr);
   const std::string price = (*s)["original_price"].GetString();
@@ -202,7 +217,10 @@ TEST(Styles, SaleZeroAndNullAreNullHugePricesAreExact) {
 }
 
 TEST(Styles, DuplicateSizesAreAllKept) {
-  auto doc = parse_json(http_get(host(), "/products/" + std::to_string(example_id("duplicate_size", "product_id")) + "/styles").body);
+  auto doc = parse_json(
+      http_get(host(), "/products/" + std::to_string(example_id("duplicate_size", "product_id")) +
+                           "/styles")
+          .body);
   const auto* s = find_style(doc, example_id("duplicate_size", "style_id"));
   ASSERT_NE(s, nullptr);
   std::multiset<std::string> sizes;
@@ -222,12 +240,17 @@ TEST(Styles, PhotosFollowSourceFileOrderNotIdOrder) {
   std::getline(in, line);
   while (std::getline(in, line)) {
     const auto comma = line.find(',');
-    if (comma == std::string::npos || line.compare(comma, prefix_mid.size(), prefix_mid) != 0) continue;
+    if (comma == std::string::npos || line.compare(comma, prefix_mid.size(), prefix_mid) != 0)
+      continue;
     const auto start = comma + prefix_mid.size();
     urls.push_back(line.substr(start, line.find('"', start) - start));
   }
   ASSERT_GE(urls.size(), 2u);
-  auto doc = parse_json(http_get(host(), "/products/" + std::to_string(example_id("photos_out_of_order", "product_id")) + "/styles").body);
+  auto doc = parse_json(
+      http_get(host(), "/products/" +
+                           std::to_string(example_id("photos_out_of_order", "product_id")) +
+                           "/styles")
+          .body);
   const auto* s = find_style(doc, style);
   ASSERT_NE(s, nullptr);
   std::vector<std::string> served;
@@ -236,7 +259,9 @@ TEST(Styles, PhotosFollowSourceFileOrderNotIdOrder) {
 }
 
 TEST(Related, KeepsDuplicatesAndSelfReferencesDropsZero) {
-  auto dup = parse_json(http_get(host(), "/products/" + std::to_string(example_id("related_duplicates")) + "/related").body);
+  auto dup = parse_json(
+      http_get(host(), "/products/" + std::to_string(example_id("related_duplicates")) + "/related")
+          .body);
   ASSERT_TRUE(dup.IsArray());
   std::multiset<std::int64_t> ids;
   for (const auto& v : dup.GetArray()) ids.insert(v.GetInt64());
@@ -244,16 +269,21 @@ TEST(Related, KeepsDuplicatesAndSelfReferencesDropsZero) {
   for (auto id : ids) duplicate = duplicate || ids.count(id) > 1;
   EXPECT_TRUE(duplicate);
   const auto self = example_id("related_self");
-  auto self_doc = parse_json(http_get(host(), "/products/" + std::to_string(self) + "/related").body);
+  auto self_doc =
+      parse_json(http_get(host(), "/products/" + std::to_string(self) + "/related").body);
   bool has_self = false;
   for (const auto& v : self_doc.GetArray()) has_self = has_self || v.GetInt64() == self;
   EXPECT_TRUE(has_self);
-  auto zero = parse_json(http_get(host(), "/products/" + std::to_string(example_id("related_zero")) + "/related").body);
+  auto zero = parse_json(
+      http_get(host(), "/products/" + std::to_string(example_id("related_zero")) + "/related")
+          .body);
   for (const auto& v : zero.GetArray()) {
     EXPECT_GT(v.GetInt64(), 0);
     EXPECT_LE(v.GetInt64(), product_count());
   }
-  expect_json_error(http_get(host(), "/products/" + std::to_string(product_count() + 7) + "/related"), 404, "unknown related");
+  expect_json_error(
+      http_get(host(), "/products/" + std::to_string(product_count() + 7) + "/related"), 404,
+      "unknown related");
 }
 
 TEST(HttpBehaviour, StrongEtagAndIfNoneMatch) {
@@ -274,7 +304,8 @@ TEST(HttpBehaviour, PreflightAndWrongMethods) {
   auto pre = http_request(host(), "OPTIONS", "/products/1");
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.header("access-control-allow-origin").value_or(""), "*");
-  EXPECT_NE(pre.header("access-control-allow-methods").value_or("").find("POST"), std::string::npos);
+  EXPECT_NE(pre.header("access-control-allow-methods").value_or("").find("POST"),
+            std::string::npos);
   EXPECT_EQ(pre.header("access-control-allow-headers").value_or(""), "Authorization, Content-Type");
   auto wrong = http_request(host(), "DELETE", "/products/1");
   expect_json_error(wrong, 405, "DELETE");
@@ -300,7 +331,9 @@ TEST(Operations, HealthReadinessAndMetrics) {
   EXPECT_NE(ready.body.find("\"database\":\"up\""), std::string::npos);
   auto metrics = http_get(host(), "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.body.find("atelier_http_requests_total{route=\"/products/:id/styles\",status=\"200\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find(
+                "atelier_http_requests_total{route=\"/products/:id/styles\",status=\"200\"}"),
+            std::string::npos);
   EXPECT_NE(metrics.body.find("atelier_http_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(metrics.body.find("atelier_db_query_duration_seconds_count"), std::string::npos);
   EXPECT_NE(metrics.body.find("atelier_cache_hits_total"), std::string::npos);
@@ -339,9 +372,13 @@ TEST(Cart, NewSessionCookieThenCountsPerSku) {
 }
 
 TEST(Cart, UnknownSkuIs422AndMalformedBodiesAre400) {
-  expect_json_error(http_request(host(), "POST", "/cart", "{\"sku_id\":999999999999}", {{"Authorization", "t"}}), 422, "unknown sku");
-  expect_json_error(http_request(host(), "POST", "/cart", "{\"sku\":1}", {{"Authorization", "t"}}), 400, "no sku_id");
-  expect_json_error(http_request(host(), "POST", "/cart", "not json", {{"Authorization", "t"}}), 400, "not json");
+  expect_json_error(
+      http_request(host(), "POST", "/cart", "{\"sku_id\":999999999999}", {{"Authorization", "t"}}),
+      422, "unknown sku");
+  expect_json_error(http_request(host(), "POST", "/cart", "{\"sku\":1}", {{"Authorization", "t"}}),
+                    400, "no sku_id");
+  expect_json_error(http_request(host(), "POST", "/cart", "not json", {{"Authorization", "t"}}),
+                    400, "not json");
 }
 
 TEST(Cart, ConcurrentPostsAreAllCounted) {
@@ -377,16 +414,18 @@ TEST(BadInput, MalformedRequestsGetJsonErrors) {
     cases.push_back({"GET", std::string("/products/") + id, "", {}});
     cases.push_back({"GET", std::string("/products/") + id + "/styles", "", {}});
   }
-  for (const char* q : {"page=0", "page=-1", "count=0", "count=-3", "count=abc",
-                        "count=99999999999999999999", "page=1.5", "count=5001", "page=", "count=",
-                        "page=1e2", "count=%35"}) {
+  for (const char* q :
+       {"page=0", "page=-1", "count=0", "count=-3", "count=abc", "count=99999999999999999999",
+        "page=1.5", "count=5001", "page=", "count=", "page=1e2", "count=%35"}) {
     cases.push_back({"GET", std::string("/products?") + q, "", {}});
   }
-  for (const char* body : {"", "{", "[]", "{\"sku_id\":null}", "{\"sku_id\":-1}",
-                           "{\"sku_id\":\"x\"}", "{\"sku_id\":1.5}", "\"sku\"", "{\"sku_id\":1}}"}) {
+  for (const char* body :
+       {"", "{", "[]", "{\"sku_id\":null}", "{\"sku_id\":-1}", "{\"sku_id\":\"x\"}",
+        "{\"sku_id\":1.5}", "\"sku\"", "{\"sku_id\":1}}"}) {
     cases.push_back({"POST", "/cart", body, {{"Authorization", "bad-input"}}});
   }
-  for (const char* path : {"/", "/product", "/products/1/photos", "/api", "/cart/1", "/products//styles"}) {
+  for (const char* path :
+       {"/", "/product", "/products/1/photos", "/api", "/cart/1", "/products//styles"}) {
     cases.push_back({"GET", path, "", {}});
   }
   cases.push_back({"POST", "/products", "{}", {}});
@@ -398,7 +437,8 @@ TEST(BadInput, MalformedRequestsGetJsonErrors) {
     EXPECT_GE(r.status, 400) << c.method << " " << c.target << " " << c.body;
     EXPECT_LT(r.status, 500) << c.method << " " << c.target << " " << c.body;
     auto doc = parse_json(r.body);
-    EXPECT_TRUE(doc.IsObject() && doc.HasMember("error")) << c.method << " " << c.target << " -> " << r.body;
+    EXPECT_TRUE(doc.IsObject() && doc.HasMember("error"))
+        << c.method << " " << c.target << " -> " << r.body;
   }
 }
 
@@ -406,7 +446,8 @@ TEST(BadInput, BrokenHttpAndOversizedRequestsGetJsonErrors) {
   const std::string big_header(40000, 'a');
   for (const std::string& raw :
        {std::string("GET /products/1 HTTP/1.1\r\nHost: x\r\nX-Big: " + big_header + "\r\n\r\n"),
-        std::string("POST /cart HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n" + std::string(50000, '{')),
+        std::string("POST /cart HTTP/1.1\r\nHost: x\r\nContent-Length: 50000\r\n\r\n" +
+                    std::string(50000, '{')),
         std::string("BREW /products HTTP/1.1\r\nHost: x\r\n\r\n"),
         std::string("GET /products/1 HTTP/9.9\r\nHost: x\r\n\r\n")}) {
     auto r = http_raw(host(), raw);

@@ -21,7 +21,9 @@ cache::RedisConnection redis() {
   return cache::RedisConnection(options.value_or(cache::RedisOptions{}));
 }
 
-std::string host() { return required_env("HOST1_URL"); }
+std::string host() {
+  return required_env("HOST1_URL");
+}
 
 std::int64_t dataset_version() {
   auto r = http_get(host(), "/readyz");
@@ -35,7 +37,6 @@ double metric(const std::string& text, const std::string& name) {
   if (pos == std::string::npos) return -1;
   return std::atof(text.c_str() + pos + name.size() + 2);
 }
-
 
 TEST(Cache, MissThenHitReturnIdenticalBytesUnderAVersionedKeyWithTtl) {
   const std::int64_t id = 11;
@@ -66,7 +67,9 @@ TEST(Cache, HitsAreServedFromRedisBytes) {
   const std::int64_t version = dataset_version();
   const std::string key = cache::CacheKey::related(version, 12);
   const std::string planted = "[424242]";
-  ASSERT_TRUE(conn.set(key, cache::encode_entry({200, "\"planted\"", planted}), std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(
+      conn.set(key, cache::encode_entry({200, "\"planted\"", planted}), std::chrono::seconds(30))
+          .ok());
   auto r = http_get(host(), "/products/12/related");
   EXPECT_EQ(r.body, planted);
   EXPECT_EQ(r.header("etag").value_or(""), "\"planted\"");
@@ -107,12 +110,14 @@ TEST(Cache, WarmUpWritesExactlyTheAskedKeysWithTheHostsBytes) {
   auto conn = redis();
   conn.unlink_matching(cache::CacheKey::all_pattern());
   const std::int64_t version = dataset_version();
-  const std::string cmd = required_env("ATELIER_BIN_DIR") + "/atelier-warm --from 20 --to 24 > /dev/null";
+  const std::string cmd =
+      required_env("ATELIER_BIN_DIR") + "/atelier-warm --from 20 --to 24 > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   // Exactly 5 products x 3 endpoints.
   for (std::int64_t id = 20; id <= 24; ++id) {
-    for (const auto& key : {cache::CacheKey::product(version, id), cache::CacheKey::styles(version, id),
-                            cache::CacheKey::related(version, id)}) {
+    for (const auto& key :
+         {cache::CacheKey::product(version, id), cache::CacheKey::styles(version, id),
+          cache::CacheKey::related(version, id)}) {
       EXPECT_TRUE(conn.get(key).ok()) << key;
     }
   }
@@ -123,7 +128,8 @@ TEST(Cache, WarmUpWritesExactlyTheAskedKeysWithTheHostsBytes) {
   ASSERT_TRUE(warmed.has_value());
   auto detail = cache::decode_entry(conn.get(cache::CacheKey::product(version, 22)).value);
   ASSERT_TRUE(detail.has_value());
-  std::vector<std::string> keys{cache::CacheKey::styles(version, 22), cache::CacheKey::product(version, 22)};
+  std::vector<std::string> keys{cache::CacheKey::styles(version, 22),
+                                cache::CacheKey::product(version, 22)};
   conn.unlink(keys);
   auto from_db = http_get(host(), "/products/22/styles");
   auto detail_from_db = http_get(host(), "/products/22");

@@ -39,8 +39,8 @@ TEST(Config, ReadsEveryKindOfValue) {
 }
 
 TEST(Config, InvalidValuesAreReportedByName) {
-  auto r = parse_map({{"ATELIER_PORT", "99999"}, {"ATELIER_THREADS", "many"},
-                      {"ATELIER_LOG_REQUESTS", "maybe"}});
+  auto r = parse_map(
+      {{"ATELIER_PORT", "99999"}, {"ATELIER_THREADS", "many"}, {"ATELIER_LOG_REQUESTS", "maybe"}});
   ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_NE(r.errors[0].find("ATELIER_PORT"), std::string::npos);
   EXPECT_NE(r.errors[1].find("ATELIER_THREADS"), std::string::npos);

@@ -21,9 +21,9 @@ TEST(MatchRoute, KnownPathsWithAndWithoutOneTrailingSlash) {
 }
 
 TEST(MatchRoute, UnknownPathsAreNotFound) {
-  for (const char* path : {"", "/", "//", "/product", "/products//", "/products//styles",
-                           "/products/1/styles//", "/products/1/photos", "/products/1/styles/x",
-                           "/cart/1", "products", "/PRODUCTS"}) {
+  for (const char* path :
+       {"", "/", "//", "/product", "/products//", "/products//styles", "/products/1/styles//",
+        "/products/1/photos", "/products/1/styles/x", "/cart/1", "products", "/PRODUCTS"}) {
     EXPECT_EQ(match_route(path).route, RouteId::not_found) << path;
   }
 }
@@ -36,8 +36,7 @@ TEST(AllowedMethods, CartAcceptsPostOthersOnlyGet) {
 TEST(ParseProductId, AcceptsWholeNumbersWithinInt64) {
   EXPECT_EQ(std::get<std::int64_t>(parse_product_id("1")), 1);
   EXPECT_EQ(std::get<std::int64_t>(parse_product_id("007")), 7);
-  EXPECT_EQ(std::get<std::int64_t>(parse_product_id("9223372036854775807")),
-            9223372036854775807LL);
+  EXPECT_EQ(std::get<std::int64_t>(parse_product_id("9223372036854775807")), 9223372036854775807LL);
 }
 
 TEST(ParseProductId, RejectsEverythingElse) {
@@ -85,16 +84,15 @@ TEST(ParseCartBody, MalformedBodiesAreBadRequests) {
   for (const char* body :
        {"", "{", "[]", "null", "12", R"({"sku":1})", R"({"sku_id":null})", R"({"sku_id":0})",
         R"({"sku_id":-4})", R"({"sku_id":1.5})", R"({"sku_id":"abc"})", R"({"sku_id":"1 "})",
-        R"({"sku_id":true})", R"({"sku_id":99999999999999999999})", R"({"sku_id":1} x)",
-        "sku_id=1", "\xff\xfe"}) {
+        R"({"sku_id":true})", R"({"sku_id":99999999999999999999})", R"({"sku_id":1} x)", "sku_id=1",
+        "\xff\xfe"}) {
     EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_cart_body(body))) << body;
   }
 }
 
 TEST(Session, AuthorizationWinsOverCookie) {
   EXPECT_EQ(session_from("token-1", "session=abc"), std::optional<std::string>("token-1"));
-  EXPECT_EQ(session_from(std::nullopt, "a=1; session=abc; b=2"),
-            std::optional<std::string>("abc"));
+  EXPECT_EQ(session_from(std::nullopt, "a=1; session=abc; b=2"), std::optional<std::string>("abc"));
   EXPECT_EQ(session_from("   ", "session=abc"), std::optional<std::string>("abc"));
   EXPECT_EQ(session_from(std::nullopt, std::nullopt), std::nullopt);
   EXPECT_EQ(session_from(std::nullopt, "other=1"), std::nullopt);
