@@ -62,6 +62,19 @@ std::int64_t version_of(const pqxx::result& r) {
   return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
 }
 
+// The single-product reads are the batch reads with first = last (so a host and the warm-up tool
+// build the same structs); this takes the one element, or nothing for an unknown id.
+template <typename T, typename Project>
+auto single(Result<Versioned<std::vector<T>>>&& batch, Project project)
+    -> Result<Versioned<std::optional<decltype(project(std::declval<T&&>()))>>> {
+  using Out = Versioned<std::optional<decltype(project(std::declval<T&&>()))>>;
+  if (!batch.ok()) return batch.error();
+  Out out;
+  out.version = batch.value().version;
+  if (!batch.value().value.empty()) out.value = project(std::move(batch.value().value.front()));
+  return out;
+}
+
 }  // namespace
 
 struct CatalogReader::Connection {
@@ -182,13 +195,8 @@ Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_deta
 
 Result<Versioned<std::optional<model::ProductDetail>>> CatalogReader::product_detail(
     std::int64_t product_id) {
-  using Out = Versioned<std::optional<model::ProductDetail>>;
-  auto batch = product_details_between(product_id, product_id);
-  if (!batch.ok()) return batch.error();
-  Out out;
-  out.version = batch.value().version;
-  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front());
-  return out;
+  return single(product_details_between(product_id, product_id),
+                [](model::ProductDetail&& d) { return std::move(d); });
 }
 
 Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_between(
@@ -241,13 +249,8 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
 
 Result<Versioned<std::optional<model::ProductStyles>>> CatalogReader::product_styles(
     std::int64_t product_id) {
-  using Out = Versioned<std::optional<model::ProductStyles>>;
-  auto batch = product_styles_between(product_id, product_id);
-  if (!batch.ok()) return batch.error();
-  Out out;
-  out.version = batch.value().version;
-  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front());
-  return out;
+  return single(product_styles_between(product_id, product_id),
+                [](model::ProductStyles&& s) { return std::move(s); });
 }
 
 Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
@@ -275,13 +278,9 @@ CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
 
 Result<Versioned<std::optional<std::vector<std::int64_t>>>> CatalogReader::related(
     std::int64_t product_id) {
-  using Out = Versioned<std::optional<std::vector<std::int64_t>>>;
-  auto batch = related_between(product_id, product_id);
-  if (!batch.ok()) return batch.error();
-  Out out;
-  out.version = batch.value().version;
-  if (!batch.value().value.empty()) out.value = std::move(batch.value().value.front().second);
-  return out;
+  return single(
+      related_between(product_id, product_id),
+      [](std::pair<std::int64_t, std::vector<std::int64_t>>&& r) { return std::move(r.second); });
 }
 
 Result<Versioned<CatalogReader::Bounds>> CatalogReader::bounds() {
