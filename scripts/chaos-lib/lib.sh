@@ -1,0 +1,159 @@
+# Shared by scripts/chaos and scripts/soak: the running stack, paced wrk runs, host probes.
+# Source after scripts/lib/common.sh.
+# shellcheck shell=bash
+
+CHAOS_LIB="$ATELIER_ROOT/scripts/chaos-lib"
+BENCH_LIB="$ATELIER_ROOT/scripts/bench-lib"
+
+now_ms() { date +%s%3N; }
+
+# Reads $STACK_DIR/env (what scripts/up wrote) and sources stack.sh with the same ports, so the
+# start/stop functions act on that stack and nothing else.
+load_stack_env() {
+  STACK_DIR="${STACK_DIR:-$ATELIER_ROOT/.stack}"
+  [ -f "$STACK_DIR/env" ] || die "no stack at $STACK_DIR (no env file): run scripts/up first"
+  # shellcheck disable=SC1091
+  . "$STACK_DIR/env"
+  export STACK_DIR PG_PORT REDIS_PORT NGINX_PORT HOST_PORTS
+  # shellcheck disable=SC1091
+  . "$ATELIER_ROOT/scripts/lib/stack.sh"
+  case "${API_URL:-}" in
+    http://127.0.0.1:*) ;;
+    *) die "API_URL in $STACK_DIR/env must be http://127.0.0.1:PORT (got '${API_URL:-}')" ;;
+  esac
+  read -r -a HOST_PORT_LIST <<<"$HOST_PORTS"
+  HOST_COUNT=${#HOST_PORT_LIST[@]}
+  [ "$HOST_COUNT" -ge 1 ] || die "no HOST_PORTS in $STACK_DIR/env"
+}
+
+host_port() { echo "${HOST_PORT_LIST[$(($1 - 1))]}"; }
+host_url() { echo "http://127.0.0.1:$(host_port "$1")"; }
+host_pid() { cat "$STACK_DIR/hosts/$1.pid" 2>/dev/null || true; }
+
+# The catalog's largest product id (the bench's id range ends there).
+catalog_max_id() { psql "$DATABASE_URL" -X -Atqc 'SELECT max(id) FROM catalog.products'; }
+dataset_version_db() { psql "$DATABASE_URL" -X -Atqc 'SELECT version FROM catalog.dataset' 2>/dev/null || echo ""; }
+
+# readyz_line N: "<http code> <database> <cache> <dataset_version>" of host N ("000 - - -" when
+# it does not answer within the probe timeout; a SIGSTOPped host never answers).
+readyz_line() {
+  local body code
+  body="$(curl -s -m "${PROBE_TIMEOUT_S:-0.5}" -w '\n%{http_code}' "$(host_url "$1")/readyz" 2>/dev/null)"
+  code="${body##*$'\n'}"
+  body="${body%$'\n'*}"
+  [ -n "$code" ] || code=000
+  local fields
+  fields="$(jq -r '"\(.database // "-") \(.cache // "-") \(.dataset_version // "-")"' <<<"$body" 2>/dev/null)" ||
+    fields="- - -"
+  echo "$code ${fields:-- - -}"
+}
+
+host_metrics() { curl -s -m "${PROBE_TIMEOUT_S:-0.5}" "$(host_url "$1")/metrics" 2>/dev/null || true; }
+
+# From a /metrics text: "<traffic> <cache hits> <cache misses> <cache errors> <cache skipped>
+# <db errors> <local hits> <local bytes>". traffic = API requests answered, without /healthz,
+# /readyz and /metrics (the probes of these scripts would otherwise count as traffic).
+metrics_digest() {
+  awk '
+    /^atelier_http_requests_total\{/ {
+      if ($0 !~ /route="\/(healthz|readyz|metrics)"/) traffic += $NF
+    }
+    $1 == "atelier_cache_hits_total" { hits = $2 }
+    $1 == "atelier_cache_misses_total" { misses = $2 }
+    $1 == "atelier_cache_errors_total" { errors = $2 }
+    $1 == "atelier_cache_skipped_total" { skipped = $2 }
+    $1 == "atelier_db_errors_total" { dberr = $2 }
+    $1 == "atelier_local_cache_hits_total" { lhits = $2 }
+    $1 == "atelier_local_cache_bytes" { lbytes = $2 }
+    END { printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", traffic, hits, misses, errors, skipped, dberr, lhits, lbytes }'
+}
+
+# metrics_snapshot: JSON array, one object per host, of the counters above (null when down).
+metrics_snapshot() {
+  local i text fields=()
+  {
+    for ((i = 1; i <= HOST_COUNT; i++)); do
+      text="$(host_metrics "$i")"
+      if [ -z "$text" ]; then echo null; continue; fi
+      read -r -a fields <<<"$(metrics_digest <<<"$text")"
+      printf '{"host":%d,"traffic":%s,"cache_hits":%s,"cache_misses":%s,"cache_errors":%s,"cache_skipped":%s,"db_errors":%s,"local_hits":%s,"local_bytes":%s}\n' \
+        "$i" "${fields[@]}"
+    done
+  } | jq -s -c .
+}
+
+# Every host answers /readyz 200 and NGINX answers /healthz.
+stack_healthy() {
+  local i
+  for ((i = 1; i <= HOST_COUNT; i++)); do
+    [ "$(readyz_line "$i" | cut -d' ' -f1)" = 200 ] || return 1
+  done
+  curl -fsS -m 1 "$API_URL/healthz" >/dev/null 2>&1
+}
+
+# Skus of the products under test, for the page_view mix's cart POSTs (as scripts/bench does).
+sample_skus() { # OUT_FILE LOW_ID
+  psql "$DATABASE_URL" -X -Atqc "SELECT k.id FROM catalog.skus k
+      JOIN catalog.styles s ON s.id = k.style_id WHERE s.product_id >= $2
+      ORDER BY random() LIMIT 5000" >"$1" 2>/dev/null || : >"$1"
+}
+
+# wrk_start PREFIX DURATION_S RATE MIN_ID MAX_ID: the page_view load of scripts/bench through
+# NGINX in the background (pid in WRK_PID). Bounded twice: wrk -d, and `timeout` in case wrk
+# hangs. Stop early with wrk_stop (SIGINT: wrk stops and still writes its results).
+# Writes PREFIX.result.json, .buckets.tsv, .wrk.txt. No latency distribution table: bench's
+# writer walks every microsecond up to wrk's --timeout (10 M steps here), which takes longer
+# than the run's tail.
+WRK_PID=""
+wrk_start() {
+  local prefix="$1" duration="$2" rate="$3" min_id="$4" max_id="$5"
+  case "$API_URL" in http://127.0.0.1:*) ;; *) die "load only goes to 127.0.0.1" ;; esac
+  [ -s "$prefix.skus" ] || sample_skus "$prefix.skus" "$min_id"
+  env LUA_PATH="$BENCH_LIB/?.lua;;" BENCH_SCENARIO=page_view BENCH_MAX_ID="$max_id" \
+    BENCH_RATE="$rate" BENCH_THREADS="$WRK_THREADS" BENCH_SKU_FILE="$prefix.skus" \
+    BENCH_SESSION_PREFIX="$SESSION_PREFIX" BENCH_RESULT="$prefix.result.json" \
+    BENCH_DISTRIBUTION="" CHAOS_BUCKETS="$prefix.buckets.tsv" \
+    CHAOS_MIN_ID="$min_id" CHAOS_BUCKET_MS=100 \
+    timeout -s INT -k 60 "$((duration + 30))" \
+    wrk -t "$WRK_THREADS" -c "$WRK_CONNECTIONS" -d "${duration}s" --timeout "${WRK_TIMEOUT_S:-10}s" \
+    -s "$CHAOS_LIB/chaos_run.lua" "$API_URL" >"$prefix.wrk.txt" 2>&1 &
+  WRK_PID=$!
+}
+
+wrk_running() { [ -n "$WRK_PID" ] && kill -0 "$WRK_PID" 2>/dev/null; }
+
+# Waits for the wrk run; with "now", ends it first (SIGINT to our `timeout`, which passes it on).
+wrk_stop() {
+  [ -n "$WRK_PID" ] || return 0
+  if [ "${1:-}" = now ] && wrk_running; then kill -INT "$WRK_PID" 2>/dev/null || true; fi
+  wait "$WRK_PID" 2>/dev/null || true
+  WRK_PID=""
+}
+
+# Deletes the cart rows the page_view POSTs added under SESSION_PREFIX (as scripts/bench does).
+delete_bench_carts() {
+  psql "$DATABASE_URL" -X -Atqc "WITH gone AS (DELETE FROM atelier.cart WHERE session LIKE '${SESSION_PREFIX}%'
+      RETURNING 1) SELECT count(*) FROM gone" 2>/dev/null || echo ""
+}
+
+# window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the
+# answers whose bucket starts in [FROM_MS, TO_MS). errors = everything but 200/201.
+window_stats() {
+  awk -F'\t' -v from="$2" -v to="$3" '
+    $1 >= from && $1 < to { count[$2] += $3; total += $3 }
+    END {
+      printf "{\"requests\":%d,\"statuses\":{", total
+      sep = ""; bad = 0
+      for (c in count) {
+        printf "%s\"%s\":%d", sep, c, count[c]; sep = ","
+        if (c != "200" && c != "201") bad += count[c]
+      }
+      secs = (to - from) / 1000
+      printf "},\"errors\":%d,\"error_pct\":%s,\"seconds\":%.1f,\"rate\":%.0f}\n", bad,
+        (total > 0 ? sprintf("%.4f", 100 * bad / total) : "0"), secs, (secs > 0 ? total / secs : 0)
+    }' "$1"
+}
+
+# First and last bucket of a run (epoch ms), for windows that start/end with the load.
+buckets_first() { sort -n "$1" | head -n 1 | cut -f1; }
+buckets_last() { sort -n "$1" | tail -n 1 | awk -F'\t' '{ printf "%.0f\n", $1 + 100 }'; }
