@@ -51,6 +51,23 @@ catalog::CatalogReader& Service::reader() {
   return *local;
 }
 
+void Service::note_database(bool reachable) {
+  const bool down = !reachable;
+  if (database_down_.load(std::memory_order_relaxed) == down) return;
+  if (database_down_.exchange(down) == down) return;  // another thread logged it
+  log_event(reachable ? "info" : "error",
+            reachable ? "database_available" : "database_unavailable");
+}
+
+void Service::note_cache_state() {
+  const std::string_view state = cache_->state();
+  const int index = state == "up" ? 0 : state == "backoff" ? 1 : 2;
+  int seen = cache_state_seen_.load(std::memory_order_relaxed);
+  if (seen == index) return;
+  if (!cache_state_seen_.compare_exchange_strong(seen, index)) return;  // another thread logged it
+  log_event(index == 1 ? "warn" : "info", "cache_state", {{"state", state}});
+}
+
 Reply Service::handle(const RequestView& request) noexcept {
   const auto start = std::chrono::steady_clock::now();
   const RouteId route = match_route(request.path).route;
@@ -65,6 +82,7 @@ Reply Service::handle(const RequestView& request) noexcept {
     reply = json_error(500, "The service failed while answering; try again.");
   }
   metrics_->observe_request(route, reply.status, seconds_since(start));
+  note_cache_state();
   return reply;
 }
 
@@ -133,6 +151,7 @@ Reply Service::from_cached(CachedReply entry, const RequestView& request) const 
 
 Reply Service::database_error(const catalog::Error& error, std::string_view what) {
   metrics_->observe_db_error();
+  if (error.kind != catalog::ErrorKind::query) note_database(false);
   if (error.kind == catalog::ErrorKind::query) {
     log_event("error", "database_query_failed", {{"what", what}, {"detail", error.detail}});
     return json_error(500, "The service failed to read the catalog; try again later.");
@@ -206,6 +225,7 @@ CachedReply Service::load_product_resource(RouteId route, std::int64_t id) {
       break;
   }
   metrics_->observe_db(seconds_since(start), failure.has_value());
+  note_database(!failure || failure->kind == catalog::ErrorKind::query);
   if (failure) {
     if (failure->kind == catalog::ErrorKind::query) {
       log_event("error", "database_query_failed", {{"detail", failure->detail}});
@@ -241,6 +261,7 @@ CachedReply Service::load_product_page(const PageRequest& page) {
   }
   auto result = reader().product_page(ranks->first, ranks->second);
   metrics_->observe_db(seconds_since(start), !result.ok());
+  note_database(result.ok() || result.error().kind == catalog::ErrorKind::query);
   if (!result.ok()) return failure_entry(result.error());
   version_->observe(result.value().version);
   CachedReply e = ok_entry(json::write_product_list(result.value().value, config_.campus));

@@ -2,6 +2,7 @@
 // (api_handler.*) is a thin shell around Service::handle.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -47,12 +48,18 @@ class Service {
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
   catalog::CatalogReader& reader();
+  // One log line when the database or the cache changes state (down/up, backoff/up), not one per
+  // failed request.
+  void note_database(bool reachable);
+  void note_cache_state();
 
   const config::Config config_;
   const std::string conninfo_;
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<catalog::DatasetVersionWatcher> version_;
   std::unique_ptr<ResponseCache> cache_;
+  std::atomic<bool> database_down_{false};
+  std::atomic<int> cache_state_seen_{-1};  // index into the state names; -1 = not logged yet
 };
 
 }  // namespace atelier::http
