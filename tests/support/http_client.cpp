@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -146,8 +147,22 @@ HttpResponse http_raw(const std::string& base_url, const std::string& raw, int t
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
   setsockopt(sock.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(sock.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  const int connected = ::connect(sock.fd(), found->ai_addr, found->ai_addrlen);
+  int connected = ::connect(sock.fd(), found->ai_addr, found->ai_addrlen);
   freeaddrinfo(found);
+  if (connected != 0 && errno == EINTR) {
+    // A signal (e.g. SIGCHLD from a test's std::system) interrupted connect(); the connection
+    // goes on in the background: wait for it and read its outcome.
+    pollfd pfd{sock.fd(), POLLOUT, 0};
+    int ready = 0;
+    do {
+      ready = ::poll(&pfd, 1, timeout_ms);
+    } while (ready < 0 && errno == EINTR);
+    int so_error = ETIMEDOUT;
+    socklen_t len = sizeof so_error;
+    if (ready > 0) getsockopt(sock.fd(), SOL_SOCKET, SO_ERROR, &so_error, &len);
+    connected = so_error == 0 ? 0 : -1;
+    errno = so_error;
+  }
   if (connected != 0) {
     result.error = std::string("connect: ") + std::strerror(errno);
     return result;
@@ -155,6 +170,7 @@ HttpResponse http_raw(const std::string& base_url, const std::string& raw, int t
   std::size_t sent = 0;
   while (sent < raw.size()) {
     const ssize_t n = ::send(sock.fd(), raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may answer (413) before reading everything
     sent += static_cast<std::size_t>(n);
   }
