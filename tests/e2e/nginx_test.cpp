@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "background_load.hpp"
 #include "http_client.hpp"
 #include "stack_control.hpp"
 
@@ -75,44 +76,22 @@ TEST(ThroughNginx, NginxOwnErrorsAreJson) {
 // A host killed with SIGKILL while requests run: NGINX retries idempotent GETs on the next host,
 // so clients see no error; after a restart the host rejoins the rotation.
 TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
-  std::atomic<bool> done{false};
-  std::atomic<int> errors{0};
-  std::atomic<int> requests{0};
-  std::mutex failure_mutex;
-  std::string first_failure;
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 4; ++t) {
-    clients.emplace_back([&, t] {
-      std::int64_t id = 1 + t;
-      while (!done.load()) {
-        auto r = http_get(api(), "/products/" + std::to_string(id) + "/styles");
-        requests.fetch_add(1);
-        if (r.status != 200) {
-          errors.fetch_add(1);
-          std::lock_guard lock(failure_mutex);
-          if (first_failure.empty())
-            first_failure = std::to_string(r.status) + " " + r.error + " " + r.body;
-        }
-        id = id > 2000 ? 1 + t : id + 4;
-        // Paced: unpaced loops open so many connections that the client can run out of
-        // ephemeral ports (connect error), which would say nothing about the server.
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
-  }
+  BackgroundLoad load(api(), 4, [](int t, std::int64_t i) {
+    return "/products/" + std::to_string(1 + t + 4 * (i % 500)) + "/styles";
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const int pid = host_pid(2);
   ASSERT_GT(pid, 0);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
-  const int during = requests.load();
+  const int during = load.requests();
   ASSERT_EQ(run_stack_function("host_start 2 " + std::string(required_env("HOST2_URL")).substr(17)),
             0);
   // NGINX's fail_timeout (2 s) passes, then the host gets traffic again.
   std::this_thread::sleep_for(std::chrono::seconds(3));
-  done = true;
-  for (auto& c : clients) c.join();
-  EXPECT_EQ(errors.load(), 0) << "of " << requests.load() << " requests; first: " << first_failure;
+  load.stop();
+  EXPECT_EQ(load.failures(), 0) << "of " << load.requests()
+                                << " requests; first: " << load.first_failure();
   EXPECT_GT(during, 20);
   // Product URIs are spread over the hosts by consistent hashing: many different ids reach all.
   for (int i = 1; i <= 60; ++i) http_get(api(), "/products/" + std::to_string(i) + "/related");

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "background_load.hpp"
 #include "cache/cache_key.hpp"
 #include "cache/entry.hpp"
 #include "cache/redis_connection.hpp"
@@ -143,32 +144,10 @@ TEST(Cache, WarmUpWritesExactlyTheAskedKeysWithTheHostsBytes) {
 }
 
 TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
-  std::atomic<bool> done{false};
-  std::atomic<int> failures{0};
-  std::atomic<int> requests{0};
-  std::mutex failure_mutex;
-  std::string first_failure;
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 4; ++t) {
-    clients.emplace_back([&, t] {
-      // Always new ids, so every request needs Redis (the in-process tier cannot answer it).
-      std::int64_t id = 100 + t;
-      while (!done.load()) {
-        auto r = http_get(host(), "/products/" + std::to_string(id) + "/styles");
-        requests.fetch_add(1);
-        if (r.status != 200) {
-          failures.fetch_add(1);
-          std::lock_guard lock(failure_mutex);
-          if (first_failure.empty())
-            first_failure = std::to_string(r.status) + " " + r.error + " " + r.body;
-        }
-        id = id > 2900 ? 100 + t : id + 4;
-        // Paced: unpaced loops open so many connections that the client can run out of
-        // ephemeral ports (connect error), which would say nothing about the server.
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      }
-    });
-  }
+  // Always new ids (100..2900, then again), so requests need Redis, not the in-process tier.
+  BackgroundLoad load(host(), 4, [](int t, std::int64_t i) {
+    return "/products/" + std::to_string(100 + t + 4 * (i % 700)) + "/styles";
+  });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ASSERT_EQ(run_stack_function("redis_stop"), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -182,12 +161,11 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     recovered = http_get(host(), "/readyz").body.find("\"cache\":\"up\"") != std::string::npos;
   }
-  done = true;
-  for (auto& c : clients) c.join();
+  load.stop();
   EXPECT_TRUE(recovered);
-  EXPECT_EQ(failures.load(), 0) << "of " << requests.load()
-                                << " requests; first: " << first_failure;
-  EXPECT_GT(requests.load(), 50);
+  EXPECT_EQ(load.failures(), 0) << "of " << load.requests()
+                                << " requests; first: " << load.first_failure();
+  EXPECT_GT(load.requests(), 50);
   // Redis hits come back once it is up again: host 1 stores a key, host 2 reads it from Redis.
   const std::string other = required_env("HOST2_URL");
   const double hits_before = metric(http_get(other, "/metrics").body, "atelier_cache_hits_total");
