@@ -39,6 +39,19 @@ void set_status(RedisStatus& target, RedisStatus source) {
   target = std::move(source);
 }
 
+// An integer reply (PTTL, UNLINK) into result.value; an error or another reply type into its
+// status.
+void read_integer(const redisReply& reply, std::string_view command,
+                  RedisResult<std::int64_t>& result) {
+  if (reply.type == REDIS_REPLY_INTEGER) {
+    result.value = reply.integer;
+  } else if (reply.type == REDIS_REPLY_ERROR) {
+    set_status(result, server_error(reply));
+  } else {
+    set_status(result, unexpected_reply(command));
+  }
+}
+
 std::string format_ttl(std::chrono::milliseconds ttl) {
   // PX 0 is an error in Redis; a TTL that rounds to nothing still gets one millisecond.
   const auto ms = ttl.count() < 1 ? std::chrono::milliseconds::rep{1} : ttl.count();
@@ -333,14 +346,7 @@ RedisResult<std::int64_t> RedisConnection::pttl(std::string_view key) {
   ReplyPtr reply;
   const std::string_view args[] = {"PTTL", key};
   set_status(result, exchange(args, reply));
-  if (!result.ok()) return result;
-  if (reply->type == REDIS_REPLY_INTEGER) {
-    result.value = reply->integer;
-  } else if (reply->type == REDIS_REPLY_ERROR) {
-    set_status(result, server_error(*reply));
-  } else {
-    set_status(result, unexpected_reply("PTTL"));
-  }
+  if (result.ok()) read_integer(*reply, "PTTL", result);
   return result;
 }
 
@@ -353,14 +359,7 @@ RedisResult<std::int64_t> RedisConnection::unlink(std::span<const std::string> k
   args.insert(args.end(), keys.begin(), keys.end());
   ReplyPtr reply;
   set_status(result, exchange(args, reply));
-  if (!result.ok()) return result;
-  if (reply->type == REDIS_REPLY_INTEGER) {
-    result.value = reply->integer;
-  } else if (reply->type == REDIS_REPLY_ERROR) {
-    set_status(result, server_error(*reply));
-  } else {
-    set_status(result, unexpected_reply("UNLINK"));
-  }
+  if (result.ok()) read_integer(*reply, "UNLINK", result);
   return result;
 }
 

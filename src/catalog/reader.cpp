@@ -57,6 +57,21 @@ std::optional<std::string> as_optional_text(const pqxx::field& f) {
   return as_text(f);
 }
 
+// The eight product columns (id, name, slogan, description, category, price in cents, created and
+// updated in epoch ms), which both product statements return side by side from column `first`.
+model::Product product_from(const pqxx::row& row, pqxx::row::size_type first) {
+  model::Product p;
+  p.id = as_i64(row[first]);
+  p.name = as_text(row[first + 1]);
+  p.slogan = as_text(row[first + 2]);
+  p.description = as_text(row[first + 3]);
+  p.category = as_text(row[first + 4]);
+  p.default_price = as_i64(row[first + 5]);
+  p.created_at = as_i64(row[first + 6]);
+  p.updated_at = as_i64(row[first + 7]);
+  return p;
+}
+
 std::int64_t version_of(const pqxx::result& r) {
   // Row 0 is always the kind-0 row joined to catalog.dataset, so it carries the version.
   return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
@@ -145,16 +160,7 @@ Result<Versioned<std::vector<model::Product>>> CatalogReader::product_page(std::
     out.value.reserve(r.size());
     for (const auto& row : r) {
       if (row[1].is_null()) continue;
-      model::Product p;
-      p.id = as_i64(row[1]);
-      p.name = as_text(row[2]);
-      p.slogan = as_text(row[3]);
-      p.description = as_text(row[4]);
-      p.category = as_text(row[5]);
-      p.default_price = as_i64(row[6]);
-      p.created_at = as_i64(row[7]);
-      p.updated_at = as_i64(row[8]);
-      out.value.push_back(std::move(p));
+      out.value.push_back(product_from(row, 1));
     }
     return out;
   });
@@ -174,17 +180,8 @@ Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_deta
       if (row[2].is_null()) continue;
       const std::int64_t id = as_i64(row[2]);
       if (kind == 0) {
-        model::ProductDetail d;
-        d.product.id = id;
-        d.product.name = as_text(row[3]);
-        d.product.slogan = as_text(row[4]);
-        d.product.description = as_text(row[5]);
-        d.product.category = as_text(row[6]);
-        d.product.default_price = as_i64(row[7]);
-        d.product.created_at = as_i64(row[8]);
-        d.product.updated_at = as_i64(row[9]);
         index.emplace(id, out.value.size());
-        out.value.push_back(std::move(d));
+        out.value.push_back(model::ProductDetail{product_from(row, 2), {}});
       } else if (auto it = index.find(id); it != index.end()) {
         out.value[it->second].features.push_back({as_text(row[3]), as_optional_text(row[4])});
       }

@@ -32,6 +32,12 @@ constexpr RowOutcome reject(std::string_view reason) {
   return {false, reason};
 }
 
+// SQL null: the bare word, or a quoted "null" where CONTRACT §1/§4 say the source means null
+// (features.value, styles.sale_price).
+bool is_null_word(const CsvField& f) {
+  return f.is_null() || (f.kind == FieldKind::quoted && f.text == "null");
+}
+
 // A whole-number column that must not be null. `bad` and `null` are the reject reasons.
 std::optional<std::int64_t> whole(const CsvField& f) {
   if (f.is_null()) return std::nullopt;
@@ -147,14 +153,13 @@ RowOutcome RowEncoder::encode_feature(const CsvRecord& r, std::int64_t line, std
   if (!product) return reject("bad product_id");
   if (f[2].is_null()) return reject("null feature name");
   if (parents_.products && !parents_.products->contains(*product)) return reject("missing product");
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_int(out, line, '\t');
   put(out, f[2], '\t');
   // CONTRACT §1: value is JSON null where the source says null — bare or quoted.
-  if (f[3].is_null() || (f[3].kind == FieldKind::quoted && f[3].text == "null")) {
+  if (is_null_word(f[3])) {
     append_copy_null(out);
     out.push_back('\n');
   } else {
@@ -171,15 +176,14 @@ RowOutcome RowEncoder::encode_style(const CsvRecord& r, std::string& out) {
   if (!product) return reject("bad productId");
   if (f[2].is_null()) return reject("null style name");
   // Dirt 2/3: sale_price null stays NULL, 0 is kept as 0 (the API maps it to null).
-  const bool sale_null = f[3].is_null() || (f[3].kind == FieldKind::quoted && f[3].text == "null");
+  const bool sale_null = is_null_word(f[3]);
   if (!sale_null && !parse_price_cents(f[3].text)) return reject("bad number in sale_price");
   if (f[4].is_null()) return reject("null original_price");
   if (!parse_price_cents(f[4].text)) return reject("bad number in original_price");
   const auto is_default = f[5].is_null() ? std::nullopt : parse_flag(f[5].text);
   if (!is_default) return reject("bad default_style");
   if (parents_.products && !parents_.products->contains(*product)) return reject("missing product");
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put(out, f[2], '\t');
@@ -201,8 +205,7 @@ RowOutcome RowEncoder::encode_photo(const CsvRecord& r, std::int64_t line, std::
   const auto style = whole(f[1]);
   if (!style) return reject("bad styleId");
   if (parents_.styles && !parents_.styles->contains(*style)) return reject("missing style");
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_int(out, line, '\t');
@@ -221,8 +224,7 @@ RowOutcome RowEncoder::encode_sku(const CsvRecord& r, std::string& out) {
   if (f[3].is_null()) return reject("null quantity");
   if (!parse_whole_number(f[3].text)) return reject("bad number in quantity");
   if (parents_.styles && !parents_.styles->contains(*style)) return reject("missing style");
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put(out, f[2], '\t');
@@ -244,8 +246,7 @@ RowOutcome RowEncoder::encode_related(const CsvRecord& r, std::int64_t line, std
   if (parents_.products && !parents_.products->contains(*related)) {
     return reject("missing related product");
   }
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_raw(out, f[2].text, '\t');
@@ -263,8 +264,7 @@ RowOutcome RowEncoder::encode_cart(const CsvRecord& r, std::string& out) {
   const auto active = f[3].is_null() ? std::nullopt : parse_flag(f[3].text);
   if (!active) return reject("bad active");
   if (parents_.skus && !parents_.skus->contains(*sku)) return reject("missing sku");
-  if (accepted_.contains(*id)) return reject("duplicate id");
-  accepted_.insert(*id);
+  if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');  // the session number is stored as text
   put_raw(out, f[2].text, '\t');
