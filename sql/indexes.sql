@@ -1,6 +1,7 @@
 -- Keys and indexes of one dataset version, built after the COPY of each table (same transaction).
 -- ${SCHEMA} is substituted by atelier-etl. The API's queries rely on exactly these:
--- products by id and by rank (pages), children by parent in source-file order (line) or id order.
+-- products by id and by rank (pages), children by parent in source-file order (line) or id order,
+-- photos and skus by product (the statement sorts them by style and line / id).
 
 -- table: products
 ALTER TABLE ${SCHEMA}.products ADD PRIMARY KEY (id);
@@ -14,11 +15,11 @@ ALTER TABLE ${SCHEMA}.styles ADD PRIMARY KEY (id);
 CREATE INDEX ON ${SCHEMA}.styles (product_id, id);
 
 -- table: photos
-CREATE INDEX ON ${SCHEMA}.photos (style_id, line);
+CREATE INDEX ON ${SCHEMA}.photos (product_id);
 
 -- table: skus
 ALTER TABLE ${SCHEMA}.skus ADD PRIMARY KEY (id);
-CREATE INDEX ON ${SCHEMA}.skus (style_id, id);
+CREATE INDEX ON ${SCHEMA}.skus (product_id);
 
 -- table: related
 CREATE INDEX ON ${SCHEMA}.related (product_id, line);

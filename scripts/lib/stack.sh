@@ -123,8 +123,13 @@ pg_restart() {
 
 psql_stack() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U atelier_loader -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
 
+# A catalog is loaded when one dataset is active and it has the table layout this build queries
+# (photos/skus carry product_id since 2026-11-25); an older one is loaded again.
 catalog_loaded() {
-  psql_stack -Atqc "SELECT count(*) FROM catalog.dataset" 2>/dev/null | grep -q '^1$'
+  psql_stack -Atqc "SELECT count(*) FROM catalog.dataset
+    WHERE EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'catalog'
+                  AND table_name = 'skus' AND column_name = 'product_id')" 2>/dev/null |
+    grep -q '^1$'
 }
 
 redis_start() {

@@ -31,7 +31,8 @@ FROM catalog.features f
 WHERE f.product_id BETWEEN $1 AND $2
 ORDER BY kind, product_id, line)SQL";
 
-// kind 0 = products, 1 = styles, 2 = photos (source order), 3 = skus (ascending id).
+// kind 0 = products, 1 = styles, 2 = photos (source order), 3 = skus (ascending id). Photos and
+// skus carry their style's product id (sql/dataset.sql), so no per-style join is needed.
 inline constexpr const char* kProductStyles = R"SQL(
 SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS style_id, NULL::int8 AS ord,
        NULL::text AS t1, NULL::text AS t2, NULL::int8 AS n1, NULL::int8 AS n2, NULL::bool AS flag
@@ -43,13 +44,13 @@ SELECT 1, NULL, s.product_id, s.id, s.id, s.name, NULL, (s.original_price * 100)
 FROM catalog.styles s
 WHERE s.product_id BETWEEN $1 AND $2
 UNION ALL
-SELECT 2, NULL, s.product_id, ph.style_id, ph.line, ph.url, ph.thumbnail_url, NULL, NULL, NULL
-FROM catalog.styles s JOIN catalog.photos ph ON ph.style_id = s.id
-WHERE s.product_id BETWEEN $1 AND $2
+SELECT 2, NULL, ph.product_id, ph.style_id, ph.line, ph.url, ph.thumbnail_url, NULL, NULL, NULL
+FROM catalog.photos ph
+WHERE ph.product_id BETWEEN $1 AND $2
 UNION ALL
-SELECT 3, NULL, s.product_id, k.style_id, k.id, k.size, NULL, k.quantity, NULL, NULL
-FROM catalog.styles s JOIN catalog.skus k ON k.style_id = s.id
-WHERE s.product_id BETWEEN $1 AND $2
+SELECT 3, NULL, k.product_id, k.style_id, k.id, k.size, NULL, k.quantity, NULL, NULL
+FROM catalog.skus k
+WHERE k.product_id BETWEEN $1 AND $2
 ORDER BY kind, product_id, style_id, ord)SQL";
 
 // kind 0 = products, 1 = related ids in source order.

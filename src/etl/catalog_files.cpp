@@ -16,9 +16,9 @@ constexpr std::array<FileSpec, 7> kFiles{{
     {CatalogFile::styles, "styles.csv", "id,productId,name,sale_price,original_price,default_style",
      "styles", "id, product_id, name, sale_price, original_price, default_style", 6},
     {CatalogFile::photos, "photos.csv", "id,styleId,url,thumbnail_url", "photos",
-     "id, style_id, line, url, thumbnail_url", 4},
+     "id, style_id, product_id, line, url, thumbnail_url", 4},
     {CatalogFile::skus, "skus.csv", "id,styleId,size,quantity", "skus",
-     "id, style_id, size, quantity", 4},
+     "id, style_id, product_id, size, quantity", 4},
     {CatalogFile::related, "related.csv", "id,current_product_id,related_product_id", "related",
      "id, product_id, related_product_id, line", 3},
     {CatalogFile::cart, "cart.csv", "id,user_session,product_id,active", "cart",
@@ -98,7 +98,11 @@ std::string excerpt_of(std::string_view line, std::size_t max_bytes) {
   return excerpt;
 }
 
-RowEncoder::RowEncoder(CatalogFile file, ParentIds parents) : file_(file), parents_(parents) {}
+RowEncoder::RowEncoder(CatalogFile file, ParentIds parents) : file_(file), parents_(parents) {
+  if ((file == CatalogFile::photos || file == CatalogFile::skus) && parents.styles == nullptr) {
+    throw std::invalid_argument("photos and skus rows need the styles' products");
+  }
+}
 
 RowOutcome RowEncoder::encode(const CsvRecord& record, std::int64_t line_number, std::string& out) {
   if (record.problem != LineProblem::none) return reject(describe(record.problem));
@@ -184,6 +188,7 @@ RowOutcome RowEncoder::encode_style(const CsvRecord& r, std::string& out) {
   if (!is_default) return reject("bad default_style");
   if (parents_.products && !parents_.products->contains(*product)) return reject("missing product");
   if (!accepted_.insert(*id)) return reject("duplicate id");
+  style_products_.insert(*id, *product);
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put(out, f[2], '\t');
@@ -204,10 +209,12 @@ RowOutcome RowEncoder::encode_photo(const CsvRecord& r, std::int64_t line, std::
   if (!id) return reject("non-numeric id");
   const auto style = whole(f[1]);
   if (!style) return reject("bad styleId");
-  if (parents_.styles && !parents_.styles->contains(*style)) return reject("missing style");
+  const auto product = parents_.styles->find(*style);  // never null here (constructor)
+  if (!product) return reject("missing style");
   if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
+  put_int(out, *product, '\t');
   put_int(out, line, '\t');
   put(out, f[2], '\t');
   put(out, f[3], '\n');
@@ -223,10 +230,12 @@ RowOutcome RowEncoder::encode_sku(const CsvRecord& r, std::string& out) {
   if (f[2].is_null()) return reject("null size");
   if (f[3].is_null()) return reject("null quantity");
   if (!parse_whole_number(f[3].text)) return reject("bad number in quantity");
-  if (parents_.styles && !parents_.styles->contains(*style)) return reject("missing style");
+  const auto product = parents_.styles->find(*style);  // never null here (constructor)
+  if (!product) return reject("missing style");
   if (!accepted_.insert(*id)) return reject("duplicate id");
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
+  put_int(out, *product, '\t');
   put(out, f[2], '\t');
   put_raw(out, f[3].text, '\n');
   return accept();

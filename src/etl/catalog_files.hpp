@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,10 +30,11 @@ const std::array<FileSpec, 7>& catalog_files();
 const FileSpec& spec_of(CatalogFile file);
 
 // Parents a row must point at (CONTRACT §4 dirt 4; ARCHITECTURE: "the loader keeps only rows whose
-// parents exist"). A null pointer skips that check (used while the set itself is being built).
+// parents exist"). A null pointer skips that check (used while the set itself is being built),
+// except for photos and skus: their rows carry the product of their style, so they need `styles`.
 struct ParentIds {
   const IdSet* products = nullptr;  // accepted ids of product.csv
-  const IdSet* styles = nullptr;    // accepted ids of styles.csv
+  const IdMap* styles = nullptr;    // accepted ids of styles.csv -> their product id
   const IdSet* skus = nullptr;      // accepted ids of skus.csv (cart rows)
 };
 
@@ -53,6 +55,8 @@ class RowEncoder {
 
   const IdSet& accepted_ids() const { return accepted_; }
   IdSet& accepted_ids() { return accepted_; }
+  // Styles only: accepted style id -> its product id.
+  const IdMap& style_products() const { return style_products_; }
   // Products only: true while every accepted id was larger than the previous one, so the rank
   // written during the COPY is already the rank by ascending id.
   bool ids_ascending() const { return ascending_; }
@@ -69,6 +73,7 @@ class RowEncoder {
   CatalogFile file_;
   ParentIds parents_;
   IdSet accepted_;
+  IdMap style_products_;
   std::int64_t last_id_ = -1;
   std::int64_t rank_ = 0;
   bool ascending_ = true;

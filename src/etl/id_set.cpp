@@ -28,4 +28,29 @@ bool IdSet::contains(std::int64_t id) const {
   return word < words_.size() && (words_[word] & (std::uint64_t{1} << (id & 63))) != 0;
 }
 
+bool IdMap::insert(std::int64_t id, std::int64_t owner) {
+  if (id < 0 || id >= kDenseLimit || owner == kAbsent) {
+    const bool added = sparse_.emplace(id, owner).second;
+    size_ += added ? 1 : 0;
+    return added;
+  }
+  const auto slot = static_cast<std::size_t>(id);
+  if (slot >= dense_.size()) dense_.resize(std::max(slot + 1, dense_.size() * 2), kAbsent);
+  if (dense_[slot] != kAbsent || (!sparse_.empty() && sparse_.count(id) != 0)) return false;
+  dense_[slot] = owner;
+  ++size_;
+  return true;
+}
+
+std::optional<std::int64_t> IdMap::find(std::int64_t id) const {
+  if (id >= 0 && id < kDenseLimit) {
+    const auto slot = static_cast<std::size_t>(id);
+    if (slot < dense_.size() && dense_[slot] != kAbsent) return dense_[slot];
+    if (sparse_.empty()) return std::nullopt;
+  }
+  const auto it = sparse_.find(id);
+  if (it == sparse_.end()) return std::nullopt;
+  return it->second;
+}
+
 }  // namespace atelier::etl

@@ -429,7 +429,8 @@ LoadReport load_catalog(const LoadOptions& options) {
 
   try {
     // Parents first, in memory: a pre-scan with the same rules as the load gives the ids of the
-    // products and styles that WILL be loaded, so every table can then load concurrently.
+    // products and styles that WILL be loaded (and each style's product, which photos and skus
+    // rows carry), so every table can then load concurrently.
     const auto prescan_start = Clock::now();
     RowEncoder product_scan(CatalogFile::products, {});
     stream_file(spec_of(CatalogFile::products), options.data_dir / "product.csv", product_scan, {},
@@ -438,7 +439,7 @@ LoadReport load_catalog(const LoadOptions& options) {
     RowEncoder style_scan(CatalogFile::styles, ParentIds{&products, nullptr, nullptr});
     stream_file(spec_of(CatalogFile::styles), options.data_dir / "styles.csv", style_scan, {},
                 nullptr, nullptr);
-    const IdSet& styles = style_scan.accepted_ids();
+    const IdMap& styles = style_scan.style_products();
     if (lines) {
       char buffer[160];
       std::snprintf(buffer, sizeof buffer, "prescan products=%zu styles=%zu seconds=%.1f\n",

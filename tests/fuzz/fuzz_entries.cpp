@@ -591,6 +591,7 @@ enum class Source : std::uint8_t {
   flag,             // t/f of parse_flag(field)
   line,             // the physical line number
   rank,             // products: count of accepted rows so far
+  style_product,    // photos/skus: the product of the style named by the field
 };
 struct Column {
   Source source;
@@ -609,9 +610,10 @@ std::vector<Column> columns_of(CatalogFile file) {
       return {{S::field, 0},           {S::field, 1}, {S::field, 2},
               {S::field_null_word, 3}, {S::field, 4}, {S::flag, 5}};
     case CatalogFile::photos:
-      return {{S::field, 0}, {S::field, 1}, {S::line}, {S::field, 2}, {S::field, 3}};
+      return {{S::field, 0}, {S::field, 1}, {S::style_product, 1},
+              {S::line},     {S::field, 2}, {S::field, 3}};
     case CatalogFile::skus:
-      return {{S::field, 0}, {S::field, 1}, {S::field, 2}, {S::field, 3}};
+      return {{S::field, 0}, {S::field, 1}, {S::style_product, 1}, {S::field, 2}, {S::field, 3}};
     case CatalogFile::related:
       return {{S::field, 0}, {S::field, 1}, {S::field, 2}, {S::line}};
     case CatalogFile::cart:
@@ -631,10 +633,12 @@ class EncoderCheck {
   EncoderCheck(CatalogFile file, etl::ParentIds parents, std::vector<ParentField> parent_fields)
       : spec_(etl::spec_of(file)),
         encoder_(file, parents),
+        style_products_(parents.styles),
         columns_(columns_of(file)),
         parent_fields_(std::move(parent_fields)) {}
 
   const etl::IdSet& accepted() const { return encoder_.accepted_ids(); }
+  const etl::IdMap& style_products() const { return encoder_.style_products(); }
 
   void encode(const CsvRecord& record, std::int64_t line_number, std::string_view line) {
     std::string out = "previous row\n";
@@ -714,11 +718,19 @@ class EncoderCheck {
       case Source::rank:
         check(!null && *value == std::to_string(accepted_rows_), "wrong product rank", line);
         break;
+      case Source::style_product: {
+        const auto style = etl::parse_whole_number(field.text);
+        const auto product = style ? style_products_->find(*style) : std::nullopt;
+        check(!null && product && *value == std::to_string(*product),
+              "a COPY cell is not the product of the row's style", line);
+        break;
+      }
     }
   }
 
   const etl::FileSpec& spec_;
   etl::RowEncoder encoder_;
+  const etl::IdMap* style_products_;  // photos/skus: the styles' products
   std::vector<Column> columns_;
   std::vector<ParentField> parent_fields_;
   std::unordered_set<std::int64_t> seen_;
@@ -888,8 +900,9 @@ void fuzz_csv_lines(std::string_view data) {
   run(styles);
   run(related);
   const etl::IdSet* style_ids = &styles.accepted();
-  EncoderCheck photos(CatalogFile::photos, {nullptr, style_ids}, {{1, style_ids}});
-  EncoderCheck skus(CatalogFile::skus, {nullptr, style_ids}, {{1, style_ids}});
+  const etl::IdMap* style_products = &styles.style_products();
+  EncoderCheck photos(CatalogFile::photos, {nullptr, style_products}, {{1, style_ids}});
+  EncoderCheck skus(CatalogFile::skus, {nullptr, style_products}, {{1, style_ids}});
   run(photos);
   run(skus);
   const etl::IdSet* sku_ids = &skus.accepted();

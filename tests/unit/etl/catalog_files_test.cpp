@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <stdexcept>
+
 #include <string>
 
 #include "etl/id_set.hpp"
@@ -78,22 +81,41 @@ TEST(RowRules, StyleSalePriceNullAndZeroKept) {
   EXPECT_EQ(encode(styles, R"(6,1,"x",null,abc,1)").outcome.reason, "bad number in original_price");
 }
 
-TEST(RowRules, PhotosKeepLineAndRejectMissingStyle) {
-  IdSet styles;
-  styles.insert(4);
+TEST(RowRules, StylesRememberTheirProduct) {
+  IdSet products;
+  products.insert(3);
+  products.insert(5);
+  RowEncoder styles(CatalogFile::styles, ParentIds{&products, nullptr, nullptr});
+  EXPECT_TRUE(encode(styles, R"(10,3,"a",null,1,0)").outcome.accepted);
+  EXPECT_FALSE(encode(styles, R"(11,4,"orphan",null,1,0)").outcome.accepted);
+  EXPECT_EQ(encode(styles, R"(10,5,"dup",null,1,0)").outcome.reason, "duplicate id");
+  EXPECT_EQ(styles.style_products().find(10), std::optional<std::int64_t>(3));  // first kept
+  EXPECT_FALSE(styles.style_products().contains(11));
+  EXPECT_EQ(styles.style_products().size(), 1u);
+}
+
+TEST(RowRules, PhotosAndSkusNeedTheStylesProducts) {
+  EXPECT_THROW(RowEncoder(CatalogFile::photos, {}), std::invalid_argument);
+  EXPECT_THROW(RowEncoder(CatalogFile::skus, {}), std::invalid_argument);
+}
+
+TEST(RowRules, PhotosKeepLineCarryProductAndRejectMissingStyle) {
+  IdMap styles;
+  styles.insert(4, 40);
   RowEncoder photos(CatalogFile::photos, ParentIds{nullptr, &styles, nullptr});
-  EXPECT_EQ(encode(photos, R"(8,4,"u8","t8")", 2).copy, "8\t4\t2\tu8\tt8\n");
-  EXPECT_EQ(encode(photos, R"(7,4,"u7","t7)", 3).copy, "7\t4\t3\tu7\tt7\n");  // repaired
-  EXPECT_EQ(encode(photos, R"(9,4,null,null)", 4).copy, "9\t4\t4\t\\N\t\\N\n");
+  EXPECT_EQ(encode(photos, R"(8,4,"u8","t8")", 2).copy, "8\t4\t40\t2\tu8\tt8\n");
+  EXPECT_EQ(encode(photos, R"(7,4,"u7","t7)", 3).copy, "7\t4\t40\t3\tu7\tt7\n");  // repaired
+  EXPECT_EQ(encode(photos, R"(9,4,null,null)", 4).copy, "9\t4\t40\t4\t\\N\t\\N\n");
   EXPECT_EQ(encode(photos, R"(10,5,"u","t")").outcome.reason, "missing style");
   EXPECT_EQ(encode(photos, R"(8,4,"u8","t8")").outcome.reason, "duplicate id");
 }
 
 TEST(RowRules, SkusAndRelated) {
-  IdSet styles;
-  styles.insert(1);
+  IdMap styles;
+  styles.insert(1, 6);
   RowEncoder skus(CatalogFile::skus, ParentIds{nullptr, &styles, nullptr});
-  EXPECT_EQ(encode(skus, R"(1,1,"7.5",8)").copy, "1\t1\t7.5\t8\n");
+  EXPECT_EQ(encode(skus, R"(1,1,"7.5",8)").copy, "1\t1\t6\t7.5\t8\n");
+  EXPECT_EQ(encode(skus, R"(4,2,"M",1)").outcome.reason, "missing style");
   EXPECT_EQ(encode(skus, R"(2,1,"XL",-1)").outcome.reason, "bad number in quantity");
   EXPECT_EQ(encode(skus, R"(3,1)").outcome.reason, "wrong field count");
 
@@ -130,6 +152,23 @@ TEST(IdSetTest, DenseAndSparseIds) {
   EXPECT_FALSE(set.contains(6));
   EXPECT_FALSE(set.contains(1'000'000'000'000));
   EXPECT_EQ(set.size(), 3u);
+}
+
+TEST(IdMapTest, DenseAndSparseIdsKeepTheFirstOwner) {
+  IdMap map;
+  EXPECT_TRUE(map.insert(5, 50));
+  EXPECT_FALSE(map.insert(5, 51));
+  EXPECT_EQ(map.find(5), std::optional<std::int64_t>(50));
+  EXPECT_TRUE(map.insert(0, 0));
+  EXPECT_EQ(map.find(0), std::optional<std::int64_t>(0));
+  EXPECT_TRUE(map.insert(IdMap::kDenseLimit + 7, 9));
+  EXPECT_FALSE(map.insert(IdMap::kDenseLimit + 7, 10));
+  EXPECT_TRUE(map.insert(-1, 2));
+  EXPECT_EQ(map.find(IdMap::kDenseLimit + 7), std::optional<std::int64_t>(9));
+  EXPECT_EQ(map.find(-1), std::optional<std::int64_t>(2));
+  EXPECT_FALSE(map.contains(6));
+  EXPECT_FALSE(map.contains(1000));
+  EXPECT_EQ(map.size(), 4u);
 }
 
 TEST(SchemaSql, SectionsAndPlaceholders) {
