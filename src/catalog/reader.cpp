@@ -33,11 +33,18 @@ bool is_stale_plan(const pqxx::sql_error& e) {
   return dynamic_cast<const pqxx::feature_not_supported*>(&e) != nullptr || e.sqlstate() == "0A000";
 }
 
+// The product reads exist twice: "<name>" for an id range and "<name>_one" for one id
+// (queries.hpp says why).
+void prepare_for_ids(pqxx::connection& c, const std::string& name, std::string_view text) {
+  c.prepare(name, sql::for_ids(text, sql::Ids::range));
+  c.prepare(name + "_one", sql::for_ids(text, sql::Ids::one));
+}
+
 void prepare_statements(pqxx::connection& c) {
   c.prepare("product_page", sql::kProductPage);
-  c.prepare("product_details", sql::kProductDetails);
-  c.prepare("product_styles", sql::kProductStyles);
-  c.prepare("related", sql::kRelated);
+  prepare_for_ids(c, "product_details", sql::kProductDetails);
+  prepare_for_ids(c, "product_styles", sql::kProductStyles);
+  prepare_for_ids(c, "related", sql::kRelated);
   c.prepare("bounds", sql::kBounds);
   c.prepare("dataset_version", sql::kDatasetVersion);
   c.prepare("cart_add", sql::kCartAdd);
@@ -72,13 +79,22 @@ model::Product product_from(const pqxx::row& row, pqxx::row::size_type first) {
   return p;
 }
 
+// One product read over ids first..last: the one-id form of the statement when first == last.
+pqxx::result exec_for_ids(pqxx::connection& db, const std::string& name, std::int64_t first_id,
+                          std::int64_t last_id) {
+  pqxx::nontransaction tx{db};
+  if (first_id == last_id) return tx.exec_prepared(name + "_one", first_id);
+  return tx.exec_prepared(name, first_id, last_id);
+}
+
 std::int64_t version_of(const pqxx::result& r) {
   // Row 0 is always the kind-0 row joined to catalog.dataset, so it carries the version.
   return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
 }
 
 // The single-product reads are the batch reads with first = last (so a host and the warm-up tool
-// build the same structs); this takes the one element, or nothing for an unknown id.
+// build the same structs; exec_for_ids picks the one-id statement); this takes the one element,
+// or nothing for an unknown id.
 template <typename T, typename Project>
 auto single(Result<Versioned<std::vector<T>>>&& batch, Project project)
     -> Result<Versioned<std::optional<decltype(project(std::declval<T&&>()))>>> {
@@ -170,8 +186,7 @@ Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_deta
     std::int64_t first_id, std::int64_t last_id) {
   using Out = Versioned<std::vector<model::ProductDetail>>;
   return run("product_details", [&](Connection& c) -> Result<Out> {
-    pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("product_details", first_id, last_id);
+    const pqxx::result r = exec_for_ids(c.db, "product_details", first_id, last_id);
     Out out;
     out.version = version_of(r);
     std::unordered_map<std::int64_t, std::size_t> index;
@@ -200,8 +215,7 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
     std::int64_t first_id, std::int64_t last_id) {
   using Out = Versioned<std::vector<model::ProductStyles>>;
   return run("product_styles", [&](Connection& c) -> Result<Out> {
-    pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("product_styles", first_id, last_id);
+    const pqxx::result r = exec_for_ids(c.db, "product_styles", first_id, last_id);
     Out out;
     out.version = version_of(r);
     std::unordered_map<std::int64_t, std::size_t> products;
@@ -254,8 +268,7 @@ Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>
 CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
   using Out = Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>;
   return run("related", [&](Connection& c) -> Result<Out> {
-    pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("related", first_id, last_id);
+    const pqxx::result r = exec_for_ids(c.db, "related", first_id, last_id);
     Out out;
     out.version = version_of(r);
     std::unordered_map<std::int64_t, std::size_t> index;
