@@ -1,6 +1,10 @@
 #include "http/api_handler.hpp"
 
 #include <pistache/peer.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
 
 #include <functional>
 #include <ostream>
@@ -8,6 +12,7 @@
 
 #include "http/log.hpp"
 #include "http/request_parsing.hpp"
+#include "http/wire.hpp"
 #include "json/serialize.hpp"
 
 namespace atelier::http {
@@ -36,64 +41,61 @@ std::optional<std::string> raw_header(const Http::Request& request, const std::s
   return header->value();
 }
 
-// A response header with a runtime name. Pistache 0.0.5 only writes typed headers to the wire
-// (`addRaw` ones are silently dropped), so every header we send goes through this class.
-class NamedHeader : public Http::Header::Header {
- public:
-  NamedHeader(const char* name, std::string value) : name_(name), value_(std::move(value)) {}
-  const char* name() const override { return name_; }
-  void write(std::ostream& stream) const override { stream << value_; }
-#ifdef SAFE_HEADER_CAST
-  // Only used by Pistache's checked header casts, which never target this class.
-  uint64_t hash() const override {
-    return std::hash<std::string_view>{}(name_);
-  }
-#endif
-
- private:
-  const char* name_;  // always a string literal
-  std::string value_;
+// Per-connection state kept on the Pistache peer: set once a reply had to be queued (see
+// ApiHandler::send), after which every later reply on that connection is queued behind it.
+struct WireState {
+  bool queued = false;
 };
+constexpr const char* kWireStateKey = "atelier.wire";
 
-void add_raw(Http::ResponseWriter& response, const char* name, std::string value) {
-  response.headers().add(std::make_shared<NamedHeader>(name, std::move(value)));
-}
-
-// Pistache's own error replies are plain text; ours are JSON (CONTRACT §3).
-void send_json_error(Http::ResponseWriter& response, int status, std::string_view message) {
+Reply json_error(int status, std::string_view message) {
   Reply reply;
   reply.status = status;
   reply.body = json::write_error(message);
-  send_reply(response, reply);
+  return reply;
 }
 
 }  // namespace
 
-void send_reply(Http::ResponseWriter& response, const Reply& reply) {
-  add_raw(response, "Access-Control-Allow-Origin", "*");
-  add_raw(response, "Content-Type", std::string(reply.content_type));
-  if (!reply.allow.empty()) {
-    add_raw(response, "Allow", std::string(reply.allow));
-    if (reply.status == 204) {
-      // CONTRACT §2: a preflight allows GET, POST, OPTIONS (Allow above is the route's own list).
-      add_raw(response, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-      add_raw(response, "Access-Control-Allow-Headers", "Authorization, Content-Type");
-      add_raw(response, "Access-Control-Max-Age", "86400");
+void ApiHandler::send(const std::shared_ptr<Pistache::Tcp::Peer>& peer, const Reply& reply,
+                      Http::Version version, std::optional<bool> keep_alive) {
+  std::string head = response_head(reply, version == Http::Version::Http10, keep_alive);
+  const std::string_view body = response_body(reply);
+  const std::size_t total = head.size() + body.size();
+  peer->setIdle(true);  // what Pistache's ResponseWriter does: the keep-alive timer applies again
+  auto state = std::static_pointer_cast<WireState>(peer->tryGetData(kWireStateKey));
+  std::size_t sent = 0;
+  if (!state || !state->queued) {
+    iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(body.data()), body.size()}};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = body.empty() ? 1 : 2;
+    ssize_t n;
+    do {
+      n = ::sendmsg(peer->fd(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0 && static_cast<std::size_t>(n) == total) return;
+    // The peer is gone: Pistache notices on its next read and drops the connection.
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
+    sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+    if (!state) {
+      state = std::make_shared<WireState>();
+      peer->putData(kWireStateKey, state);
     }
+    state->queued = true;
   }
-  if (!reply.etag.empty()) add_raw(response, "ETag", reply.etag);
-  if (!reply.cache_control.empty())
-    add_raw(response, "Cache-Control", std::string(reply.cache_control));
-  if (!reply.set_cookie.empty()) add_raw(response, "Set-Cookie", reply.set_cookie);
-  if (reply.retry_after_seconds > 0) {
-    add_raw(response, "Retry-After", std::to_string(reply.retry_after_seconds));
-  }
-  const auto code = static_cast<Http::Code>(reply.status);
-  if (reply.no_body) {
-    response.send(code, nullptr, 0);
+  // The socket's send buffer is full (a client that reads slowly): Pistache's queue waits for
+  // EPOLLOUT and writes the rest in order, without blocking this worker.
+  std::string rest;
+  rest.reserve(total - sent);
+  if (sent < head.size()) {
+    rest.append(head, sent);
+    rest.append(body);
   } else {
-    response.send(code, reply.body.data(), reply.body.size());
+    rest.append(body.substr(sent - head.size()));
   }
+  const std::size_t size = rest.size();
+  peer->send(Pistache::RawBuffer(std::move(rest), size));
 }
 
 void ApiHandler::onInput(const char* buffer, size_t len,
@@ -106,41 +108,36 @@ void ApiHandler::onInput(const char* buffer, size_t len,
   try {
     if (!parser->feed(buffer, len)) {
       parser->reset();
-      Http::ResponseWriter response(request.version(), transport(), this, peer);
-      send_json_error(response, 413, "The request is too large.");
+      send(peer, json_error(413, "The request is too large."), request.version(), std::nullopt);
       return;
     }
     if (parser->parse() != Http::Private::State::Done) return;
-    Http::ResponseWriter response(request.version(), transport(), this, peer);
     request.copyAddress(peer->address());
-    auto connection = request.headers().tryGet<Http::Header::Connection>();
-    Http::ConnectionControl control;
-    if (connection) {
-      control = connection->control();
+    bool keep_alive;
+    if (auto connection = request.headers().tryGet<Http::Header::Connection>()) {
+      keep_alive = connection->control() == Http::ConnectionControl::KeepAlive;
     } else {
       // RFC 9112 §9.3: HTTP/1.1 is persistent by default, HTTP/1.0 is not.
-      control = request.version() == Http::Version::Http11 ? Http::ConnectionControl::KeepAlive
-                                                           : Http::ConnectionControl::Close;
+      keep_alive = request.version() == Http::Version::Http11;
     }
-    response.headers().add<Http::Header::Connection>(control);
     peer->setIdle(false);
-    onRequest(request, std::move(response));
+    handle(request, peer, keep_alive);
     parser->reset();
   } catch (const Http::HttpError& err) {
-    Http::ResponseWriter response(request.version(), transport(), this, peer);
     const int code = err.code();
-    send_json_error(response, code >= 400 && code < 500 ? code : 400,
-                    code == 413 ? "The request is too large." : invalid_http_message(err.reason()));
+    send(peer,
+         json_error(code >= 400 && code < 500 ? code : 400,
+                    code == 413 ? "The request is too large." : invalid_http_message(err.reason())),
+         request.version(), std::nullopt);
     parser->reset();
   } catch (const std::exception& e) {
-    Http::ResponseWriter response(request.version(), transport(), this, peer);
-    send_json_error(response, 400, "The request could not be read.");
+    send(peer, json_error(400, "The request could not be read."), request.version(), std::nullopt);
     parser->reset();
   }
 }
 
-void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
-  // Nothing may escape into Pistache's reactor loop: every path ends in send_reply.
+Reply ApiHandler::answer(const Http::Request& request) noexcept {
+  // Nothing may escape into Pistache's reactor loop: every path ends in a Reply.
   try {
     RequestView view;
     view.method = method_of(request.method());
@@ -165,9 +162,8 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
     }
     if (!is_acceptable_authorization(authorization) &&
         match_route(view.path).route == RouteId::cart) {
-      send_json_error(response, 400,
-                      "The Authorization header must be at most 1024 printable ASCII characters.");
-      return;
+      return json_error(
+          400, "The Authorization header must be at most 1024 printable ASCII characters.");
     }
     std::string cookie;
     if (request.cookies().has("session")) {
@@ -178,30 +174,50 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
     if (if_none_match) view.if_none_match = *if_none_match;
     view.body = request.body();
     if (request.body().size() > service_->config().max_request_bytes) {
-      send_json_error(response, 413, "The request is too large.");
-      return;
+      return json_error(413, "The request is too large.");
     }
-    const Reply reply = service_->handle(view);
+    Reply reply = service_->handle(view);
     if (service_->config().log_requests) {
       log_event("info", "request",
                 {{"method", Http::methodString(request.method())},
                  {"path", view.path},
                  {"status", std::to_string(reply.status)}});
     }
-    send_reply(response, reply);
+    return reply;
+  } catch (const std::exception& e) {
+    log_event("error", "answer_failed", {{"what", e.what()}});
+  } catch (...) {
+  }
+  try {
+    return json_error(500, "The service failed while answering; try again.");
+  } catch (...) {
+    Reply bare;  // out of memory for even the error text: the status alone
+    bare.status = 500;
+    bare.no_body = true;
+    return bare;
+  }
+}
+
+void ApiHandler::handle(const Http::Request& request,
+                        const std::shared_ptr<Pistache::Tcp::Peer>& peer, bool keep_alive) {
+  try {
+    send(peer, answer(request), request.version(), keep_alive);
   } catch (const std::exception& e) {
     log_event("error", "send_failed", {{"what", e.what()}});
-    try {
-      send_json_error(response, 500, "The service failed while answering; try again.");
-    } catch (...) {
-    }
   } catch (...) {
   }
 }
 
-void ApiHandler::onTimeout(const Http::Request&, Http::ResponseWriter response) {
+void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
+  // Not reached: onInput above parses and answers itself. Kept because Pistache requires it.
+  if (auto peer = response.peer()) handle(request, peer, true);
+}
+
+void ApiHandler::onTimeout(const Http::Request& request, Http::ResponseWriter response) {
   try {
-    send_json_error(response, 408, "The request took too long to arrive.");
+    if (auto peer = response.peer()) {
+      send(peer, json_error(408, "The request took too long to arrive."), request.version(), false);
+    }
   } catch (...) {
   }
 }

@@ -1,13 +1,17 @@
 // The Pistache shell around Service: converts Pistache requests to RequestView and Reply to bytes.
 // It also replaces Pistache 0.0.5's input loop so that (a) parse errors and oversize requests get
-// JSON error bodies (CONTRACT §3) instead of Pistache's plain text, and (b) HTTP/1.1 requests
-// without a Connection header are answered keep-alive instead of Pistache's `Connection: Close`
-// that it never enforces (STACK-NOTES §0.1).
+// JSON error bodies (CONTRACT §3) instead of Pistache's plain text, (b) HTTP/1.1 requests without
+// a Connection header are answered keep-alive instead of Pistache's `Connection: Close` that it
+// never enforces (STACK-NOTES §0.1), and (c) replies are written straight to the socket: Pistache's
+// ResponseWriter sends every response through a per-worker queue + eventfd and builds the head
+// from shared_ptr header objects through an ostream, about twice NGINX's syscalls per request
+// (STACK-NOTES §1.3). Pistache still accepts, polls, reads and parses.
 #pragma once
 
 #include <pistache/http.h>
 
 #include <memory>
+#include <optional>
 
 #include "http/service.hpp"
 
@@ -27,10 +31,17 @@ class ApiHandler : public Pistache::Http::Handler {
                  Pistache::Http::ResponseWriter response) override;
 
  private:
+  // The reply to one parsed request. Never throws: failures become JSON error replies.
+  Reply answer(const Pistache::Http::Request& request) noexcept;
+  void handle(const Pistache::Http::Request& request,
+              const std::shared_ptr<Pistache::Tcp::Peer>& peer, bool keep_alive);
+  // Writes the reply with one sendmsg() on the worker's own thread. What the socket does not take
+  // at once goes through Pistache's write queue, and so does every later reply on that connection,
+  // which keeps them in order.
+  void send(const std::shared_ptr<Pistache::Tcp::Peer>& peer, const Reply& reply,
+            Pistache::Http::Version version, std::optional<bool> keep_alive);
+
   std::shared_ptr<Service> service_;
 };
-
-// Writes a Reply with the headers every response carries (CORS, Content-Type, ...).
-void send_reply(Pistache::Http::ResponseWriter& response, const Reply& reply);
 
 }  // namespace atelier::http
