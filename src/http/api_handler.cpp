@@ -48,6 +48,34 @@ struct WireState {
 };
 constexpr const char* kWireStateKey = "atelier.wire";
 
+// A request body must come with a Content-Length. Pistache 0.0.5's chunked-body parser reserves
+// each chunk's declared size before reading it (a "fffffffffff" chunk line is one allocation of
+// 16 TiB) and strtol()s its unterminated input buffer, so chunked bodies are refused before that
+// parser runs. Nothing legitimate is lost: NGINX always forwards bodies with a Content-Length, and
+// the API's only body (a cart POST) is a few bytes.
+constexpr const char* kChunkedRefused =
+    "Chunked request bodies are not accepted; send the body with a Content-Length.";
+
+class LengthOnlyBodyStep : public Http::Private::BodyStep {
+ public:
+  using BodyStep::BodyStep;
+  Http::Private::State apply(Pistache::StreamCursor& cursor) override {
+    if (message->headers().has<Http::Header::TransferEncoding>() ||
+        message->headers().tryGetRaw("Transfer-Encoding")) {
+      raise(kChunkedRefused, Http::Code::Length_Required);
+    }
+    return BodyStep::apply(cursor);
+  }
+};
+
+class LengthOnlyRequestParser : public Http::RequestParser {
+ public:
+  explicit LengthOnlyRequestParser(std::size_t max_request_bytes)
+      : Http::RequestParser(max_request_bytes) {
+    allSteps[2] = std::make_unique<LengthOnlyBodyStep>(&request);
+  }
+};
+
 Reply json_error(int status, std::string_view message) {
   Reply reply;
   reply.status = status;
@@ -98,6 +126,11 @@ void ApiHandler::send(const std::shared_ptr<Pistache::Tcp::Peer>& peer, const Re
   peer->send(Pistache::RawBuffer(std::move(rest), size));
 }
 
+void ApiHandler::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+  // What Pistache's Http::Handler::onConnection does, with the parser that refuses chunked bodies.
+  peer->putData(ParserData, std::make_shared<LengthOnlyRequestParser>(getMaxRequestSize()));
+}
+
 void ApiHandler::onInput(const char* buffer, size_t len,
                          const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
   // Mirrors Pistache 0.0.5 Http::Handler::onInput (src/common/http.cc), with JSON errors and an
@@ -125,10 +158,16 @@ void ApiHandler::onInput(const char* buffer, size_t len,
     parser->reset();
   } catch (const Http::HttpError& err) {
     const int code = err.code();
-    send(peer,
-         json_error(code >= 400 && code < 500 ? code : 400,
-                    code == 413 ? "The request is too large." : invalid_http_message(err.reason())),
-         request.version(), std::nullopt);
+    std::string message;
+    if (code == 413) {
+      message = "The request is too large.";
+    } else if (err.reason() == kChunkedRefused) {
+      message = kChunkedRefused;
+    } else {
+      message = invalid_http_message(err.reason());
+    }
+    send(peer, json_error(code >= 400 && code < 500 ? code : 400, message), request.version(),
+         std::nullopt);
     parser->reset();
   } catch (const std::exception& e) {
     send(peer, json_error(400, "The request could not be read."), request.version(), std::nullopt);

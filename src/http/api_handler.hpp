@@ -23,6 +23,7 @@ class ApiHandler : public Pistache::Http::Handler {
 
   explicit ApiHandler(std::shared_ptr<Service> service) : service_(std::move(service)) {}
 
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onInput(const char* buffer, size_t len,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onRequest(const Pistache::Http::Request& request,

@@ -459,6 +459,23 @@ TEST(BadInput, BrokenHttpAndOversizedRequestsGetJsonErrors) {
   EXPECT_EQ(http_get(host(), "/products/1").status, 200);
 }
 
+// Request bodies need a Content-Length: a chunked body is refused with 411 before Pistache's
+// chunk parser runs (it would reserve the declared 16 TiB chunk). NGINX never sends one upstream.
+TEST(BadInput, ChunkedBodiesAreRefusedWithLengthRequired) {
+  for (const std::string& body : {std::string("fffffffffff\r\nhello\r\n0\r\n\r\n"),
+                                  std::string("c\r\n{\"sku_id\":1}\r\n0\r\n\r\n")}) {
+    auto r = http_raw(host(),
+                      "POST /cart HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Content-Type: application/json\r\n\r\n" +
+                          body);
+    EXPECT_EQ(r.status, 411) << r.error;
+    auto doc = parse_json(r.body);
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("error")) << r.body;
+    EXPECT_NE(std::string(doc["error"].GetString()).find("Content-Length"), std::string::npos);
+  }
+  EXPECT_EQ(http_get(host(), "/products/1").status, 200);
+}
+
 // A reload while requests run: no error, and every response is entirely the old or the new data.
 TEST(Reload, ConcurrentReloadIsInvisibleToClients) {
   const std::string target = "/products/5";
