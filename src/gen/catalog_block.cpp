@@ -216,14 +216,17 @@ class ProductRows {
               ? default_price_
               : std::max<std::int64_t>(
                     1, default_price_ + random_.between(-default_price_ / 5, default_price_ / 5));
-      std::optional<std::int64_t> sale;
+      // kNoSale = the source's null. Not std::optional: GCC 12 with -fsanitize=thread reports a
+      // false -Wmaybe-uninitialized on its payload.
+      constexpr std::int64_t kNoSale = -1;
+      std::int64_t sale = kNoSale;
       if (!random_.per_mille(333)) {
         sale = std::max<std::int64_t>(1, original * random_.between(50, 90) / 100);
       }
       const bool first = s == 0;
       if (first && dirt() == DirtKind::huge_price) {
         original = kHugePrices[plan_.dirt.ordinal % 2];
-        sale.reset();
+        sale = kNoSale;
       }
       if (first && dirt() == DirtKind::sale_price_zero) sale = 0;
 
@@ -234,8 +237,8 @@ class ProductRows {
       t.put(',');
       t.put_quoted(any_of(random_, colours()));
       t.put(',');
-      if (sale) {
-        t.put_number(*sale);
+      if (sale != kNoSale) {
+        t.put_number(sale);
       } else {
         t.put_null();
       }
@@ -250,7 +253,7 @@ class ProductRows {
       } else if (first && dirt() == DirtKind::sale_price_zero) {
         record(DirtKind::sale_price_zero);
         out_.examples.sale_zero = StyleExample{id_, style_ids_[s]};
-      } else if (!sale) {
+      } else if (sale == kNoSale) {
         record_natural(DirtKind::sale_price_null, out_.sale_nulls_listed);
         if (!out_.examples.sale_null) out_.examples.sale_null = StyleExample{id_, style_ids_[s]};
       }
