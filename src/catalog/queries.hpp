@@ -4,6 +4,11 @@
 // an `{ids}` condition and prepared twice (for_ids): `= $1` for a host's single product and
 // `BETWEEN $1 AND $2` for the warm-up tool's batches. Both return the same rows for one id, so a
 // host and the warm-up tool build the very same structs.
+//
+// Lock order: every statement that reads more than one catalog view names catalog.dataset first,
+// so PostgreSQL locks that view before the others. The loader's publish replaces catalog.dataset
+// first for the same reason (src/etl/loader.cpp, publish): keep both, or a reload can deadlock
+// with the readers.
 #pragma once
 
 #include <string>

@@ -154,6 +154,12 @@ auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<C
       // plan must not change result type" error; the statement is simply run again.
       if (attempt == 0 && is_stale_plan(e)) continue;
       return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
+    } catch (const pqxx::transaction_rollback& e) {
+      // Deadlock or serialization failure (40P01 / 40001; libpqxx 6.4 derives these from
+      // pqxx::failure, not sql_error): the statement lost a lock conflict, e.g. with a publish.
+      // Nothing was read; it is run once more, then reported as a transient 503.
+      if (attempt == 0) continue;
+      return Error{ErrorKind::timeout, std::string(what) + ": " + e.what()};
     } catch (const pqxx::in_doubt_error& e) {
       connection_.reset();
       return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};

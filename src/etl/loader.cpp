@@ -302,17 +302,24 @@ std::string counts_json(const LoadReport& report) {
 // ONE transaction: every catalog view and catalog.dataset now name the new schema, the new row is
 // active, the previous active one retired. API statements see either the old or the new dataset,
 // never a mix (ARCHITECTURE "Database layout").
+//
+// Lock order: every API statement that reads more than one catalog view names catalog.dataset
+// first (src/catalog/queries.hpp), so it locks that view before the others. The publish therefore
+// replaces catalog.dataset FIRST: a reader either holds it already (the publish waits for that one
+// statement) or queues behind it holding nothing. Replacing it last deadlocked under load (the
+// reader held dataset and waited for products, the publish the other way round; scripts/chaos
+// reload, 2026-11-25).
 void publish(PgSession& session, const LoadReport& report) {
   const std::string& schema = report.schema;
+  const std::string version = std::to_string(report.version);
   std::string sql = "BEGIN;\n";
+  sql += "CREATE OR REPLACE VIEW catalog.dataset AS SELECT " + version + "::int8 AS version;\n";
   for (const auto& spec : catalog_files()) {
     if (spec.file == CatalogFile::cart) continue;
     const std::string table(spec.table);
     sql += "CREATE OR REPLACE VIEW catalog." + table + " AS SELECT * FROM " + schema + "." + table +
            ";\n";
   }
-  const std::string version = std::to_string(report.version);
-  sql += "CREATE OR REPLACE VIEW catalog.dataset AS SELECT " + version + "::int8 AS version;\n";
   // The API role reads the catalog only through these views (which run with the loader's rights
   // on the dataset tables) and may read and add cart rows; nothing else (security issue).
   sql +=
@@ -335,7 +342,18 @@ void publish(PgSession& session, const LoadReport& report) {
       session.literal(counts_json(report)) + "::jsonb, rejected = " + std::to_string(rejected) +
       ", repaired = " + std::to_string(repaired) + " WHERE version = " + version + ";\n";
   sql += "COMMIT;";
-  session.exec(sql);
+  // A deadlock with some other session (an operator's query that locks the views in another
+  // order) only cancels this transaction: it is tried again rather than failing the whole load.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      session.exec(sql);
+      return;
+    } catch (const DatabaseError& e) {
+      session.rollback();
+      if (e.sqlstate() != "40P01" || attempt == kAttempts) throw;
+    }
+  }
 }
 
 // Drops datasets beyond the `keep` most recent published ones. The previous dataset is kept by

@@ -27,7 +27,7 @@ PgSession::PgSession(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
   exec("SET client_min_messages = warning");
 }
 
-void PgSession::fail(std::string_view what) {
+void PgSession::fail(std::string_view what, const char* sqlstate) {
   std::string message(what);
   const char* detail = conn_ ? PQerrorMessage(conn_.get()) : nullptr;
   if (detail != nullptr && *detail != '\0') {
@@ -35,7 +35,7 @@ void PgSession::fail(std::string_view what) {
     message += detail;
     while (!message.empty() && message.back() == '\n') message.pop_back();
   }
-  throw DatabaseError(message);
+  throw DatabaseError(message, sqlstate != nullptr ? sqlstate : "");
 }
 
 void PgSession::exec(std::string_view sql) {
@@ -43,7 +43,8 @@ void PgSession::exec(std::string_view sql) {
   Result result(PQexec(conn_.get(), text.c_str()));
   const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-    fail("SQL failed: " + text.substr(0, 200));
+    fail("SQL failed: " + text.substr(0, 200),
+         result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr);
   }
 }
 

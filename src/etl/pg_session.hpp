@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct pg_conn;
@@ -20,7 +21,13 @@ namespace atelier::etl {
 // this is an operator tool).
 class DatabaseError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit DatabaseError(const std::string& message, std::string sqlstate = {})
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  // The server's SQLSTATE ("40P01" = deadlock), empty when the failure was not a server error.
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
 };
 
 class PgSession {
@@ -52,7 +59,7 @@ class PgSession {
   struct Closer {
     void operator()(pg_conn* conn) const noexcept;
   };
-  [[noreturn]] void fail(std::string_view what);
+  [[noreturn]] void fail(std::string_view what, const char* sqlstate = nullptr);
 
   std::unique_ptr<pg_conn, Closer> conn_;
   bool copying_ = false;
