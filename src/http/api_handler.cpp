@@ -13,7 +13,6 @@
 #include "http/log.hpp"
 #include "http/request_parsing.hpp"
 #include "http/wire.hpp"
-#include "json/serialize.hpp"
 
 namespace atelier::http {
 
@@ -75,13 +74,6 @@ class LengthOnlyRequestParser : public Http::RequestParser {
     allSteps[2] = std::make_unique<LengthOnlyBodyStep>(&request);
   }
 };
-
-Reply json_error(int status, std::string_view message) {
-  Reply reply;
-  reply.status = status;
-  reply.body = json::write_error(message);
-  return reply;
-}
 
 }  // namespace
 

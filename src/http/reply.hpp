@@ -36,4 +36,7 @@ struct Reply {
   bool no_body = false;            // 204 / 304
 };
 
+// An error reply: `status` with the JSON body {"error": message} (CONTRACT §3).
+Reply json_error(int status, std::string_view message);
+
 }  // namespace atelier::http

@@ -12,13 +12,6 @@ namespace {
 constexpr std::string_view kProductCacheControl = "public, max-age=60";
 constexpr std::string_view kNoStore = "no-store";
 
-Reply json_error(int status, std::string_view message) {
-  Reply r;
-  r.status = status;
-  r.body = json::write_error(message);
-  return r;
-}
-
 std::string not_found_message(std::int64_t id) {
   return "No product with id " + std::to_string(id) + ".";
 }
