@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <string_view>
 
@@ -40,13 +41,6 @@ std::optional<std::string> raw_header(const Http::Request& request, const std::s
   return header->value();
 }
 
-// Per-connection state kept on the Pistache peer: set once a reply had to be queued (see
-// ApiHandler::send), after which every later reply on that connection is queued behind it.
-struct WireState {
-  bool queued = false;
-};
-constexpr const char* kWireStateKey = "atelier.wire";
-
 // A request body must come with a Content-Length. Pistache 0.0.5's chunked-body parser reserves
 // each chunk's declared size before reading it (a "fffffffffff" chunk line is one allocation of
 // 16 TiB) and strtol()s its unterminated input buffer, so chunked bodies are refused before that
@@ -67,60 +61,70 @@ class LengthOnlyBodyStep : public Http::Private::BodyStep {
   }
 };
 
-class LengthOnlyRequestParser : public Http::RequestParser {
+// What the host keeps per connection, where Pistache keeps its request parser (onConnection
+// installs one on every peer): the parser, refusing chunked bodies, and whether a reply ever had
+// to be queued (see send).
+class Connection : public Http::RequestParser {
  public:
-  explicit LengthOnlyRequestParser(std::size_t max_request_bytes)
-      : Http::RequestParser(max_request_bytes) {
+  explicit Connection(std::size_t max_request_bytes) : Http::RequestParser(max_request_bytes) {
     allSteps[2] = std::make_unique<LengthOnlyBodyStep>(&request);
   }
+  bool replies_queued = false;
 };
+
+Connection& connection_of(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+  return static_cast<Connection&>(*Http::Handler::getParser(peer));
+}
+
+// Writes the reply with one sendmsg() on the worker's own thread. What the socket does not take
+// at once goes through Pistache's write queue, and so does every later reply on that connection,
+// which keeps them in order. Never throws (it runs inside Pistache's reactor loop).
+void send(Connection& connection, const std::shared_ptr<Pistache::Tcp::Peer>& peer,
+          const Reply& reply, Http::Version version, std::optional<bool> keep_alive) noexcept {
+  try {
+    std::string head = response_head(reply, version == Http::Version::Http10, keep_alive);
+    const std::string_view body = response_body(reply);
+    const std::size_t total = head.size() + body.size();
+    peer->setIdle(true);  // what Pistache's ResponseWriter does: the keep-alive timer applies again
+    std::size_t sent = 0;
+    if (!connection.replies_queued) {
+      iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(body.data()), body.size()}};
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = body.empty() ? 1 : 2;
+      ssize_t n;
+      do {
+        n = ::sendmsg(peer->fd(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+      } while (n < 0 && errno == EINTR);
+      if (n >= 0 && static_cast<std::size_t>(n) == total) return;
+      // The peer is gone: Pistache notices on its next read and drops the connection.
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
+      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      connection.replies_queued = true;
+    }
+    // The socket's send buffer is full (a client that reads slowly): Pistache's queue waits for
+    // EPOLLOUT and writes the rest in order, without blocking this worker.
+    std::string rest;
+    rest.reserve(total - sent);
+    if (sent < head.size()) {
+      rest.append(head, sent);
+      rest.append(body);
+    } else {
+      rest.append(body.substr(sent - head.size()));
+    }
+    const std::size_t size = rest.size();
+    peer->send(Pistache::RawBuffer(std::move(rest), size));
+  } catch (const std::exception& e) {
+    log_event("error", "send_failed", {{"what", e.what()}});
+  } catch (...) {
+  }
+}
 
 }  // namespace
 
-void ApiHandler::send(const std::shared_ptr<Pistache::Tcp::Peer>& peer, const Reply& reply,
-                      Http::Version version, std::optional<bool> keep_alive) {
-  std::string head = response_head(reply, version == Http::Version::Http10, keep_alive);
-  const std::string_view body = response_body(reply);
-  const std::size_t total = head.size() + body.size();
-  peer->setIdle(true);  // what Pistache's ResponseWriter does: the keep-alive timer applies again
-  auto state = std::static_pointer_cast<WireState>(peer->tryGetData(kWireStateKey));
-  std::size_t sent = 0;
-  if (!state || !state->queued) {
-    iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(body.data()), body.size()}};
-    msghdr message{};
-    message.msg_iov = parts;
-    message.msg_iovlen = body.empty() ? 1 : 2;
-    ssize_t n;
-    do {
-      n = ::sendmsg(peer->fd(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
-    if (n >= 0 && static_cast<std::size_t>(n) == total) return;
-    // The peer is gone: Pistache notices on its next read and drops the connection.
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
-    sent = n > 0 ? static_cast<std::size_t>(n) : 0;
-    if (!state) {
-      state = std::make_shared<WireState>();
-      peer->putData(kWireStateKey, state);
-    }
-    state->queued = true;
-  }
-  // The socket's send buffer is full (a client that reads slowly): Pistache's queue waits for
-  // EPOLLOUT and writes the rest in order, without blocking this worker.
-  std::string rest;
-  rest.reserve(total - sent);
-  if (sent < head.size()) {
-    rest.append(head, sent);
-    rest.append(body);
-  } else {
-    rest.append(body.substr(sent - head.size()));
-  }
-  const std::size_t size = rest.size();
-  peer->send(Pistache::RawBuffer(std::move(rest), size));
-}
-
 void ApiHandler::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
-  // What Pistache's Http::Handler::onConnection does, with the parser that refuses chunked bodies.
-  peer->putData(ParserData, std::make_shared<LengthOnlyRequestParser>(getMaxRequestSize()));
+  // What Pistache's Http::Handler::onConnection does, with our per-connection state.
+  peer->putData(ParserData, std::make_shared<Connection>(getMaxRequestSize()));
 }
 
 void ApiHandler::onInput(const char* buffer, size_t len,
@@ -129,11 +133,13 @@ void ApiHandler::onInput(const char* buffer, size_t len,
   // explicit keep-alive rule. Pipelined requests are still not supported (pistache#1034): NGINX
   // never pipelines upstream.
   auto parser = getParser(peer);
+  auto& connection = static_cast<Connection&>(*parser);
   auto& request = parser->request;
   try {
     if (!parser->feed(buffer, len)) {
       parser->reset();
-      send(peer, json_error(413, "The request is too large."), request.version(), std::nullopt);
+      send(connection, peer, json_error(413, "The request is too large."), request.version(),
+           std::nullopt);
       return;
     }
     if (parser->parse() != Http::Private::State::Done) return;
@@ -146,7 +152,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
       keep_alive = request.version() == Http::Version::Http11;
     }
     peer->setIdle(false);
-    handle(request, peer, keep_alive);
+    send(connection, peer, answer(request), request.version(), keep_alive);
     parser->reset();
   } catch (const Http::HttpError& err) {
     const int code = err.code();
@@ -158,11 +164,12 @@ void ApiHandler::onInput(const char* buffer, size_t len,
     } else {
       message = invalid_http_message(err.reason());
     }
-    send(peer, json_error(code >= 400 && code < 500 ? code : 400, message), request.version(),
-         std::nullopt);
+    send(connection, peer, json_error(code >= 400 && code < 500 ? code : 400, message),
+         request.version(), std::nullopt);
     parser->reset();
   } catch (const std::exception& e) {
-    send(peer, json_error(400, "The request could not be read."), request.version(), std::nullopt);
+    send(connection, peer, json_error(400, "The request could not be read."), request.version(),
+         std::nullopt);
     parser->reset();
   }
 }
@@ -229,25 +236,21 @@ Reply ApiHandler::answer(const Http::Request& request) noexcept {
   }
 }
 
-void ApiHandler::handle(const Http::Request& request,
-                        const std::shared_ptr<Pistache::Tcp::Peer>& peer, bool keep_alive) {
-  try {
-    send(peer, answer(request), request.version(), keep_alive);
-  } catch (const std::exception& e) {
-    log_event("error", "send_failed", {{"what", e.what()}});
-  } catch (...) {
-  }
-}
-
 void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   // Not reached: onInput above parses and answers itself. Kept because Pistache requires it.
-  if (auto peer = response.peer()) handle(request, peer, true);
+  try {
+    if (auto peer = response.peer()) {
+      send(connection_of(peer), peer, answer(request), request.version(), true);
+    }
+  } catch (...) {
+  }
 }
 
 void ApiHandler::onTimeout(const Http::Request& request, Http::ResponseWriter response) {
   try {
     if (auto peer = response.peer()) {
-      send(peer, json_error(408, "The request took too long to arrive."), request.version(), false);
+      send(connection_of(peer), peer, json_error(408, "The request took too long to arrive."),
+           request.version(), false);
     }
   } catch (...) {
   }

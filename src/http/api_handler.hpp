@@ -11,7 +11,6 @@
 #include <pistache/http.h>
 
 #include <memory>
-#include <optional>
 
 #include "http/service.hpp"
 
@@ -34,13 +33,6 @@ class ApiHandler : public Pistache::Http::Handler {
  private:
   // The reply to one parsed request. Never throws: failures become JSON error replies.
   Reply answer(const Pistache::Http::Request& request) noexcept;
-  void handle(const Pistache::Http::Request& request,
-              const std::shared_ptr<Pistache::Tcp::Peer>& peer, bool keep_alive);
-  // Writes the reply with one sendmsg() on the worker's own thread. What the socket does not take
-  // at once goes through Pistache's write queue, and so does every later reply on that connection,
-  // which keeps them in order.
-  void send(const std::shared_ptr<Pistache::Tcp::Peer>& peer, const Reply& reply,
-            Pistache::Http::Version version, std::optional<bool> keep_alive);
 
   std::shared_ptr<Service> service_;
 };
