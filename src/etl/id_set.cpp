@@ -1,6 +1,7 @@
 #include "etl/id_set.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace atelier::etl {
 
@@ -29,14 +30,15 @@ bool IdSet::contains(std::int64_t id) const {
 }
 
 bool IdMap::insert(std::int64_t id, std::int64_t owner) {
-  if (id < 0 || id >= kDenseLimit || owner == kAbsent) {
+  if (owner < 0) throw std::invalid_argument("IdMap owners are whole numbers");
+  if (id < 0 || id >= kDenseLimit) {
     const bool added = sparse_.emplace(id, owner).second;
     size_ += added ? 1 : 0;
     return added;
   }
   const auto slot = static_cast<std::size_t>(id);
   if (slot >= dense_.size()) dense_.resize(std::max(slot + 1, dense_.size() * 2), kAbsent);
-  if (dense_[slot] != kAbsent || (!sparse_.empty() && sparse_.count(id) != 0)) return false;
+  if (dense_[slot] != kAbsent) return false;
   dense_[slot] = owner;
   ++size_;
   return true;
@@ -46,7 +48,7 @@ std::optional<std::int64_t> IdMap::find(std::int64_t id) const {
   if (id >= 0 && id < kDenseLimit) {
     const auto slot = static_cast<std::size_t>(id);
     if (slot < dense_.size() && dense_[slot] != kAbsent) return dense_[slot];
-    if (sparse_.empty()) return std::nullopt;
+    return std::nullopt;
   }
   const auto it = sparse_.find(id);
   if (it == sparse_.end()) return std::nullopt;

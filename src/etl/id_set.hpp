@@ -36,14 +36,16 @@ class IdMap {
  public:
   static constexpr std::int64_t kDenseLimit = std::int64_t{1} << 25;  // 256 MiB of owners at most
 
-  // Returns false (and keeps the first owner) when the id was already present.
+  // Returns false (and keeps the first owner) when the id was already present. Owners are whole
+  // numbers (>= 0; std::invalid_argument otherwise): an id lives in the dense part or, beyond it,
+  // in the hash map, never in both.
   bool insert(std::int64_t id, std::int64_t owner);
   std::optional<std::int64_t> find(std::int64_t id) const;
   bool contains(std::int64_t id) const { return find(id).has_value(); }
   std::size_t size() const { return size_; }
 
  private:
-  // Owners are whole numbers (>= 0), so this value never is one.
+  // Never an owner (owners are >= 0): marks a free dense slot.
   static constexpr std::int64_t kAbsent = std::numeric_limits<std::int64_t>::min();
   std::vector<std::int64_t> dense_;
   std::unordered_map<std::int64_t, std::int64_t> sparse_;

@@ -169,6 +169,8 @@ TEST(IdMapTest, DenseAndSparseIdsKeepTheFirstOwner) {
   EXPECT_FALSE(map.contains(6));
   EXPECT_FALSE(map.contains(1000));
   EXPECT_EQ(map.size(), 4u);
+  EXPECT_THROW(map.insert(7, -1), std::invalid_argument);
+  EXPECT_FALSE(map.contains(7));
 }
 
 TEST(SchemaSql, SectionsAndPlaceholders) {
