@@ -171,6 +171,20 @@ auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<C
   }
 }
 
+// One product read over ids first..last (exec_for_ids picks the statement form), the dataset
+// version taken from its rows, and `fill` turning the rows into the values.
+template <typename Value, typename Fill>
+Result<Versioned<Value>> CatalogReader::read_ids(const char* statement, std::int64_t first_id,
+                                                 std::int64_t last_id, Fill&& fill) {
+  return run(statement, [&](Connection& c) -> Result<Versioned<Value>> {
+    const pqxx::result r = exec_for_ids(c.db, statement, first_id, last_id);
+    Versioned<Value> out;
+    out.version = version_of(r);
+    fill(r, out.value);
+    return out;
+  });
+}
+
 Result<Versioned<std::vector<model::Product>>> CatalogReader::product_page(std::int64_t first_rank,
                                                                            std::int64_t last_rank) {
   using Out = Versioned<std::vector<model::Product>>;
@@ -190,24 +204,20 @@ Result<Versioned<std::vector<model::Product>>> CatalogReader::product_page(std::
 
 Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_between(
     std::int64_t first_id, std::int64_t last_id) {
-  using Out = Versioned<std::vector<model::ProductDetail>>;
-  return run("product_details", [&](Connection& c) -> Result<Out> {
-    const pqxx::result r = exec_for_ids(c.db, "product_details", first_id, last_id);
-    Out out;
-    out.version = version_of(r);
+  using Out = std::vector<model::ProductDetail>;
+  return read_ids<Out>("product_details", first_id, last_id, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> index;
     for (const auto& row : r) {
       const int kind = row[0].as<int>();
       if (row[2].is_null()) continue;
       const std::int64_t id = as_i64(row[2]);
       if (kind == 0) {
-        index.emplace(id, out.value.size());
-        out.value.push_back(model::ProductDetail{product_from(row, 2), {}});
+        index.emplace(id, out.size());
+        out.push_back(model::ProductDetail{product_from(row, 2), {}});
       } else if (auto it = index.find(id); it != index.end()) {
-        out.value[it->second].features.push_back({as_text(row[3]), as_optional_text(row[4])});
+        out[it->second].features.push_back({as_text(row[3]), as_optional_text(row[4])});
       }
     }
-    return out;
   });
 }
 
@@ -219,11 +229,8 @@ Result<Versioned<std::optional<model::ProductDetail>>> CatalogReader::product_de
 
 Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_between(
     std::int64_t first_id, std::int64_t last_id) {
-  using Out = Versioned<std::vector<model::ProductStyles>>;
-  return run("product_styles", [&](Connection& c) -> Result<Out> {
-    const pqxx::result r = exec_for_ids(c.db, "product_styles", first_id, last_id);
-    Out out;
-    out.version = version_of(r);
+  using Out = std::vector<model::ProductStyles>;
+  return read_ids<Out>("product_styles", first_id, last_id, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> products;
     // style id -> (product index, style index)
     std::unordered_map<std::int64_t, std::pair<std::size_t, std::size_t>> styles;
@@ -232,8 +239,8 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
       if (row[2].is_null()) continue;
       const std::int64_t product_id = as_i64(row[2]);
       if (kind == 0) {
-        products.emplace(product_id, out.value.size());
-        out.value.push_back(model::ProductStyles{product_id, {}});
+        products.emplace(product_id, out.size());
+        out.push_back(model::ProductStyles{product_id, {}});
         continue;
       }
       const std::int64_t style_id = as_i64(row[3]);
@@ -246,21 +253,20 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
         s.original_price = as_i64(row[7]);
         if (!row[8].is_null()) s.sale_price = as_i64(row[8]);
         s.is_default = row[9].as<bool>();
-        auto& list = out.value[p->second].styles;
+        auto& list = out[p->second].styles;
         styles.emplace(style_id, std::make_pair(p->second, list.size()));
         list.push_back(std::move(s));
         continue;
       }
       auto st = styles.find(style_id);
       if (st == styles.end()) continue;
-      model::Style& style = out.value[st->second.first].styles[st->second.second];
+      model::Style& style = out[st->second.first].styles[st->second.second];
       if (kind == 2) {
         style.photos.push_back({as_optional_text(row[6]), as_optional_text(row[5])});
       } else {
         style.skus.push_back({as_i64(row[4]), as_i64(row[7]), as_text(row[5])});
       }
     }
-    return out;
   });
 }
 
@@ -272,23 +278,19 @@ Result<Versioned<std::optional<model::ProductStyles>>> CatalogReader::product_st
 
 Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
 CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
-  using Out = Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>;
-  return run("related", [&](Connection& c) -> Result<Out> {
-    const pqxx::result r = exec_for_ids(c.db, "related", first_id, last_id);
-    Out out;
-    out.version = version_of(r);
+  using Out = std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>;
+  return read_ids<Out>("related", first_id, last_id, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> index;
     for (const auto& row : r) {
       if (row[2].is_null()) continue;
       const std::int64_t id = as_i64(row[2]);
       if (row[0].as<int>() == 0) {
-        index.emplace(id, out.value.size());
-        out.value.emplace_back(id, std::vector<std::int64_t>{});
+        index.emplace(id, out.size());
+        out.emplace_back(id, std::vector<std::int64_t>{});
       } else if (auto it = index.find(id); it != index.end()) {
-        out.value[it->second].second.push_back(as_i64(row[3]));
+        out[it->second].second.push_back(as_i64(row[3]));
       }
     }
-    return out;
   });
 }
 

@@ -59,6 +59,9 @@ class CatalogReader {
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
   template <typename Fn>
   auto run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  template <typename Value, typename Fill>
+  Result<Versioned<Value>> read_ids(const char* statement, std::int64_t first_id,
+                                    std::int64_t last_id, Fill&& fill);
   Connection& connection();
 
   std::string conninfo_;
