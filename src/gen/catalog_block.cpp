@@ -133,7 +133,15 @@ class ProductRows {
     }
   }
 
-  void put_feature_value(TextBuffer& t, const FeatureWords& feature) {
+  // One features.csv row: id, product id, name, value (null when the feature has none).
+  void put_feature_row(const FeatureWords& feature, std::int64_t product_id) {
+    TextBuffer& t = begin_row(CatalogFile::features);
+    t.put_number(next_.features++);
+    t.put(',');
+    t.put_number(product_id);
+    t.put(',');
+    t.put_quoted(feature.name);
+    t.put(',');
     if (feature.values.empty()) {
       t.put_null();
     } else {
@@ -153,14 +161,7 @@ class ProductRows {
     }
     for (std::size_t i = 0; i < count; ++i) {
       const FeatureWords& feature = words[chosen[i]];
-      TextBuffer& t = begin_row(CatalogFile::features);
-      t.put_number(next_.features++);
-      t.put(',');
-      t.put_number(id_);
-      t.put(',');
-      t.put_quoted(feature.name);
-      t.put(',');
-      put_feature_value(t, feature);
+      put_feature_row(feature, id_);
       if (feature.values.empty()) {
         record_natural(DirtKind::feature_value_null, out_.feature_nulls_listed);
         if (!out_.examples.feature_null_value) out_.examples.feature_null_value = id_;
@@ -168,28 +169,13 @@ class ProductRows {
     }
     switch (dirt()) {
       case DirtKind::feature_duplicate_name: {
-        const FeatureWords& feature = words[chosen[0]];
-        TextBuffer& t = begin_row(CatalogFile::features);
-        t.put_number(next_.features++);
-        t.put(',');
-        t.put_number(id_);
-        t.put(',');
-        t.put_quoted(feature.name);
-        t.put(',');
-        put_feature_value(t, feature);
+        put_feature_row(words[chosen[0]], id_);
         record(DirtKind::feature_duplicate_name);
         out_.examples.feature_duplicate_name = id_;
         break;
       }
       case DirtKind::feature_dangling_product: {
-        TextBuffer& t = begin_row(CatalogFile::features);
-        t.put_number(next_.features++);
-        t.put(',');
-        t.put_number(dangling_product_id());
-        t.put(',');
-        t.put_quoted(words[chosen[0]].name);
-        t.put(',');
-        put_feature_value(t, words[chosen[0]]);
+        put_feature_row(words[chosen[0]], dangling_product_id());
         record(DirtKind::feature_dangling_product);
         break;
       }
