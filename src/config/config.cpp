@@ -71,6 +71,9 @@ const std::vector<Variable>& variables() {
   static const std::vector<Variable> table = {
       {"ATELIER_BIND", "127.0.0.1", "Address the API host listens on (0.0.0.0 in containers)."},
       {"ATELIER_PORT", "8080", "TCP port of the API host."},
+      {"ATELIER_UNIX_SOCKET", "(empty: TCP only)",
+       "Also serve HTTP on this unix socket path, for an NGINX on the same machine (cheaper than "
+       "loopback TCP). The TCP port stays open."},
       {"ATELIER_THREADS", "8",
        "Pistache worker threads. Handlers block on Redis/PostgreSQL, so more than the core count."},
       {"ATELIER_MAX_REQUEST_BYTES", "32768",
@@ -108,6 +111,10 @@ ParseResult parse(const Lookup& lookup) {
   Reader r{lookup};
   r.text("ATELIER_BIND", c.bind_address);
   r.integer<std::uint16_t>("ATELIER_PORT", 1, 65535, c.port);
+  r.text("ATELIER_UNIX_SOCKET", c.unix_socket);
+  if (c.unix_socket.size() > 107) {
+    result.errors.push_back("ATELIER_UNIX_SOCKET must be at most 107 bytes (a unix socket path)");
+  }
   r.integer<int>("ATELIER_THREADS", 1, 256, c.threads);
   r.integer<std::size_t>("ATELIER_MAX_REQUEST_BYTES", 1024, 16 * 1024 * 1024, c.max_request_bytes);
   r.duration("ATELIER_KEEPALIVE_TIMEOUT_S", 1, 86400, c.keepalive_timeout);

@@ -16,6 +16,7 @@ struct Config {
   // HTTP host
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 8080;
+  std::string unix_socket;  // empty: TCP only
   int threads = 8;
   std::size_t max_request_bytes = 32 * 1024;
   std::chrono::seconds keepalive_timeout{120};

@@ -8,8 +8,13 @@
 
 #include "http/api_handler.hpp"
 #include "http/log.hpp"
+#include "http/unix_listener.hpp"
 
 namespace atelier::http {
+
+namespace {
+constexpr std::size_t kMaxResponseBytes = 64 * 1024 * 1024;
+}  // namespace
 
 int run_server(const config::Config& config) {
   // hiredis writes with plain write(2) (hiredis#1229): a Redis that went away must not kill us.
@@ -31,10 +36,11 @@ int run_server(const config::Config& config) {
                      .threadsName("atelier-http")
                      .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::NoDelay)
                      .maxRequestSize(config.max_request_bytes)
-                     .maxResponseSize(64 * 1024 * 1024)
+                     .maxResponseSize(kMaxResponseBytes)
                      .headerTimeout(std::chrono::seconds(10))
                      .bodyTimeout(std::chrono::seconds(10))
                      .keepaliveTimeout(config.keepalive_timeout);
+  std::unique_ptr<UnixListener> unix_listener;
   try {
     endpoint.init(options);
     endpoint.setHandler(std::make_shared<ApiHandler>(service));
@@ -46,15 +52,32 @@ int run_server(const config::Config& config) {
                {"what", e.what()}});
     return 1;
   }
+  if (!config.unix_socket.empty()) {
+    try {
+      auto handler = std::make_shared<ApiHandler>(service);
+      handler->setMaxRequestSize(config.max_request_bytes);
+      handler->setMaxResponseSize(kMaxResponseBytes);
+      unix_listener = std::make_unique<UnixListener>(config.unix_socket, handler,
+                                                     static_cast<std::size_t>(config.threads));
+      unix_listener->start();
+    } catch (const std::exception& e) {
+      log_event("error", "listen_failed",
+                {{"unix_socket", config.unix_socket}, {"what", e.what()}});
+      endpoint.shutdown();
+      return 1;
+    }
+  }
   log_event("info", "listening",
             {{"address", config.bind_address},
              {"port", std::to_string(config.port)},
+             {"unix_socket", config.unix_socket},
              {"threads", std::to_string(config.threads)},
              {"cache", config.redis_url.empty() ? "disabled" : "enabled"}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log_event("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  unix_listener.reset();
   endpoint.shutdown();
   log_event("info", "stopped");
   return 0;

@@ -20,6 +20,16 @@ TEST(Config, DefaultsWhenNothingIsSet) {
   EXPECT_EQ(r.config.port, 8080);
   EXPECT_EQ(r.config.campus, "hr-rfp");
   EXPECT_TRUE(r.config.redis_url.empty());
+  EXPECT_TRUE(r.config.unix_socket.empty()) << "TCP only unless asked";
+}
+
+TEST(Config, UnixSocketPathMustFitASocketAddress) {
+  auto ok = parse_map({{"ATELIER_UNIX_SOCKET", "/srv/atelier/host1.sock"}});
+  EXPECT_TRUE(ok.errors.empty());
+  EXPECT_EQ(ok.config.unix_socket, "/srv/atelier/host1.sock");
+  auto too_long = parse_map({{"ATELIER_UNIX_SOCKET", "/" + std::string(107, 'x')}});
+  ASSERT_EQ(too_long.errors.size(), 1u);
+  EXPECT_NE(too_long.errors[0].find("ATELIER_UNIX_SOCKET"), std::string::npos);
 }
 
 TEST(Config, ReadsEveryKindOfValue) {

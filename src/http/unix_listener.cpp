@@ -1,0 +1,142 @@
+#include "http/unix_listener.hpp"
+
+#include <fcntl.h>
+#include <pistache/net.h>
+#include <pistache/peer.h>
+#include <pistache/transport.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include "http/log.hpp"
+
+namespace atelier::http {
+
+namespace {
+
+std::system_error os_error(const std::string& what) {
+  return std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+UnixListener::Fd::~Fd() {
+  reset(-1);
+}
+
+void UnixListener::Fd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+UnixListener::UnixListener(std::string path,
+                           const std::shared_ptr<Pistache::Http::Handler>& handler,
+                           std::size_t threads)
+    : path_(std::move(path)) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path_.empty() || path_.size() >= sizeof(address.sun_path)) {
+    throw std::invalid_argument("unix socket path must be 1.." +
+                                std::to_string(sizeof(address.sun_path) - 1) +
+                                " bytes long: " + path_);
+  }
+  std::memcpy(address.sun_path, path_.data(), path_.size());
+
+  // A socket file left by a host that was killed would make bind() fail; anything else at that
+  // path is not ours to remove.
+  struct stat existing {};
+  if (::lstat(path_.c_str(), &existing) == 0) {
+    if (!S_ISSOCK(existing.st_mode)) {
+      throw std::invalid_argument("not a socket, refusing to replace it: " + path_);
+    }
+    if (::unlink(path_.c_str()) != 0) throw os_error("unlink " + path_);
+  }
+
+  listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (listen_fd_.get() < 0) throw os_error("socket");
+  if (::bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    throw os_error("bind " + path_);
+  }
+  // As reachable as the TCP port on 127.0.0.1, which any local user can connect to; NGINX's
+  // workers run as another user than its master.
+  if (::chmod(path_.c_str(), 0666) != 0) throw os_error("chmod " + path_);
+  if (::listen(listen_fd_.get(), 4096) != 0) throw os_error("listen " + path_);
+  wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (wake_fd_.get() < 0) throw os_error("eventfd");
+
+  reactor_.init(Pistache::Aio::AsyncContext(threads, "atelier-unix"));
+  transport_key_ = reactor_.addHandler(std::make_shared<Pistache::Tcp::Transport>(handler));
+  for (const auto& h : reactor_.handlers(transport_key_)) {
+    transports_.push_back(std::static_pointer_cast<Pistache::Tcp::Transport>(h));
+  }
+}
+
+void UnixListener::start() {
+  reactor_.run();  // starts one thread per transport and returns
+  started_ = true;
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+UnixListener::~UnixListener() {
+  if (acceptor_.joinable()) {
+    const std::uint64_t one = 1;
+    if (::write(wake_fd_.get(), &one, sizeof one) < 0) {
+      log_event("error", "unix_listener_wake_failed", {{"what", std::strerror(errno)}});
+    }
+    acceptor_.join();
+  }
+  if (started_) reactor_.shutdown();  // joins the worker threads
+  // Pistache 0.0.5's transports never close their connections (they have no destructor), so the
+  // ones still open are closed here, after the threads that used them have stopped.
+  for (const auto& transport : transports_) {
+    for (const auto& peer : transport->getAllPeer()) ::close(peer->fd());
+  }
+  ::unlink(path_.c_str());
+}
+
+void UnixListener::accept_loop() noexcept {
+  pollfd watched[2] = {{listen_fd_.get(), POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
+  for (;;) {
+    if (::poll(watched, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log_event("error", "unix_accept_failed", {{"what", std::strerror(errno)}});
+      return;
+    }
+    if (watched[1].revents != 0) return;
+    for (;;) {
+      const int client =
+          ::accept4(listen_fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (client < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) {
+          // Out of descriptors or memory: keep the listener, try again on the next poll.
+          log_event("error", "unix_accept_failed", {{"what", std::strerror(errno)}});
+        }
+        break;
+      }
+      dispatch(client);
+    }
+  }
+}
+
+void UnixListener::dispatch(int client_fd) {
+  try {
+    // Once handed over, the transport closes the descriptor when the connection ends.
+    auto peer = Pistache::Tcp::Peer::Create(client_fd, Pistache::Address());
+    auto& transport = transports_[next_transport_++ % transports_.size()];
+    transport->handleNewPeer(peer);
+  } catch (const std::exception& e) {
+    log_event("error", "unix_dispatch_failed", {{"what", e.what()}});
+    ::close(client_fd);
+  }
+}
+
+}  // namespace atelier::http

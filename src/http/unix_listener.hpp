@@ -1,0 +1,70 @@
+// A second way into a host: HTTP over a unix stream socket, for an NGINX on the same machine.
+//
+// Loopback TCP costs the kernel a full TCP send and receive path per message; on this 2-core box
+// it is most of what an NGINX->host hop costs (README, "Measurements"). Pistache 0.0.5's listener
+// only binds TCP, so this class owns the unix socket and its accept loop and hands every accepted
+// connection to Pistache transports running on their own reactor: the same ApiHandler, parser and
+// direct write as the TCP side. The TCP port stays: health checks, tests and remote NGINX use it.
+//
+// What the TCP side has and this one does not: Pistache's header/body/keep-alive timers (they live
+// in Http::Endpoint's transport). The socket is meant for NGINX alone, which bounds its own
+// upstream timeouts and closes idle upstream connections after keepalive_timeout.
+#pragma once
+
+#include <pistache/http.h>
+#include <pistache/reactor.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace atelier::http {
+
+class UnixListener {
+ public:
+  // Binds and listens on `path` (a stale socket file there is replaced; any other file is an
+  // error). Throws std::system_error / std::invalid_argument with a readable message.
+  UnixListener(std::string path, const std::shared_ptr<Pistache::Http::Handler>& handler,
+               std::size_t threads);
+  UnixListener(const UnixListener&) = delete;
+  UnixListener& operator=(const UnixListener&) = delete;
+  // Stops accepting, closes every connection, joins the threads and removes the socket file.
+  ~UnixListener();
+
+  // Starts the worker threads and the accept thread.
+  void start();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  // A file descriptor closed on destruction.
+  class Fd {
+   public:
+    explicit Fd(int fd = -1) : fd_(fd) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd();
+    int get() const { return fd_; }
+    void reset(int fd);
+
+   private:
+    int fd_;
+  };
+
+  void accept_loop() noexcept;
+  void dispatch(int client_fd);
+
+  std::string path_;
+  Fd listen_fd_;
+  Fd wake_fd_;  // eventfd: the destructor's "stop" to the accept thread
+  Pistache::Aio::Reactor reactor_;
+  Pistache::Aio::Reactor::Key transport_key_;
+  std::vector<std::shared_ptr<Pistache::Tcp::Transport>> transports_;
+  std::size_t next_transport_ = 0;  // accept thread only
+  std::thread acceptor_;
+  bool started_ = false;
+};
+
+}  // namespace atelier::http
