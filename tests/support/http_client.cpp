@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,45 +129,82 @@ std::optional<std::string> HttpResponse::header(const std::string& lower_name) c
   return it->second;
 }
 
-HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
-  HttpResponse result;
-  std::string host, port;
-  if (!split_base(base_url, host, port)) {
-    result.error = "bad base url " + base_url;
-    return result;
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+namespace {
+
+// A connected socket to base_url ("http://host:port[/...]" or "unix:/path/to/socket"), with
+// receive/send timeouts; fd -1 and `error` set when it fails.
+int connect_socket(const std::string& base_url, int timeout_ms, std::string& error,
+                   int receive_buffer = 0) {
+  const bool unix_socket = base_url.rfind("unix:", 0) == 0;
+  sockaddr_un unix_address{};
   addrinfo* found = nullptr;
-  if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
-    result.error = "cannot resolve " + host;
-    return result;
+  if (unix_socket) {
+    const std::string path = base_url.substr(5);
+    if (path.empty() || path.size() >= sizeof unix_address.sun_path) {
+      error = "bad unix socket path " + path;
+      return -1;
+    }
+    unix_address.sun_family = AF_UNIX;
+    path.copy(unix_address.sun_path, path.size());
+  } else {
+    std::string host, port;
+    if (!split_base(base_url, host, port)) {
+      error = "bad base url " + base_url;
+      return -1;
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || found == nullptr) {
+      error = "cannot resolve " + host;
+      return -1;
+    }
   }
-  Socket sock(::socket(found->ai_family, found->ai_socktype, found->ai_protocol));
+  const int fd = unix_socket ? ::socket(AF_UNIX, SOCK_STREAM, 0)
+                             : ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
   timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(sock.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(sock.fd(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  int connected = ::connect(sock.fd(), found->ai_addr, found->ai_addrlen);
-  freeaddrinfo(found);
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  // Before connect(): TCP fixes its window scale during the handshake.
+  if (receive_buffer > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  int connected = unix_socket ? ::connect(fd, reinterpret_cast<const sockaddr*>(&unix_address),
+                                          sizeof unix_address)
+                              : ::connect(fd, found->ai_addr, found->ai_addrlen);
+  if (found != nullptr) freeaddrinfo(found);
   if (connected != 0 && errno == EINTR) {
     // A signal (e.g. SIGCHLD from a test's std::system) interrupted connect(); the connection
     // goes on in the background: wait for it and read its outcome.
-    pollfd pfd{sock.fd(), POLLOUT, 0};
+    pollfd pfd{fd, POLLOUT, 0};
     int ready = 0;
     do {
       ready = ::poll(&pfd, 1, timeout_ms);
     } while (ready < 0 && errno == EINTR);
     int so_error = ETIMEDOUT;
     socklen_t len = sizeof so_error;
-    if (ready > 0) getsockopt(sock.fd(), SOL_SOCKET, SO_ERROR, &so_error, &len);
+    if (ready > 0) getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
     connected = so_error == 0 ? 0 : -1;
     errno = so_error;
   }
   if (connected != 0) {
-    result.error = std::string("connect: ") + std::strerror(errno);
-    return result;
+    error = std::string("connect: ") + std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return -1;
   }
+  return fd;
+}
+
+}  // namespace
+
+int connect_to(const std::string& base_url, int timeout_ms, int receive_buffer) {
+  std::string error;
+  return connect_socket(base_url, timeout_ms, error, receive_buffer);
+}
+
+HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
+  HttpResponse result;
+  Socket sock(connect_socket(base_url, timeout_ms, result.error));
+  if (sock.fd() < 0) return result;
   std::size_t sent = 0;
   while (sent < raw.size()) {
     const ssize_t n = ::send(sock.fd(), raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
@@ -196,9 +234,13 @@ HttpResponse http_raw(const std::string& base_url, const std::string& raw, int t
 HttpResponse http_request(const std::string& base_url, const std::string& method,
                           const std::string& target, const std::string& body,
                           const Headers& headers, int timeout_ms) {
-  std::string host, port;
-  split_base(base_url, host, port);
-  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n";
+  std::string authority = "localhost";  // a unix socket has no host:port; the hosts ignore Host
+  if (base_url.rfind("unix:", 0) != 0) {
+    std::string host, port;
+    split_base(base_url, host, port);
+    authority = host + ":" + port;
+  }
+  std::string raw = method + " " + target + " HTTP/1.1\r\nHost: " + authority + "\r\n";
   bool has_length = false;
   for (const auto& [name, value] : headers) {
     raw += name + ": " + value + "\r\n";

@@ -3,6 +3,7 @@
 // or chunked encoding (or until close), so it works whether or not the server closes.
 #pragma once
 
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -22,7 +23,13 @@ struct HttpResponse {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// Sends `raw` as-is to base_url's host:port and reads one response.
+// base_url: "http://host:port[/...]", or "unix:/path" for a host's unix socket.
+
+// A connected socket (the caller closes it), -1 when the connection fails. Receive and send
+// time out after timeout_ms; receive_buffer > 0 sets SO_RCVBUF.
+int connect_to(const std::string& base_url, int timeout_ms = 10000, int receive_buffer = 0);
+
+// Sends `raw` as-is to base_url and reads one response.
 HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms = 10000);
 
 HttpResponse http_request(const std::string& base_url, const std::string& method,
@@ -37,5 +44,14 @@ inline HttpResponse http_get(const std::string& base_url, const std::string& tar
 // The value of an environment variable the scripts export; the calling test fails (with a hint
 // to use scripts/test) when it is missing.
 std::string required_env(const char* name);
+
+// Skips the calling test when scripts/test's stack has no unix sockets (NGINX_UPSTREAM=tcp, or a
+// checkout path too long for one); otherwise "unix:" + HOST<index>_SOCKET.
+#define ATELIER_UNIX_SOCKET_OR_SKIP(var, index)                                      \
+  if (const char* mode = std::getenv("STACK_UPSTREAM");                              \
+      mode != nullptr && std::string(mode) == "tcp") {                               \
+    GTEST_SKIP() << "this stack's NGINX uses TCP to the hosts (STACK_UPSTREAM=tcp)"; \
+  }                                                                                  \
+  const std::string var = "unix:" + ::atelier::testing::required_env("HOST" #index "_SOCKET")
 
 }  // namespace atelier::testing

@@ -1,9 +1,7 @@
 // A client that does not read: the host writes replies straight to the socket (api_handler.cpp),
 // and what the socket cannot take goes through Pistache's queue. The reply must still arrive
 // whole, the worker must not block, and a later reply on the same connection must come after it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,15 +13,11 @@
 
 #include "http_client.hpp"
 
+using atelier::testing::connect_to;
 using atelier::testing::http_get;
 using atelier::testing::required_env;
 
 namespace {
-
-// "http://127.0.0.1:PORT" -> PORT
-int port_of(const std::string& base_url) {
-  return std::atoi(base_url.substr(base_url.rfind(':') + 1).c_str());
-}
 
 struct Fd {
   int fd;
@@ -65,21 +59,11 @@ std::pair<std::string, std::string> take_response(int fd, std::string& data) {
   return out;
 }
 
-}  // namespace
-
-TEST(SlowReader, LargeReplyArrivesWholeAndLaterRepliesFollowIt) {
-  const std::string base = required_env("HOST1_URL");
-  Fd sock{::socket(AF_INET, SOCK_STREAM, 0)};
-  ASSERT_GE(sock.fd, 0);
-  const int small = 4096;  // a small receive window: the host's send cannot complete at once
-  ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-  timeval tv{10, 0};
-  ::setsockopt(sock.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port_of(base)));
-  ::inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-  ASSERT_EQ(::connect(sock.fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+// base: the host's TCP URL or its unix socket ("unix:/path").
+void check_slow_reader(const std::string& base) {
+  // A small receive buffer: the host's send cannot complete at once.
+  Fd sock{connect_to(base, 10000, 4096)};
+  ASSERT_GE(sock.fd, 0) << "cannot connect to " << base;
 
   // ~1 MB of JSON per request (every product of the test catalog), and nothing read: the kernel
   // takes up to tcp_wmem's maximum (4 MiB here) into the send queue, so the sixth reply at the
@@ -122,4 +106,17 @@ TEST(SlowReader, LargeReplyArrivesWholeAndLaterRepliesFollowIt) {
   ASSERT_TRUE(product.IsObject()) << second_reply.second.substr(0, 200);
   EXPECT_EQ(product["id"].GetInt64(), 2);
   EXPECT_TRUE(data.empty());
+}
+
+}  // namespace
+
+TEST(SlowReader, LargeReplyArrivesWholeAndLaterRepliesFollowIt) {
+  check_slow_reader(required_env("HOST1_URL"));
+}
+
+// The same over the unix socket NGINX uses on one machine (UnixListener): its connections run on
+// their own Pistache transports, with the same direct write and the same queue fallback.
+TEST(SlowReader, OverTheUnixSocketToo) {
+  ATELIER_UNIX_SOCKET_OR_SKIP(unix_socket, 1);
+  check_slow_reader(unix_socket);
 }
