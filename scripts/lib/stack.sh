@@ -156,13 +156,37 @@ redis_stop() {
   rm -f "$pidfile"
 }
 
+# How NGINX reaches the hosts: NGINX_UPSTREAM=unix (default) or tcp. With unix, every host also
+# listens on $STACK_DIR/hosts/INDEX.sock (ATELIER_UNIX_SOCKET) and NGINX uses that: loopback TCP is
+# most of what an NGINX->host hop costs on one machine. The hosts' TCP ports stay open either way
+# (health checks, tests, HOSTn_URL). Falls back to tcp when the path is too long for a unix socket
+# or NGINX's workers (nobody, when started as root) cannot reach the directory.
+upstream_mode() {
+  local mode="${NGINX_UPSTREAM:-unix}" dir="$STACK_DIR/hosts"
+  case "$mode" in
+    tcp) echo tcp; return ;;
+    unix) ;;
+    *) die "NGINX_UPSTREAM must be unix or tcp, got '$mode'" ;;
+  esac
+  mkdir -p "$dir"
+  if [ "${#dir}" -gt 96 ]; then
+    echo tcp
+  elif [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$dir" 2>/dev/null; then
+    echo tcp
+  else
+    echo unix
+  fi
+}
+host_socket() { echo "$STACK_DIR/hosts/$1.sock"; }
+
 # host_start INDEX PORT: one atelier-api host; its pid in $STACK_DIR/hosts/INDEX.pid.
 host_start() {
-  local index="$1" port="$2" dir="$STACK_DIR/hosts"
+  local index="$1" port="$2" dir="$STACK_DIR/hosts" socket=""
   mkdir -p "$dir"
   if pidfile_alive "$dir/$index.pid"; then return 0; fi
-  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 DATABASE_URL="$(pg_api_url)" \
-    REDIS_URL="${STACK_REDIS_URL-$(redis_url)}" ${HOST_EXTRA_ENV:-} \
+  if [ "$(upstream_mode)" = unix ]; then socket="$(host_socket "$index")"; fi
+  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
+    DATABASE_URL="$(pg_api_url)" REDIS_URL="${STACK_REDIS_URL-$(redis_url)}" ${HOST_EXTRA_ENV:-} \
     setsid "${ATELIER_API_BIN:-$ATELIER_BIN/atelier-api}" >>"$dir/$index.log" 2>&1 </dev/null &
   echo $! >"$dir/$index.pid"
   for _ in $(seq 1 100); do
@@ -171,7 +195,7 @@ host_start() {
   done
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
-  say "host $index: up on 127.0.0.1:$port (pid $(cat "$dir/$index.pid"))"
+  say "host $index: up on 127.0.0.1:$port${socket:+ and $socket} (pid $(cat "$dir/$index.pid"))"
 }
 
 host_stop() {
@@ -202,9 +226,13 @@ hosts_stop() {
 nginx_start() {
   local dir="$STACK_DIR/nginx"
   mkdir -p "$dir/logs" "$dir/tmp"
-  local upstreams=""
+  local upstreams="" mode i=1 target
+  mode="$(upstream_mode)"
   for port in $HOST_PORTS; do
-    upstreams+="    server 127.0.0.1:$port max_fails=2 fail_timeout=2s;"$'\n'
+    target="127.0.0.1:$port"
+    if [ "$mode" = unix ]; then target="unix:$(host_socket "$i")"; fi
+    upstreams+="    server $target max_fails=2 fail_timeout=2s;"$'\n'
+    i=$((i + 1))
   done
   local rate="${NGINX_RATE_LIMIT:-off}"
   sed -e "s|@@LISTEN_PORT@@|$NGINX_PORT|g" -e "s|@@STACK_DIR@@|$dir|g" \
@@ -222,7 +250,11 @@ nginx_start() {
     curl -fsS "http://127.0.0.1:$NGINX_PORT/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  say "nginx: up on 127.0.0.1:$NGINX_PORT -> $HOST_PORTS"
+  if [ "$mode" = unix ]; then
+    say "nginx: up on 127.0.0.1:$NGINX_PORT -> hosts' unix sockets $STACK_DIR/hosts/*.sock"
+  else
+    say "nginx: up on 127.0.0.1:$NGINX_PORT -> $HOST_PORTS"
+  fi
 }
 
 nginx_stop() {
