@@ -274,9 +274,12 @@ write_env() {
     echo "export API_DATABASE_URL='$(pg_api_url)'   # what the hosts use: read catalog, write cart"
     echo "export REDIS_URL='$(redis_url)'"
     echo "export API_URL='http://127.0.0.1:$NGINX_PORT'"
-    local i=1
+    local i=1 mode
+    mode="$(upstream_mode)"
+    echo "export NGINX_UPSTREAM='$mode'   # how NGINX reaches the hosts: unix sockets or TCP"
     for port in $HOST_PORTS; do
       echo "export HOST${i}_URL='http://127.0.0.1:$port'"
+      if [ "$mode" = unix ]; then echo "export HOST${i}_SOCKET='$(host_socket "$i")'"; fi
       i=$((i + 1))
     done
     echo "export PG_PORT='$PG_PORT'"
