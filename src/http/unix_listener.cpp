@@ -72,15 +72,16 @@ UnixListener::UnixListener(std::string path,
   wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (wake_fd_.get() < 0) throw os_error("eventfd");
 
-  reactor_.init(Pistache::Aio::AsyncContext(threads, "atelier-unix"));
-  transport_key_ = reactor_.addHandler(std::make_shared<Pistache::Tcp::Transport>(handler));
-  for (const auto& h : reactor_.handlers(transport_key_)) {
+  reactor_ = Pistache::Aio::Reactor::create();
+  reactor_->init(Pistache::Aio::AsyncContext(threads, "atelier-unix"));
+  const auto key = reactor_->addHandler(std::make_shared<Pistache::Tcp::Transport>(handler));
+  for (const auto& h : reactor_->handlers(key)) {
     transports_.push_back(std::static_pointer_cast<Pistache::Tcp::Transport>(h));
   }
 }
 
 void UnixListener::start() {
-  reactor_.run();  // starts one thread per transport and returns
+  reactor_->run();  // starts one thread per transport and returns
   started_ = true;
   acceptor_ = std::thread([this] { accept_loop(); });
 }
@@ -93,9 +94,10 @@ UnixListener::~UnixListener() {
     }
     acceptor_.join();
   }
-  if (started_) reactor_.shutdown();  // joins the worker threads
+  if (started_) reactor_->shutdown();  // asks the worker threads to stop
+  reactor_.reset();                      // and waits for them
   // Pistache 0.0.5's transports never close their connections (they have no destructor), so the
-  // ones still open are closed here, after the threads that used them have stopped.
+  // ones still open are closed here, now that no thread uses them.
   for (const auto& transport : transports_) {
     for (const auto& peer : transport->getAllPeer()) ::close(peer->fd());
   }

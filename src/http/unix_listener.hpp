@@ -59,8 +59,9 @@ class UnixListener {
   std::string path_;
   Fd listen_fd_;
   Fd wake_fd_;  // eventfd: the destructor's "stop" to the accept thread
-  Pistache::Aio::Reactor reactor_;
-  Pistache::Aio::Reactor::Key transport_key_;
+  // Held by pointer so that the destructor can destroy it first: Pistache joins a reactor's
+  // worker threads in its destructor, not in shutdown().
+  std::shared_ptr<Pistache::Aio::Reactor> reactor_;
   std::vector<std::shared_ptr<Pistache::Tcp::Transport>> transports_;
   std::size_t next_transport_ = 0;  // accept thread only
   std::thread acceptor_;
