@@ -95,7 +95,7 @@ UnixListener::~UnixListener() {
     acceptor_.join();
   }
   if (started_) reactor_->shutdown();  // asks the worker threads to stop
-  reactor_.reset();                      // and waits for them
+  reactor_.reset();                    // and waits for them
   // Pistache 0.0.5's transports never close their connections (they have no destructor), so the
   // ones still open are closed here, now that no thread uses them.
   for (const auto& transport : transports_) {
