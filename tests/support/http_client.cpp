@@ -20,20 +20,6 @@ namespace atelier::testing {
 
 namespace {
 
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -55,18 +41,20 @@ bool split_base(const std::string& base, std::string& host, std::string& port) {
   return !host.empty();
 }
 
-// Parses what has been read so far; returns true when a full response is there.
-bool try_parse(const std::string& data, bool closed, HttpResponse& out) {
+// Parses what has been read so far; returns true when a full response is there, with `consumed`
+// = how many bytes of `data` it took (the rest belongs to the next response).
+bool try_parse(const std::string& data, bool closed, HttpResponse& out, std::size_t& consumed) {
   const auto header_end = data.find("\r\n\r\n");
   if (header_end == std::string::npos) return false;
+  consumed = data.size();
   HttpResponse r;
   std::size_t line_end = data.find("\r\n");
-  const std::string status_line = data.substr(0, line_end);
-  if (status_line.size() < 12 || status_line.rfind("HTTP/1.", 0) != 0) {
-    out.error = "bad status line: " + status_line;
+  r.status_line = data.substr(0, line_end);
+  if (r.status_line.size() < 12 || r.status_line.rfind("HTTP/1.", 0) != 0) {
+    out.error = "bad status line: " + r.status_line;
     return true;
   }
-  r.status = std::atoi(status_line.c_str() + 9);
+  r.status = std::atoi(r.status_line.c_str() + 9);
   std::size_t pos = line_end + 2;
   while (pos < header_end) {
     const std::size_t end = data.find("\r\n", pos);
@@ -89,7 +77,10 @@ bool try_parse(const std::string& data, bool closed, HttpResponse& out) {
       const auto le = rest.find("\r\n", p);
       if (le == std::string::npos) return closed ? (out = r, true) : false;
       const std::size_t size = std::strtoul(rest.substr(p, le - p).c_str(), nullptr, 16);
-      if (size == 0) break;
+      if (size == 0) {
+        consumed = std::min(data.size(), header_end + 4 + le + 4);
+        break;
+      }
       if (rest.size() < le + 2 + size + 2) return closed ? (out = r, true) : false;
       body += rest.substr(le + 2, size);
       p = le + 2 + size + 2;
@@ -108,10 +99,12 @@ bool try_parse(const std::string& data, bool closed, HttpResponse& out) {
       return true;
     }
     r.body = rest.substr(0, length);
+    consumed = header_end + 4 + length;
     out = r;
     return true;
   }
   if (r.status == 204 || r.status == 304 || (r.status >= 100 && r.status < 200)) {
+    consumed = header_end + 4;
     out = r;
     return true;
   }
@@ -196,39 +189,74 @@ int connect_socket(const std::string& base_url, int timeout_ms, std::string& err
 
 }  // namespace
 
-int connect_to(const std::string& base_url, int timeout_ms, int receive_buffer) {
-  std::string error;
-  return connect_socket(base_url, timeout_ms, error, receive_buffer);
+HttpConnection::HttpConnection(const std::string& base_url, int timeout_ms, int receive_buffer)
+    : fd_(connect_socket(base_url, timeout_ms, error_, receive_buffer)) {}
+
+HttpConnection::~HttpConnection() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
-HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
-  HttpResponse result;
-  Socket sock(connect_socket(base_url, timeout_ms, result.error));
-  if (sock.fd() < 0) return result;
+bool HttpConnection::send(const std::string& raw) {
   std::size_t sent = 0;
   while (sent < raw.size()) {
-    const ssize_t n = ::send(sock.fd(), raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd_, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;  // the server may answer (413) before reading everything
+    if (n <= 0) return false;
     sent += static_cast<std::size_t>(n);
   }
-  std::string data;
+  return true;
+}
+
+HttpResponse HttpConnection::read_response() {
+  HttpResponse result;
+  if (fd_ < 0) {
+    result.error = error_;
+    return result;
+  }
+  std::size_t consumed = 0;
+  if (try_parse(data_, false, result, consumed)) {
+    data_.erase(0, consumed);
+    return result;
+  }
   char buffer[65536];
   while (true) {
-    const ssize_t n = ::recv(sock.fd(), buffer, sizeof buffer, 0);
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n > 0) {
-      data.append(buffer, static_cast<std::size_t>(n));
-      if (try_parse(data, false, result)) return result;
+      data_.append(buffer, static_cast<std::size_t>(n));
+      if (try_parse(data_, false, result, consumed)) {
+        data_.erase(0, consumed);
+        return result;
+      }
       continue;
     }
     if (n == 0 || errno != EINTR) {
-      if (!try_parse(data, true, result)) {
+      if (try_parse(data_, true, result, consumed)) {
+        data_.erase(0, consumed);
+      } else {
         result.error = n == 0 ? "connection closed without a response" : "timeout or error";
       }
       if (n < 0 && result.status == 0) result.error = std::string("recv: ") + std::strerror(errno);
       return result;
     }
   }
+}
+
+bool HttpConnection::closed_by_server() {
+  if (!data_.empty()) return false;
+  char byte;
+  ssize_t n;
+  do {
+    n = ::recv(fd_, &byte, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) data_.push_back(byte);
+  return n == 0;
+}
+
+HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
+  HttpConnection connection(base_url, timeout_ms);
+  // A send cut short is not the end: the server may answer (413) before reading everything.
+  if (connection.connected()) connection.send(raw);
+  return connection.read_response();
 }
 
 HttpResponse http_request(const std::string& base_url, const std::string& method,

@@ -13,7 +13,8 @@
 namespace atelier::testing {
 
 struct HttpResponse {
-  int status = 0;  // 0 = no parsable response (connection refused, closed, timeout)
+  int status = 0;           // 0 = no parsable response (connection refused, closed, timeout)
+  std::string status_line;  // e.g. "HTTP/1.1 200 OK"
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   std::string error;  // why status is 0
@@ -25,9 +26,31 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // base_url: "http://host:port[/...]", or "unix:/path" for a host's unix socket.
 
-// A connected socket (the caller closes it), -1 when the connection fails. Receive and send
-// time out after timeout_ms; receive_buffer > 0 sets SO_RCVBUF.
-int connect_to(const std::string& base_url, int timeout_ms = 10000, int receive_buffer = 0);
+// One connection kept open across requests, for tests of keep-alive and of clients that read
+// slowly: send() at any time; read_response() reads the next response off the stream, and bytes
+// past it stay buffered for the next call. Receive and send time out after timeout_ms;
+// receive_buffer > 0 sets SO_RCVBUF before connecting.
+class HttpConnection {
+ public:
+  explicit HttpConnection(const std::string& base_url, int timeout_ms = 10000,
+                          int receive_buffer = 0);
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+  ~HttpConnection();
+
+  bool connected() const { return fd_ >= 0; }
+  const std::string& error() const { return error_; }  // why it is not connected
+  bool send(const std::string& raw);                   // false: not all of it was sent
+  HttpResponse read_response();
+  std::size_t buffered() const { return data_.size(); }  // read, not yet returned
+  // True when the server closes the connection (recv returns 0) within the timeout.
+  bool closed_by_server();
+
+ private:
+  std::string error_;  // before fd_: the constructor fills it while connecting
+  int fd_;
+  std::string data_;
+};
 
 // Sends `raw` as-is to base_url and reads one response.
 HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms = 10000);

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "http_client.hpp"
+
 using atelier::http::UnixListener;
 
 namespace {
@@ -52,54 +54,16 @@ class TempDir {
   std::string path_;
 };
 
-class Client {
+// A client on the listener's socket: http_client's connection, kept open across requests.
+class Client : public atelier::testing::HttpConnection {
  public:
-  explicit Client(const std::string& path) : fd_(::socket(AF_UNIX, SOCK_STREAM, 0)) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    path.copy(address.sun_path, sizeof address.sun_path - 1);
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
+  explicit Client(const std::string& path) : HttpConnection("unix:" + path, 5000) {}
 
-  // Sends one GET and returns the whole response ("" if the connection ended first).
-  std::string get(const std::string& target) {
-    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
-    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
-        static_cast<ssize_t>(request.size())) {
-      return "";
-    }
-    std::string data;
-    char buffer[4096];
-    for (;;) {
-      const auto end = data.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        const auto at = data.find("Content-Length: ");
-        if (at != std::string::npos && at < end) {
-          const std::size_t length = std::strtoul(data.c_str() + at + 16, nullptr, 10);
-          if (data.size() >= end + 4 + length) return data;
-        }
-      }
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) return "";
-      data.append(buffer, static_cast<std::size_t>(n));
-    }
+  // Sends one GET and reads its response (status 0 if the connection ended first).
+  atelier::testing::HttpResponse get(const std::string& target) {
+    if (!send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n")) return {};
+    return read_response();
   }
-
-  // True when the server closed the connection (recv returns 0) within the receive timeout.
-  bool closed_by_server() {
-    char byte;
-    return ::recv(fd_, &byte, 1, 0) == 0;
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
 };
 
 bool exists(const std::string& path) {
@@ -119,10 +83,9 @@ TEST(UnixListener, ServesKeepAliveRequestsAndRemovesItsSocketFile) {
     Client client(path);
     ASSERT_TRUE(client.connected());
     for (const std::string target : {"/a", "/products/2", "/c?x=1"}) {
-      const std::string response = client.get(target);
-      EXPECT_EQ(response.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << response;
-      EXPECT_NE(response.find("path=" + target.substr(0, target.find('?'))), std::string::npos)
-          << response;
+      const auto response = client.get(target);
+      EXPECT_EQ(response.status_line, "HTTP/1.1 200 OK") << target << ": " << response.error;
+      EXPECT_EQ(response.body, "path=" + target.substr(0, target.find('?')));
     }
   }
   EXPECT_FALSE(exists(path)) << "the socket file outlived the listener";
@@ -143,7 +106,7 @@ TEST(UnixListener, SpreadsManyConnectionsAndAnswersEachOne) {
   for (int round = 0; round < 2; ++round) {
     for (std::size_t i = 0; i < clients.size(); ++i) {
       const std::string target = "/c" + std::to_string(i) + "/" + std::to_string(round);
-      EXPECT_NE(clients[i]->get(target).find("path=" + target), std::string::npos)
+      EXPECT_EQ(clients[i]->get(target).body, "path=" + target)
           << "connection " << i << " round " << round;
     }
   }
@@ -156,7 +119,7 @@ TEST(UnixListener, ClosesOpenConnectionsWhenItStops) {
   listener->start();
   Client client(path);
   ASSERT_TRUE(client.connected());
-  ASSERT_NE(client.get("/before").find("path=/before"), std::string::npos);
+  ASSERT_EQ(client.get("/before").body, "path=/before");
   listener.reset();
   EXPECT_TRUE(client.closed_by_server());
 }
@@ -178,7 +141,7 @@ TEST(UnixListener, ReplacesAStaleSocketFileLeftByAKilledHost) {
   listener.start();
   Client client(path);
   ASSERT_TRUE(client.connected());
-  EXPECT_NE(client.get("/fresh").find("path=/fresh"), std::string::npos);
+  EXPECT_EQ(client.get("/fresh").body, "path=/fresh");
 }
 
 TEST(UnixListener, RefusesToReplaceAFileThatIsNotASocket) {
