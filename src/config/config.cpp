@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <sys/un.h>
+
 #include <charconv>
 #include <cstdlib>
 #include <sstream>
@@ -112,8 +114,11 @@ ParseResult parse(const Lookup& lookup) {
   r.text("ATELIER_BIND", c.bind_address);
   r.integer<std::uint16_t>("ATELIER_PORT", 1, 65535, c.port);
   r.text("ATELIER_UNIX_SOCKET", c.unix_socket);
-  if (c.unix_socket.size() > 107) {
-    result.errors.push_back("ATELIER_UNIX_SOCKET must be at most 107 bytes (a unix socket path)");
+  // The kernel's limit for a socket path (sun_path holds it with its terminating NUL).
+  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+  if (c.unix_socket.size() > kMaxSocketPath) {
+    result.errors.push_back("ATELIER_UNIX_SOCKET must be at most " +
+                            std::to_string(kMaxSocketPath) + " bytes (a unix socket path)");
   }
   r.integer<int>("ATELIER_THREADS", 1, 256, c.threads);
   r.integer<std::size_t>("ATELIER_MAX_REQUEST_BYTES", 1024, 16 * 1024 * 1024, c.max_request_bytes);

@@ -6,9 +6,7 @@
 
 #include <cerrno>
 
-#include <functional>
 #include <optional>
-#include <ostream>
 #include <string_view>
 
 #include "http/log.hpp"
@@ -46,6 +44,8 @@ std::optional<std::string> raw_header(const Http::Request& request, const std::s
 // 16 TiB) and strtol()s its unterminated input buffer, so chunked bodies are refused before that
 // parser runs. Nothing legitimate is lost: NGINX always forwards bodies with a Content-Length, and
 // the API's only body (a cart POST) is a few bytes.
+constexpr const char* kTooLarge = "The request is too large.";
+
 constexpr const char* kChunkedRefused =
     "Chunked request bodies are not accepted; send the body with a Content-Length.";
 
@@ -138,8 +138,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
   try {
     if (!parser->feed(buffer, len)) {
       parser->reset();
-      send(connection, peer, json_error(413, "The request is too large."), request.version(),
-           std::nullopt);
+      send(connection, peer, json_error(413, kTooLarge), request.version(), std::nullopt);
       return;
     }
     if (parser->parse() != Http::Private::State::Done) return;
@@ -158,7 +157,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
     const int code = err.code();
     std::string message;
     if (code == 413) {
-      message = "The request is too large.";
+      message = kTooLarge;
     } else if (err.reason() == kChunkedRefused) {
       message = kChunkedRefused;
     } else {
@@ -212,7 +211,7 @@ Reply ApiHandler::answer(const Http::Request& request) noexcept {
     if (if_none_match) view.if_none_match = *if_none_match;
     view.body = request.body();
     if (request.body().size() > service_->config().max_request_bytes) {
-      return json_error(413, "The request is too large.");
+      return json_error(413, kTooLarge);
     }
     Reply reply = service_->handle(view);
     if (service_->config().log_requests) {
