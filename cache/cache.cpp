@@ -134,29 +134,17 @@ std::optional<Entry> Cache::get(std::string_view key) {
   return std::nullopt;
 }
 
-void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl) {
-  if (skip()) return;
-  std::string value;
-  try {
-    value = encode_entry(entry);
-  } catch (const std::invalid_argument&) {
-    counters_.errors.fetch_add(1, std::memory_order_relaxed);  // caller bug; never worth a 500
-    return;
-  }
-  WorkerSlot& worker = slot();
-  const auto base_ttl = entry.status == 200 ? ttl : options_.not_found_ttl;
+std::chrono::milliseconds Cache::effective_ttl(const Entry& entry, std::chrono::milliseconds ttl,
+                                               WorkerSlot& worker) const {
+  if (entry.status != 200) ttl = options_.not_found_ttl;
+  if (ttl == kKeepForever) return kNoExpiry;
   const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(worker.random);
-  const auto effective_ttl = jittered_ttl(base_ttl, options_.ttl_jitter, unit);
+  return jittered_ttl(ttl, options_.ttl_jitter, unit);
+}
 
-  RedisConnection& connection = worker.connection;
-  const auto start = std::chrono::steady_clock::now();
-  const RedisStatus status =
-      call_with_reconnect(connection, [&] { return connection.set(key, value, effective_ttl); });
-  observe(start);
-
+void Cache::record(const RedisStatus& status) {
   if (status.ok()) {
     health_.record_success();
-    counters_.bytes_written.fetch_add(value.size(), std::memory_order_relaxed);
     return;
   }
   counters_.errors.fetch_add(1, std::memory_order_relaxed);
@@ -165,6 +153,53 @@ void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseco
   } else {
     health_.record_success();
   }
+}
+
+void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl) {
+  const KeyedEntry one{std::string(key), entry};
+  put_many(std::span(&one, 1), ttl);
+}
+
+std::size_t Cache::put_many(std::span<const KeyedEntry> entries, std::chrono::milliseconds ttl) {
+  if (entries.empty() || skip()) return 0;
+  WorkerSlot& worker = slot();
+  std::vector<std::string> values;
+  std::vector<SetCommand> batch;
+  values.reserve(entries.size());
+  batch.reserve(entries.size());
+  for (const KeyedEntry& e : entries) {
+    try {
+      values.push_back(encode_entry(e.entry));
+    } catch (const std::invalid_argument&) {
+      counters_.errors.fetch_add(1, std::memory_order_relaxed);  // caller bug; never worth a 500
+      continue;
+    }
+    batch.push_back({e.key, values.back(), effective_ttl(e.entry, ttl, worker)});
+  }
+  RedisConnection& connection = worker.connection;
+  const auto start = std::chrono::steady_clock::now();
+  const RedisResult<std::size_t> stored = call_with_reconnect(connection, [&] {
+    return batch.size() == 1 ? RedisResult<std::size_t>{connection.set(batch[0].key, batch[0].value,
+                                                                       batch[0].ttl),
+                                                        1}
+                             : connection.set_many(batch);
+  });
+  observe(start);
+  record(stored);
+  if (!stored.ok()) return batch.size() == 1 ? 0 : stored.value;
+  for (std::size_t i = 0; i < stored.value && i < values.size(); ++i) {
+    counters_.bytes_written.fetch_add(values[i].size(), std::memory_order_relaxed);
+  }
+  return stored.value;
+}
+
+void Cache::remove(std::span<const std::string> keys) {
+  if (keys.empty() || skip()) return;
+  RedisConnection& connection = slot().connection;
+  const auto start = std::chrono::steady_clock::now();
+  const auto removed = call_with_reconnect(connection, [&] { return connection.unlink(keys); });
+  observe(start);
+  record(removed);
 }
 
 std::optional<std::int64_t> Cache::used_memory() {

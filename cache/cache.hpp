@@ -10,15 +10,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "cache/cache_health.hpp"
 #include "cache/entry.hpp"
 #include "cache/redis_options.hpp"
 
 namespace atelier::cache {
+
+struct RedisStatus;
 
 struct CacheOptions {
   std::optional<RedisOptions> redis;  // nullopt (empty REDIS_URL) -> CacheState::disabled
@@ -49,6 +54,14 @@ struct CacheCounters {
 // clamped to [0, 1). Never below 1 ms. Pure, so the bounds are unit-tested.
 std::chrono::milliseconds jittered_ttl(std::chrono::milliseconds ttl, double jitter, double unit);
 
+struct KeyedEntry {
+  std::string key;
+  Entry entry;
+};
+
+// A TTL that stores without expiry (content-keyed entries stay until their product changes).
+inline constexpr std::chrono::milliseconds kKeepForever{0};
+
 class Cache {
  public:
   explicit Cache(CacheOptions options);
@@ -59,9 +72,15 @@ class Cache {
   // The entry under `key`, or nullopt on a miss, a malformed value, any Redis failure, or while
   // in back-off / disabled.
   std::optional<Entry> get(std::string_view key);
-  // Stores `entry` for `ttl` (jittered; non-200 entries use options.not_found_ttl instead).
-  // Failures are counted and otherwise ignored: the caller already has the data.
+  // Stores `entry` for `ttl` (jittered; kKeepForever: no expiry; non-200 entries use
+  // options.not_found_ttl instead). Failures are counted and otherwise ignored: the caller
+  // already has the data.
   void put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl);
+  // The same for a batch, pipelined in one round trip (the warm-up tool). Returns how many were
+  // stored.
+  std::size_t put_many(std::span<const KeyedEntry> entries, std::chrono::milliseconds ttl);
+  // Deletes the keys (UNLINK): entries of revisions that are no longer current.
+  void remove(std::span<const std::string> keys);
 
   // used_memory from INFO memory (for ops/metrics); nullopt when unavailable.
   std::optional<std::int64_t> used_memory();
@@ -75,6 +94,9 @@ class Cache {
   struct WorkerSlot;
   WorkerSlot& slot();
   bool skip();
+  std::chrono::milliseconds effective_ttl(const Entry& entry, std::chrono::milliseconds ttl,
+                                          WorkerSlot& worker) const;
+  void record(const RedisStatus& status);
   void observe(std::chrono::steady_clock::time_point start) const;
 
   const CacheOptions options_;

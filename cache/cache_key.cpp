@@ -1,12 +1,10 @@
 #include "cache/cache_key.hpp"
 
 #include <charconv>
-#include <initializer_list>
+#include <string_view>
 
 namespace atelier::cache {
 namespace {
-
-constexpr std::string_view kPrefix = "atelier:v";
 
 void append_number(std::string& out, std::int64_t value) {
   char digits[24];
@@ -15,44 +13,60 @@ void append_number(std::string& out, std::int64_t value) {
   out.append(digits, end);
 }
 
-// "atelier:v<version>:<kind>:<a>[:<b>]" built in one allocation; keys are on every request's path.
-std::string build(std::int64_t version, std::string_view kind,
-                  std::initializer_list<std::int64_t> parts) {
-  std::string key;
-  key.reserve(64);
-  key.append(kPrefix);
-  append_number(key, version);
-  key.push_back(':');
-  key.append(kind);
-  for (const std::int64_t part : parts) {
-    key.push_back(':');
-    append_number(key, part);
+void append_hex16(std::string& out, std::uint64_t value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xf]);
+}
+
+std::string_view name_of(ProductBody body) {
+  switch (body) {
+    case ProductBody::detail:
+      return "product";
+    case ProductBody::styles:
+      return "styles";
+    case ProductBody::related:
+      return "related";
   }
+  return "product";
+}
+
+// "atelier:<kind>:<id>:" in one allocation; keys are on every request's path.
+std::string start(std::string_view kind, std::int64_t id) {
+  std::string key;
+  key.reserve(48);
+  key.append("atelier:");
+  key.append(kind);
+  key.push_back(':');
+  append_number(key, id);
+  key.push_back(':');
   return key;
 }
 
 }  // namespace
 
-std::string CacheKey::product(std::int64_t version, std::int64_t id) {
-  return build(version, "product", {id});
+std::string CacheKey::body(ProductBody body, std::int64_t id, std::uint64_t revision) {
+  std::string key = start(name_of(body), id);
+  append_hex16(key, revision);
+  return key;
 }
 
-std::string CacheKey::styles(std::int64_t version, std::int64_t id) {
-  return build(version, "styles", {id});
+std::string CacheKey::products(std::int64_t list_revision, std::int64_t page, std::int64_t count) {
+  std::string key = start("products", list_revision);
+  append_number(key, page);
+  key.push_back(':');
+  append_number(key, count);
+  return key;
 }
 
-std::string CacheKey::related(std::int64_t version, std::int64_t id) {
-  return build(version, "related", {id});
+std::string CacheKey::pending(ProductBody body, std::int64_t id) {
+  std::string key = start("pending", id);
+  key.append(name_of(body));
+  return key;
 }
 
-std::string CacheKey::products(std::int64_t version, std::int64_t page, std::int64_t count) {
-  return build(version, "products", {page, count});
-}
-
-std::string CacheKey::version_pattern(std::int64_t version) {
-  std::string pattern(kPrefix);
-  append_number(pattern, version);
-  pattern.append(":*");
+std::string CacheKey::body_pattern(ProductBody body, std::int64_t id) {
+  std::string pattern = start(name_of(body), id);
+  pattern.push_back('*');
   return pattern;
 }
 

@@ -1,6 +1,9 @@
-// The key scheme. Every key carries the dataset version read from Postgres in the same statement as
-// the data (docs/ARCHITECTURE.md), so a reload never serves old bytes under a new version and old
-// versions simply age out (TTL / allkeys-lru) instead of needing a flush.
+// The key scheme (docs/ARCHITECTURE.md "Revisions"). A product's three bodies are keyed by the
+// product's revision, a digest of the content they are made from: a load or a partial update that
+// leaves a product alone leaves its keys alone, and one that changes it moves it to new keys. Old
+// revisions' keys are deleted by the hosts when they hear of the change, so nothing relies on
+// eviction or TTLs to clean up. List pages are keyed by the list revision (the last publish that
+// changed any product) and expire, since every such publish makes all of them obsolete.
 #pragma once
 
 #include <cstdint>
@@ -8,19 +11,35 @@
 
 namespace atelier::cache {
 
-struct CacheKey {
-  // atelier:v<version>:product:<id>            GET /products/:id
-  static std::string product(std::int64_t version, std::int64_t id);
-  // atelier:v<version>:styles:<id>             GET /products/:id/styles
-  static std::string styles(std::int64_t version, std::int64_t id);
-  // atelier:v<version>:related:<id>            GET /products/:id/related
-  static std::string related(std::int64_t version, std::int64_t id);
-  // atelier:v<version>:products:<page>:<count> GET /products?page&count
-  static std::string products(std::int64_t version, std::int64_t page, std::int64_t count);
+// The three cached bodies of one product.
+enum class ProductBody { detail, styles, related };
+inline constexpr ProductBody kProductBodies[] = {ProductBody::detail, ProductBody::styles,
+                                                 ProductBody::related};
 
-  // SCAN patterns for ops and tests: one dataset version, or every key this service owns.
-  static std::string version_pattern(std::int64_t version);  // atelier:v<version>:*
-  static std::string all_pattern();                          // atelier:*
+struct CacheKey {
+  // atelier:product:<id>:<revision as 16 hex digits>   GET /products/:id
+  // atelier:styles:<id>:<revision>                      GET /products/:id/styles
+  // atelier:related:<id>:<revision>                     GET /products/:id/related
+  static std::string body(ProductBody body, std::int64_t id, std::uint64_t revision);
+  static std::string product(std::int64_t id, std::uint64_t revision) {
+    return body(ProductBody::detail, id, revision);
+  }
+  static std::string styles(std::int64_t id, std::uint64_t revision) {
+    return body(ProductBody::styles, id, revision);
+  }
+  static std::string related(std::int64_t id, std::uint64_t revision) {
+    return body(ProductBody::related, id, revision);
+  }
+  // atelier:products:<list revision>:<page>:<count>    GET /products?page&count
+  static std::string products(std::int64_t list_revision, std::int64_t page, std::int64_t count);
+  // A name for loads of a body whose revision is not known yet (a host still reading its
+  // revisions): never stored, only collapses concurrent loads (single flight).
+  static std::string pending(ProductBody body, std::int64_t id);
+
+  // SCAN patterns for ops and tests: one body of one product in every revision, or every key this
+  // service owns.
+  static std::string body_pattern(ProductBody body, std::int64_t id);  // atelier:styles:<id>:*
+  static std::string all_pattern();                                    // atelier:*
 };
 
 }  // namespace atelier::cache

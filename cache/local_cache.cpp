@@ -75,4 +75,17 @@ std::size_t LocalCache::entries() const {
   return total;
 }
 
+bool LocalCache::erase(std::string_view key) {
+  if (capacity_ == 0) return false;
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  const auto it = shard.map.find(key);
+  if (it == shard.map.end()) return false;
+  shard.bytes -= it->second.cost;
+  const auto position = it->second.position;
+  shard.map.erase(it);  // before the string its key views goes
+  shard.order.erase(position);
+  return true;
+}
+
 }  // namespace atelier::cache

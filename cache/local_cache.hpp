@@ -1,7 +1,8 @@
 // An in-process, size-bounded LRU of finished cache entries, consulted before Redis ("near
-// cache"). Safe without any TTL because every key carries the dataset version and a version's
-// data never changes: an entry can only be evicted, never go stale. It removes the Redis round
-// trip (and Redis's CPU) from hot keys, which on a 2-core box is most of the cost of a hit.
+// cache"). Safe without any TTL because every key carries the revision of the content it was made
+// from: an entry is evicted, or erased when its product changes, but never serves stale bytes. It
+// removes the Redis round trip (and Redis's CPU) from hot keys, which on a 2-core box is most of
+// the cost of a hit.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,8 @@ class LocalCache {
 
   std::shared_ptr<const Entry> get(std::string_view key);
   void put(std::string_view key, std::shared_ptr<const Entry> entry);
+  // Drops one entry (a product changed: its old revision's keys); false when it was not there.
+  bool erase(std::string_view key);
 
   bool enabled() const { return capacity_ > 0; }
   std::size_t bytes() const;

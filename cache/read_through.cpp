@@ -1,16 +1,56 @@
 #include "cache/read_through.hpp"
 
+#include "cache/local_cache.hpp"
+#include "cache/single_flight.hpp"
+
 namespace atelier::cache {
 
-Entry read_through(Cache& cache, SingleFlight& flight, std::string_view key,
-                   const std::function<Entry()>& loader, std::chrono::milliseconds ttl) {
-  if (std::optional<Entry> hit = cache.get(key)) return std::move(*hit);
-  return flight.load_once(key, [&]() -> Entry {
-    Entry entry = loader();
-    // Only the leader stores, so N concurrent misses cost one load and one SET.
-    if (entry.status == 200 || entry.status == 404) cache.put(key, entry, ttl);
-    return entry;
+ReadThrough::ReadThrough(CacheOptions options, std::size_t local_capacity_bytes)
+    : cache_(std::make_unique<Cache>(std::move(options))),
+      local_(std::make_unique<LocalCache>(local_capacity_bytes)),
+      flight_(std::make_unique<SingleFlight>(cache_->counters())) {}
+
+ReadThrough::~ReadThrough() = default;
+
+std::size_t ReadThrough::local_entries() const {
+  return local_->entries();
+}
+
+std::size_t ReadThrough::local_bytes() const {
+  return local_->bytes();
+}
+
+Entry ReadThrough::fetch(std::string_view key, bool look_up, const std::function<Loaded()>& load) {
+  if (look_up) {
+    if (auto local = local_->get(key)) {
+      local_hits_.fetch_add(1, std::memory_order_relaxed);
+      return *local;
+    }
+    // Cache::get answers at once (and counts a skip) while Redis is backed off.
+    if (auto hit = cache_->get(key)) {
+      auto shared = std::make_shared<const Entry>(std::move(*hit));
+      local_->put(key, shared);
+      return *shared;
+    }
+  }
+  return flight_->load_once(key, [&] {
+    Loaded loaded = load();
+    store(loaded);
+    return std::move(loaded.entry);
   });
+}
+
+void ReadThrough::store(const Loaded& loaded) {
+  // Only answers that describe the data are kept: 200s. Failures (503/500) never are, and 404s
+  // are answered from the hosts' revision tables without a load.
+  if (loaded.key.empty() || loaded.entry.status != 200) return;
+  cache_->put(loaded.key, loaded.entry, loaded.ttl);
+  local_->put(loaded.key, std::make_shared<const Entry>(loaded.entry));
+}
+
+void ReadThrough::forget(std::span<const std::string> keys) {
+  for (const auto& key : keys) local_->erase(key);
+  cache_->remove(keys);
 }
 
 }  // namespace atelier::cache

@@ -1,22 +1,66 @@
-// The read path every cached endpoint uses: cache hit -> bytes; miss -> one load per key per
-// process (SingleFlight) -> store -> bytes.
+// The read path every cached endpoint uses (after Drogon's redis_cache example: get, and put on a
+// miss), two tiers in front of a loader:
+//   1. an in-process, size-bounded LRU (LocalCache): bytes + ETag, no I/O at all;
+//   2. Redis (Cache), one blocking connection per worker thread, stepping aside while Redis fails;
+//   3. the loader (PostgreSQL), run once per key per process however many requests miss together
+//      (SingleFlight). Its answer is stored in both tiers under the key the LOADER names: the
+//      revision its rows came from, which is not always the one the caller looked up (a product
+//      that changed between the two), so bytes are never filed under a revision they do not have.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include "cache/cache.hpp"
 #include "cache/entry.hpp"
-#include "cache/single_flight.hpp"
 
 namespace atelier::cache {
 
-// `loader` builds the entry from the database (status 200 with body + ETag, or 404 with the error
-// body). Only 200 and 404 entries are stored (404s for CacheOptions::not_found_ttl); anything else
-// is returned uncached. Exceptions from `loader` (database down) propagate to the caller and to
-// every caller waiting on the same key; nothing is cached then.
-Entry read_through(Cache& cache, SingleFlight& flight, std::string_view key,
-                   const std::function<Entry()>& loader, std::chrono::milliseconds ttl);
+class LocalCache;
+class SingleFlight;
+
+// What a loader returns: the answer, and where (and for how long) to keep it.
+struct Loaded {
+  Entry entry;
+  std::string key;  // empty: not stored (failures, 404s, an answer with nothing to key it by)
+  std::chrono::milliseconds ttl = kKeepForever;
+};
+
+class ReadThrough {
+ public:
+  // local_capacity_bytes = 0 turns the in-process tier off.
+  ReadThrough(CacheOptions options, std::size_t local_capacity_bytes);
+  ~ReadThrough();
+  ReadThrough(const ReadThrough&) = delete;
+  ReadThrough& operator=(const ReadThrough&) = delete;
+
+  // The entry under `key`: from the in-process tier, else Redis, else `load` (whose answer is
+  // stored as it says). look_up = false skips both tiers (nothing can be cached under `key` yet)
+  // but still collapses concurrent loads of it. Exceptions from `load` reach every caller waiting
+  // on the same key; nothing is stored then.
+  Entry fetch(std::string_view key, bool look_up, const std::function<Loaded()>& load);
+
+  // Drops the keys from both tiers (entries of revisions that are no longer current).
+  void forget(std::span<const std::string> keys);
+  // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).
+  void store(const Loaded& loaded);
+
+  Cache& cache() { return *cache_; }
+  std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }
+  std::size_t local_entries() const;
+  std::size_t local_bytes() const;
+
+ private:
+  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<LocalCache> local_;
+  std::unique_ptr<SingleFlight> flight_;
+  std::atomic<std::uint64_t> local_hits_{0};
+};
 
 }  // namespace atelier::cache

@@ -225,7 +225,8 @@ RedisStatus RedisConnection::set(std::string_view key, std::string_view value,
   ReplyPtr reply;
   const std::string px = format_ttl(ttl);
   const std::string_view args[] = {"SET", key, value, "PX", px};
-  RedisStatus status = exchange(args, reply);
+  // kNoExpiry: plain SET, the key lives until it is deleted (content-keyed entries).
+  RedisStatus status = exchange(std::span(args, ttl == kNoExpiry ? 3 : 5), reply);
   if (!status.ok()) return status;
   if (reply->type == REDIS_REPLY_ERROR) return server_error(*reply);
   return {};
@@ -274,7 +275,7 @@ RedisResult<std::size_t> RedisConnection::set_many(std::span<const SetCommand> b
   for (const SetCommand& command : batch) {
     const std::string px = format_ttl(command.ttl);
     const std::string_view args[] = {"SET", command.key, command.value, "PX", px};
-    ArgvArrays argv(args);
+    ArgvArrays argv(std::span(args, command.ttl == kNoExpiry ? 3 : 5));
     if (redisAppendCommandArgv(context_.get(), argv.count(), argv.pointers.data(),
                                argv.sizes.data()) != REDIS_OK) {
       set_status(result, fail_context("pipeline append", errno));

@@ -49,6 +49,9 @@ struct RedisResult : RedisStatus {
   T value{};
 };
 
+// A TTL of kNoExpiry stores the key without expiry (SET without PX).
+inline constexpr std::chrono::milliseconds kNoExpiry{0};
+
 // One SET of a pipelined batch; the views must stay valid for the duration of the call.
 struct SetCommand {
   std::string_view key;
@@ -76,7 +79,7 @@ class RedisConnection {
 
   // GET; miss when the key does not exist. Binary-safe.
   RedisResult<std::string> get(std::string_view key);
-  // SET key value PX ttl (ttl >= 1 ms).
+  // SET key value PX ttl (ttl >= 1 ms), or SET key value for kNoExpiry.
   RedisStatus set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl);
   // MGET; one element per key, nullopt where the key does not exist.
   RedisResult<std::vector<std::optional<std::string>>> mget(std::span<const std::string> keys);

@@ -14,9 +14,38 @@ CREATE TABLE ${SCHEMA}.products (
   description   text NOT NULL,
   category      text NOT NULL,
   default_price numeric(15,2) NOT NULL,
+  -- When the product first appeared, and when its rows (in any file) last changed: carried over
+  -- from the previous dataset for a product whose content digest is unchanged.
   created_at    timestamptz NOT NULL DEFAULT '${LOADED_AT}',
   updated_at    timestamptz NOT NULL DEFAULT '${LOADED_AT}',
-  rank          int8 NOT NULL
+  -- Names the product's served bodies: a digest of its rows and of the two timestamps. Cache keys
+  -- and hosts' revision tables use it (docs/ARCHITECTURE.md "Revisions").
+  revision      int8 NOT NULL
+);
+
+-- What the loader and the partial update need to recompute a product's revision: the digest of its
+-- rows in each file (0 = no rows). Never read by the API.
+-- table: product_state
+CREATE TABLE ${SCHEMA}.product_state (
+  product_id int8 NOT NULL,
+  d_product  int8 NOT NULL,
+  d_features int8 NOT NULL,
+  d_styles   int8 NOT NULL,
+  d_photos   int8 NOT NULL,
+  d_skus     int8 NOT NULL,
+  d_related  int8 NOT NULL
+);
+
+-- The product list's pages without a rank column: products are grouped in blocks of 1024 ids
+-- (block = id >> 10); products_before counts the products of all lower blocks. A page starts in
+-- the block with the largest products_before below its first rank, at most 1023 rows in, so a
+-- partial update that adds or deletes products recomputes about a thousand rows instead of
+-- renumbering a million.
+-- table: page_blocks
+CREATE TABLE ${SCHEMA}.page_blocks (
+  block           int8 NOT NULL,
+  products_before int8 NOT NULL,
+  products        int8 NOT NULL
 );
 
 -- table: features
@@ -60,7 +89,8 @@ CREATE TABLE ${SCHEMA}.skus (
   style_id   int8 NOT NULL,
   size       text NOT NULL,
   quantity   int8 NOT NULL,
-  product_id int8 NOT NULL
+  product_id int8 NOT NULL,
+  line       int8 NOT NULL  -- a style's skus are served in source-file order (CONTRACT §1)
 );
 
 -- table: related

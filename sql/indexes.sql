@@ -1,11 +1,17 @@
 -- Keys and indexes of one dataset version, built after the COPY of each table (same transaction).
 -- ${SCHEMA} is substituted by atelier-etl. The API's queries rely on exactly these:
--- products by id and by rank (pages), children by parent in source-file order (line) or id order,
+-- products by id (pages go through page_blocks), children by parent in source-file order (line) or id order,
 -- photos and skus by product (the statement sorts them by style and line / id).
 
 -- table: products
 ALTER TABLE ${SCHEMA}.products ADD PRIMARY KEY (id);
-CREATE UNIQUE INDEX ON ${SCHEMA}.products (rank);
+
+-- table: product_state
+ALTER TABLE ${SCHEMA}.product_state ADD PRIMARY KEY (product_id);
+
+-- table: page_blocks
+ALTER TABLE ${SCHEMA}.page_blocks ADD PRIMARY KEY (block);
+CREATE UNIQUE INDEX ON ${SCHEMA}.page_blocks (products_before);
 
 -- table: features
 CREATE INDEX ON ${SCHEMA}.features (product_id, line);

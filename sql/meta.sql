@@ -37,6 +37,8 @@ CREATE TABLE IF NOT EXISTS atelier.rejects (
   excerpt text
 );
 CREATE INDEX IF NOT EXISTS rejects_version_file_line ON atelier.rejects (version, file, line);
+-- Lines rejected by a partial update name its publish (NULL for a full load's).
+ALTER TABLE atelier.rejects ADD COLUMN IF NOT EXISTS publish_id int8;
 
 -- One row per unit added to a cart. Rows from cart.csv carry their source id so reloads are
 -- idempotent (ON CONFLICT (source_id) DO NOTHING); rows posted through the API have no source id
@@ -50,3 +52,36 @@ CREATE TABLE IF NOT EXISTS atelier.cart (
   created_at timestamptz DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS cart_session_sku_active ON atelier.cart (session, sku_id) WHERE active;
+
+-- One row per publish that changed what the API serves: a full load or a partial update
+-- (docs/ARCHITECTURE.md "Catalog changes"). Hosts LISTEN on the channel atelier_catalog (payload:
+-- the publish id) and read the publishes after the last one they applied, so a host that missed
+-- notifications (disconnected, restarted) catches up from here.
+CREATE TABLE IF NOT EXISTS atelier.publishes (
+  id              bigserial PRIMARY KEY,
+  dataset_version int8 NOT NULL,
+  kind            text NOT NULL CHECK (kind IN ('load', 'update')),
+  published_at    timestamptz NOT NULL DEFAULT now(),
+  changed         int8 NOT NULL DEFAULT 0,
+  added           int8 NOT NULL DEFAULT 0,
+  deleted         int8 NOT NULL DEFAULT 0,
+  -- false when the publish changed too many products to list (a first load): hosts then re-read
+  -- every product's revision instead of applying atelier.changes.
+  changes_listed  bool NOT NULL DEFAULT true,
+  source_dir      text
+);
+
+-- The products whose bodies a publish changed, with their new revision (NULL: deleted).
+CREATE TABLE IF NOT EXISTS atelier.changes (
+  publish_id int8 NOT NULL REFERENCES atelier.publishes (id) ON DELETE CASCADE,
+  product_id int8 NOT NULL,
+  revision   int8,
+  PRIMARY KEY (publish_id, product_id)
+);
+
+-- The API role reads both through the catalog schema, like the catalog itself.
+CREATE OR REPLACE VIEW catalog.publishes AS
+  SELECT id, dataset_version, kind, published_at, changed, added, deleted, changes_listed
+  FROM atelier.publishes;
+CREATE OR REPLACE VIEW catalog.changes AS
+  SELECT publish_id, product_id, revision FROM atelier.changes;

@@ -26,59 +26,72 @@ enum class Ids { one, range };
 // `text` with every `{ids}` replaced by the condition of `ids`.
 std::string for_ids(std::string_view text, Ids ids);
 
-// $1..$2: rank range.
+// $1..$2: rank range (1-based, ascending id). The page starts in the block of 1024 ids with the
+// largest products_before below $1 (sql/dataset.sql, page_blocks), at most 1023 rows in.
 inline constexpr const char* kProductPage = R"SQL(
 SELECT d.version, p.id, p.name, p.slogan, p.description, p.category,
        (p.default_price * 100)::int8,
        floor(extract(epoch FROM p.created_at) * 1000)::int8,
        floor(extract(epoch FROM p.updated_at) * 1000)::int8
 FROM catalog.dataset d
-LEFT JOIN catalog.products p ON p.rank BETWEEN $1 AND $2
-ORDER BY p.rank)SQL";
+LEFT JOIN LATERAL (
+  SELECT b.block, b.products_before FROM catalog.page_blocks b
+  WHERE b.products_before < $1 ORDER BY b.products_before DESC LIMIT 1) b ON true
+LEFT JOIN LATERAL (
+  SELECT * FROM catalog.products p WHERE p.id >= b.block * 1024 ORDER BY p.id
+  OFFSET $1 - 1 - b.products_before LIMIT $2 - $1 + 1) p ON true
+ORDER BY p.id)SQL";
 
-// kind 0 = product rows (one row with NULL id when none), kind 1 = features.
+// kind 0 = product rows (one row with NULL id when none), kind 1 = features. Every product read
+// returns the product's revision (products.revision) on its kind-0 row, read in the same snapshot
+// as the rows, so a body is always cached under the revision it was made from.
 inline constexpr const char* kProductDetails = R"SQL(
 SELECT 0 AS kind, d.version, p.id AS product_id, p.name AS t1, p.slogan AS t2, p.description AS t3,
        p.category AS t4, (p.default_price * 100)::int8 AS n1,
        floor(extract(epoch FROM p.created_at) * 1000)::int8 AS n2,
-       floor(extract(epoch FROM p.updated_at) * 1000)::int8 AS n3, NULL::int8 AS line
+       floor(extract(epoch FROM p.updated_at) * 1000)::int8 AS n3, NULL::int8 AS line,
+       p.revision AS rev
 FROM catalog.dataset d
 LEFT JOIN catalog.products p ON p.id {ids}
 UNION ALL
-SELECT 1, NULL, f.product_id, f.feature, f.value, NULL, NULL, NULL, NULL, NULL, f.line
+SELECT 1, NULL, f.product_id, f.feature, f.value, NULL, NULL, NULL, NULL, NULL, f.line, NULL
 FROM catalog.features f
 WHERE f.product_id {ids}
 ORDER BY kind, product_id, line)SQL";
 
-// kind 0 = products, 1 = styles, 2 = photos (source order), 3 = skus (ascending id). Photos and
-// skus carry their style's product id (sql/dataset.sql), so no per-style join is needed.
+// kind 0 = products, 1 = styles, 2 = photos, 3 = skus (both in source-file order, CONTRACT §1;
+// `ord` is the line, `sku` the sku id). Photos and skus carry their style's product id
+// (sql/dataset.sql), so no per-style join is needed.
 inline constexpr const char* kProductStyles = R"SQL(
 SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS style_id, NULL::int8 AS ord,
-       NULL::text AS t1, NULL::text AS t2, NULL::int8 AS n1, NULL::int8 AS n2, NULL::bool AS flag
+       NULL::text AS t1, NULL::text AS t2, NULL::int8 AS n1, NULL::int8 AS n2, NULL::bool AS flag,
+       p.revision AS rev
 FROM catalog.dataset d
 LEFT JOIN catalog.products p ON p.id {ids}
 UNION ALL
 SELECT 1, NULL, s.product_id, s.id, s.id, s.name, NULL, (s.original_price * 100)::int8,
-       (s.sale_price * 100)::int8, s.default_style
+       (s.sale_price * 100)::int8, s.default_style, NULL
 FROM catalog.styles s
 WHERE s.product_id {ids}
 UNION ALL
-SELECT 2, NULL, ph.product_id, ph.style_id, ph.line, ph.url, ph.thumbnail_url, NULL, NULL, NULL
+SELECT 2, NULL, ph.product_id, ph.style_id, ph.line, ph.url, ph.thumbnail_url, NULL, NULL, NULL,
+       NULL
 FROM catalog.photos ph
 WHERE ph.product_id {ids}
 UNION ALL
-SELECT 3, NULL, k.product_id, k.style_id, k.id, k.size, NULL, k.quantity, NULL, NULL
+SELECT 3, NULL, k.product_id, k.style_id, k.line, k.size, NULL, k.quantity, NULL, NULL, k.id
 FROM catalog.skus k
 WHERE k.product_id {ids}
 ORDER BY kind, product_id, style_id, ord)SQL";
 
 // kind 0 = products, 1 = related ids in source order.
 inline constexpr const char* kRelated = R"SQL(
-SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS related_id, NULL::int8 AS line
+SELECT 0 AS kind, d.version, p.id AS product_id, NULL::int8 AS related_id, NULL::int8 AS line,
+       p.revision AS rev
 FROM catalog.dataset d
 LEFT JOIN catalog.products p ON p.id {ids}
 UNION ALL
-SELECT 1, NULL, r.product_id, r.related_product_id, r.line
+SELECT 1, NULL, r.product_id, r.related_product_id, r.line, NULL
 FROM catalog.related r
 WHERE r.product_id {ids}
 ORDER BY kind, product_id, line)SQL";
@@ -89,6 +102,32 @@ FROM catalog.dataset d LEFT JOIN catalog.products p ON true
 GROUP BY d.version)SQL";
 
 inline constexpr const char* kDatasetVersion = "SELECT version FROM catalog.dataset";
+
+// Every product's revision, and the last publish they include (one snapshot: the caller runs both
+// in one repeatable-read transaction). Hosts load their revision table from this.
+inline constexpr const char* kRevisions = "SELECT id, revision FROM catalog.products";
+inline constexpr const char* kLastPublish = R"SQL(
+SELECT coalesce(max(id), 0), coalesce(min(id), 0), coalesce(max(id) FILTER (WHERE
+       changed + added + deleted > 0), 0)
+FROM catalog.publishes)SQL";
+
+// The newest publish and the products it changed or added (not the deleted ones).
+inline constexpr const char* kLastPublishChanges = R"SQL(
+SELECT p.id, p.changes_listed, c.product_id
+FROM catalog.publishes p
+LEFT JOIN catalog.changes c ON c.publish_id = p.id AND c.revision IS NOT NULL
+WHERE p.id = (SELECT max(id) FROM catalog.publishes)
+ORDER BY c.product_id)SQL";
+
+// $1: the last publish a host applied. One row per changed product of each later publish (a
+// publish without listed changes comes as one row with NULL product_id).
+inline constexpr const char* kPublishesSince = R"SQL(
+SELECT p.id, p.dataset_version, p.changes_listed, p.changed + p.added + p.deleted,
+       c.product_id, c.revision
+FROM catalog.publishes p
+LEFT JOIN catalog.changes c ON c.publish_id = p.id
+WHERE p.id > $1
+ORDER BY p.id, c.product_id)SQL";
 
 // One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000
 // units).

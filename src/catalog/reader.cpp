@@ -47,12 +47,21 @@ void prepare_statements(pqxx::connection& c) {
   prepare_for_ids(c, "related", sql::kRelated);
   c.prepare("bounds", sql::kBounds);
   c.prepare("dataset_version", sql::kDatasetVersion);
+  c.prepare("revisions", sql::kRevisions);
+  c.prepare("last_publish", sql::kLastPublish);
+  c.prepare("publishes_since", sql::kPublishesSince);
+  c.prepare("last_publish_changes", sql::kLastPublishChanges);
   c.prepare("cart_add", sql::kCartAdd);
   c.prepare("cart_list", sql::kCartList);
 }
 
 std::int64_t as_i64(const pqxx::field& f) {
   return f.as<std::int64_t>();
+}
+
+// Revisions are 64-bit digests stored in int8 columns (bit pattern kept); NULL reads as 0.
+std::uint64_t as_revision(const pqxx::field& f) {
+  return f.is_null() ? 0 : static_cast<std::uint64_t>(f.as<std::int64_t>());
 }
 
 std::string as_text(const pqxx::field& f) {
@@ -214,6 +223,7 @@ Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_deta
       if (kind == 0) {
         index.emplace(id, out.size());
         out.push_back(model::ProductDetail{product_from(row, 2), {}});
+        out.back().product.revision = as_revision(row[11]);
       } else if (auto it = index.find(id); it != index.end()) {
         out[it->second].features.push_back({as_text(row[3]), as_optional_text(row[4])});
       }
@@ -240,7 +250,7 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
       const std::int64_t product_id = as_i64(row[2]);
       if (kind == 0) {
         products.emplace(product_id, out.size());
-        out.push_back(model::ProductStyles{product_id, {}});
+        out.push_back(model::ProductStyles{product_id, {}, as_revision(row[10])});
         continue;
       }
       const std::int64_t style_id = as_i64(row[3]);
@@ -264,7 +274,7 @@ Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styl
       if (kind == 2) {
         style.photos.push_back({as_optional_text(row[6]), as_optional_text(row[5])});
       } else {
-        style.skus.push_back({as_i64(row[4]), as_i64(row[7]), as_text(row[5])});
+        style.skus.push_back({as_i64(row[10]), as_i64(row[7]), as_text(row[5])});
       }
     }
   });
@@ -276,9 +286,9 @@ Result<Versioned<std::optional<model::ProductStyles>>> CatalogReader::product_st
                 [](model::ProductStyles&& s) { return std::move(s); });
 }
 
-Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
-CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
-  using Out = std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>;
+Result<Versioned<std::vector<model::RelatedIds>>> CatalogReader::related_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  using Out = std::vector<model::RelatedIds>;
   return read_ids<Out>("related", first_id, last_id, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> index;
     for (const auto& row : r) {
@@ -286,19 +296,18 @@ CatalogReader::related_between(std::int64_t first_id, std::int64_t last_id) {
       const std::int64_t id = as_i64(row[2]);
       if (row[0].as<int>() == 0) {
         index.emplace(id, out.size());
-        out.emplace_back(id, std::vector<std::int64_t>{});
+        out.push_back(model::RelatedIds{id, as_revision(row[5]), {}});
       } else if (auto it = index.find(id); it != index.end()) {
-        out[it->second].second.push_back(as_i64(row[3]));
+        out[it->second].ids.push_back(as_i64(row[3]));
       }
     }
   });
 }
 
-Result<Versioned<std::optional<std::vector<std::int64_t>>>> CatalogReader::related(
+Result<Versioned<std::optional<model::RelatedIds>>> CatalogReader::related(
     std::int64_t product_id) {
-  return single(
-      related_between(product_id, product_id),
-      [](std::pair<std::int64_t, std::vector<std::int64_t>>&& r) { return std::move(r.second); });
+  return single(related_between(product_id, product_id),
+                [](model::RelatedIds&& r) { return std::move(r); });
 }
 
 Result<Versioned<CatalogReader::Bounds>> CatalogReader::bounds() {
@@ -324,6 +333,59 @@ Result<std::int64_t> CatalogReader::dataset_version() {
     const pqxx::result r = tx.exec_prepared("dataset_version");
     if (r.empty()) return Error{ErrorKind::unavailable, "dataset_version: no active dataset"};
     return r[0][0].as<std::int64_t>();
+  });
+}
+
+Result<CatalogReader::RevisionSnapshot> CatalogReader::revisions() {
+  return run("revisions", [&](Connection& c) -> Result<RevisionSnapshot> {
+    // Repeatable read: the revisions and the last publish they include come from one snapshot,
+    // so applying the publishes after it later misses nothing and repeats nothing.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{c.db};
+    const pqxx::result last = tx.exec_prepared("last_publish");
+    const pqxx::result rows = tx.exec_prepared("revisions");
+    tx.commit();
+    RevisionSnapshot out;
+    if (!last.empty()) {
+      out.last_publish = as_i64(last[0][0]);
+      out.list_revision = as_i64(last[0][2]);
+    }
+    out.revisions.reserve(rows.size());
+    for (const auto& row : rows) out.revisions.emplace_back(as_i64(row[0]), as_revision(row[1]));
+    return out;
+  });
+}
+
+Result<CatalogReader::PublishLog> CatalogReader::publishes_since(std::int64_t after) {
+  return run("publishes_since", [&](Connection& c) -> Result<PublishLog> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result last = tx.exec_prepared("last_publish");
+    const pqxx::result rows = tx.exec_prepared("publishes_since", after);
+    PublishLog out;
+    if (!last.empty()) out.oldest_kept = as_i64(last[0][1]);
+    for (const auto& row : rows) {
+      const std::int64_t id = as_i64(row[0]);
+      if (out.publishes.empty() || out.publishes.back().id != id) {
+        out.publishes.push_back(Publish{id, as_i64(row[1]), row[2].as<bool>(), as_i64(row[3]), {}});
+      }
+      if (!row[4].is_null()) {
+        out.publishes.back().changes.emplace_back(as_i64(row[4]), as_revision(row[5]));
+      }
+    }
+    return out;
+  });
+}
+
+Result<CatalogReader::PublishChanges> CatalogReader::last_publish_changes() {
+  return run("last_publish_changes", [&](Connection& c) -> Result<PublishChanges> {
+    pqxx::nontransaction tx{c.db};
+    const pqxx::result rows = tx.exec_prepared("last_publish_changes");
+    PublishChanges out;
+    for (const auto& row : rows) {
+      out.publish = as_i64(row[0]);
+      out.listed = row[1].as<bool>();
+      if (!row[2].is_null()) out.ids.push_back(as_i64(row[2]));
+    }
+    return out;
   });
 }
 

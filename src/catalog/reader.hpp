@@ -31,15 +31,15 @@ class CatalogReader {
   // nullopt value = unknown product.
   Result<Versioned<std::optional<model::ProductDetail>>> product_detail(std::int64_t product_id);
   Result<Versioned<std::optional<model::ProductStyles>>> product_styles(std::int64_t product_id);
-  Result<Versioned<std::optional<std::vector<std::int64_t>>>> related(std::int64_t product_id);
+  Result<Versioned<std::optional<model::RelatedIds>>> related(std::int64_t product_id);
 
   // Batch reads for the warm-up tool: every product with first_id <= id <= last_id, ascending.
   Result<Versioned<std::vector<model::ProductDetail>>> product_details_between(
       std::int64_t first_id, std::int64_t last_id);
   Result<Versioned<std::vector<model::ProductStyles>>> product_styles_between(std::int64_t first_id,
                                                                               std::int64_t last_id);
-  Result<Versioned<std::vector<std::pair<std::int64_t, std::vector<std::int64_t>>>>>
-  related_between(std::int64_t first_id, std::int64_t last_id);
+  Result<Versioned<std::vector<model::RelatedIds>>> related_between(std::int64_t first_id,
+                                                                    std::int64_t last_id);
   // Id bounds of the active catalog: {min id, max id, product count}.
   struct Bounds {
     std::int64_t min_id = 0;
@@ -49,6 +49,35 @@ class CatalogReader {
   Result<Versioned<Bounds>> bounds();
 
   Result<std::int64_t> dataset_version();
+
+  // Every product's revision and the publishes they include, from one snapshot (the hosts'
+  // revision tables, catalog/change_feed.*).
+  struct RevisionSnapshot {
+    std::int64_t last_publish = 0;   // newest publish included (0: none yet)
+    std::int64_t list_revision = 0;  // newest publish that changed any product
+    std::vector<std::pair<std::int64_t, std::uint64_t>> revisions;  // (product id, revision)
+  };
+  Result<RevisionSnapshot> revisions();
+  // The publishes after `after`, oldest first, with the products each changed.
+  struct Publish {
+    std::int64_t id = 0;
+    std::int64_t dataset_version = 0;
+    bool listed = true;             // false: too many to list, re-read every revision
+    std::int64_t change_count = 0;  // changed + added + deleted
+    std::vector<std::pair<std::int64_t, std::uint64_t>> changes;  // revision 0 = deleted
+  };
+  struct PublishLog {
+    std::int64_t oldest_kept = 0;  // publishes before this one were trimmed
+    std::vector<Publish> publishes;
+  };
+  Result<PublishLog> publishes_since(std::int64_t after);
+  // The newest publish and the ids it changed or added, ascending (the warm-up's --changed).
+  struct PublishChanges {
+    std::int64_t publish = 0;  // 0: nothing published yet
+    bool listed = true;        // false: too many to list (warm everything)
+    std::vector<std::int64_t> ids;
+  };
+  Result<PublishChanges> last_publish_changes();
   Result<CartAdd> add_to_cart(const std::string& session, std::int64_t sku_id);
   Result<std::vector<model::CartLine>> cart(const std::string& session);
 

@@ -91,18 +91,21 @@ const std::vector<Variable>& variables() {
       {"ATELIER_DB_CONNECT_TIMEOUT_MS", "2000", "PostgreSQL connect timeout."},
       {"ATELIER_DB_STATEMENT_TIMEOUT_MS", "2000",
        "Server-side statement timeout; a query past it is a 503 with Retry-After."},
-      {"ATELIER_VERSION_POLL_MS", "500",
-       "How often a host re-reads the active dataset version (cache keys follow it)."},
+      {"ATELIER_CHANGE_POLL_MS", "5000",
+       "How often a host looks for catalog publishes it was not notified of (it LISTENs on "
+       "atelier_catalog and applies each publish at once; the poll covers a lost connection)."},
       {"REDIS_URL", "(empty: no cache)", "Redis URL, redis://[:password@]host:port[/db]."},
       {"ATELIER_REDIS_CONNECT_TIMEOUT_MS", "200", "Redis connect timeout."},
       {"ATELIER_REDIS_TIMEOUT_MS", "100", "Redis command timeout; slower answers count as errors."},
-      {"ATELIER_CACHE_TTL_S", "3600", "Time to live of cached product JSON."},
+      {"ATELIER_PAGE_CACHE_TTL_S", "3600",
+       "Time to live of cached list pages (GET /products): every publish that changes a product "
+       "makes them obsolete. Product bodies have no TTL: they stay until their product changes."},
       {"ATELIER_CACHE_TTL_JITTER_PCT", "10",
-       "Random +/- spread of the TTL so keys written together do not expire together."},
-      {"ATELIER_CACHE_404_TTL_S", "30", "Time to live of cached 404s for unknown ids."},
+       "Random +/- spread of the list pages' TTL so pages written together do not expire "
+       "together."},
       {"ATELIER_LOCAL_CACHE_MB", "512",
        "Per-host in-process LRU of product JSON in front of Redis (0 = off). Entries never go "
-       "stale: keys carry the dataset version."},
+       "stale: keys carry the product's revision, and a change drops the old one."},
   };
   return table;
 }
@@ -129,13 +132,12 @@ ParseResult parse(const Lookup& lookup) {
   r.text("DATABASE_URL", c.database_url);
   r.duration("ATELIER_DB_CONNECT_TIMEOUT_MS", 100, 600000, c.db_connect_timeout);
   r.duration("ATELIER_DB_STATEMENT_TIMEOUT_MS", 10, 600000, c.db_statement_timeout);
-  r.duration("ATELIER_VERSION_POLL_MS", 50, 600000, c.version_poll_interval);
+  r.duration("ATELIER_CHANGE_POLL_MS", 50, 600000, c.change_poll_interval);
   r.text("REDIS_URL", c.redis_url);
   r.duration("ATELIER_REDIS_CONNECT_TIMEOUT_MS", 1, 60000, c.redis_connect_timeout);
   r.duration("ATELIER_REDIS_TIMEOUT_MS", 1, 60000, c.redis_command_timeout);
-  r.duration("ATELIER_CACHE_TTL_S", 1, 30 * 86400, c.cache_ttl);
+  r.duration("ATELIER_PAGE_CACHE_TTL_S", 1, 30 * 86400, c.page_cache_ttl);
   r.integer<int>("ATELIER_CACHE_TTL_JITTER_PCT", 0, 50, c.cache_ttl_jitter_percent);
-  r.duration("ATELIER_CACHE_404_TTL_S", 1, 86400, c.cache_not_found_ttl);
   r.integer<std::size_t>("ATELIER_LOCAL_CACHE_MB", 0, 65536, c.local_cache_mb);
   if (c.database_url.empty()) result.errors.push_back("DATABASE_URL must not be empty");
   auto errors = r.take_errors();

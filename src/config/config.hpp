@@ -27,14 +27,13 @@ struct Config {
   std::string database_url = "postgresql://atelier@127.0.0.1:5432/atelier";
   std::chrono::milliseconds db_connect_timeout{2000};
   std::chrono::milliseconds db_statement_timeout{2000};
-  std::chrono::milliseconds version_poll_interval{500};
+  std::chrono::milliseconds change_poll_interval{5000};
   // Redis
   std::string redis_url;  // empty: cache disabled
   std::chrono::milliseconds redis_connect_timeout{200};
   std::chrono::milliseconds redis_command_timeout{100};
-  std::chrono::seconds cache_ttl{3600};
+  std::chrono::seconds page_cache_ttl{3600};
   int cache_ttl_jitter_percent = 10;
-  std::chrono::seconds cache_not_found_ttl{30};
   std::size_t local_cache_mb = 512;  // in-process tier in front of Redis; 0 = off
 };
 

@@ -10,7 +10,8 @@ namespace {
 
 constexpr std::array<FileSpec, 7> kFiles{{
     {CatalogFile::products, "product.csv", "id,name,slogan,description,category,default_price",
-     "products", "id, name, slogan, description, category, default_price, rank", 6},
+     "products",
+     "id, name, slogan, description, category, default_price, created_at, updated_at, revision", 6},
     {CatalogFile::features, "features.csv", "id,product_id,feature,value", "features",
      "id, product_id, line, feature, value", 4},
     {CatalogFile::styles, "styles.csv", "id,productId,name,sale_price,original_price,default_style",
@@ -18,7 +19,7 @@ constexpr std::array<FileSpec, 7> kFiles{{
     {CatalogFile::photos, "photos.csv", "id,styleId,url,thumbnail_url", "photos",
      "id, style_id, product_id, line, url, thumbnail_url", 4},
     {CatalogFile::skus, "skus.csv", "id,styleId,size,quantity", "skus",
-     "id, style_id, product_id, size, quantity", 4},
+     "id, style_id, product_id, size, quantity, line", 4},
     {CatalogFile::related, "related.csv", "id,current_product_id,related_product_id", "related",
      "id, product_id, related_product_id, line", 3},
     {CatalogFile::cart, "cart.csv", "id,user_session,product_id,active", "cart",
@@ -98,15 +99,36 @@ std::string excerpt_of(std::string_view line, std::size_t max_bytes) {
   return excerpt;
 }
 
-RowEncoder::RowEncoder(CatalogFile file, ParentIds parents) : file_(file), parents_(parents) {
+std::uint64_t record_hash(const CsvRecord& record) {
+  // FNV-1a 64 over (kind, length, bytes) of each field: the length keeps "a","bc" apart from
+  // "ab","c".
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  const auto mix = [&h](unsigned char byte) {
+    h ^= byte;
+    h *= 0x100000001b3ull;
+  };
+  for (std::size_t i = 0; i < record.count; ++i) {
+    const CsvField& f = record.fields[i];
+    mix(static_cast<unsigned char>(f.kind));
+    for (std::size_t n = f.text.size(); n > 0; n >>= 8) mix(static_cast<unsigned char>(n));
+    mix(0xff);
+    for (const char c : f.text) mix(static_cast<unsigned char>(c));
+  }
+  return h;
+}
+
+RowEncoder::RowEncoder(CatalogFile file, ParentIds parents, ProductStamp stamp)
+    : file_(file), parents_(parents), stamp_(std::move(stamp)) {
   if ((file == CatalogFile::photos || file == CatalogFile::skus) && parents.styles == nullptr) {
     throw std::invalid_argument("photos and skus rows need the styles' products");
   }
 }
 
 RowOutcome RowEncoder::encode(const CsvRecord& record, std::int64_t line_number, std::string& out) {
+  last_product_.reset();
   if (record.problem != LineProblem::none) return reject(describe(record.problem));
   if (record.count != spec_of(file_).field_count) return reject("wrong field count");
+  last_row_hash_ = record_hash(record);
   switch (file_) {
     case CatalogFile::products:
       return encode_product(record, out);
@@ -117,7 +139,7 @@ RowOutcome RowEncoder::encode(const CsvRecord& record, std::int64_t line_number,
     case CatalogFile::photos:
       return encode_photo(record, line_number, out);
     case CatalogFile::skus:
-      return encode_sku(record, out);
+      return encode_sku(record, line_number, out);
     case CatalogFile::related:
       return encode_related(record, line_number, out);
     case CatalogFile::cart:
@@ -139,13 +161,12 @@ RowOutcome RowEncoder::encode_product(const CsvRecord& r, std::string& out) {
   if (f[5].is_null()) return reject("null default_price");
   if (!parse_price_cents(f[5].text)) return reject("bad number in default_price");
   if (!accepted_.insert(*id)) return reject("duplicate id");
-  if (*id <= last_id_) ascending_ = false;
-  last_id_ = *id;
-  ++rank_;
+  last_product_ = *id;
   put_raw(out, f[0].text, '\t');
   for (std::size_t i = 1; i <= 4; ++i) put(out, f[i], '\t');
-  put_raw(out, f[5].text, '\t');
-  put_int(out, rank_, '\n');
+  out.append(f[5].text);
+  if (stamp_) stamp_(*id, last_row_hash_, out);
+  out.push_back('\n');
   return accept();
 }
 
@@ -158,6 +179,7 @@ RowOutcome RowEncoder::encode_feature(const CsvRecord& r, std::int64_t line, std
   if (f[2].is_null()) return reject("null feature name");
   if (parents_.products && !parents_.products->contains(*product)) return reject("missing product");
   if (!accepted_.insert(*id)) return reject("duplicate id");
+  last_product_ = *product;
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_int(out, line, '\t');
@@ -189,6 +211,7 @@ RowOutcome RowEncoder::encode_style(const CsvRecord& r, std::string& out) {
   if (parents_.products && !parents_.products->contains(*product)) return reject("missing product");
   if (!accepted_.insert(*id)) return reject("duplicate id");
   style_products_.insert(*id, *product);
+  last_product_ = *product;
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put(out, f[2], '\t');
@@ -212,6 +235,7 @@ RowOutcome RowEncoder::encode_photo(const CsvRecord& r, std::int64_t line, std::
   const auto product = parents_.styles->find(*style);  // never null here (constructor)
   if (!product) return reject("missing style");
   if (!accepted_.insert(*id)) return reject("duplicate id");
+  last_product_ = *product;
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_int(out, *product, '\t');
@@ -221,7 +245,7 @@ RowOutcome RowEncoder::encode_photo(const CsvRecord& r, std::int64_t line, std::
   return accept();
 }
 
-RowOutcome RowEncoder::encode_sku(const CsvRecord& r, std::string& out) {
+RowOutcome RowEncoder::encode_sku(const CsvRecord& r, std::int64_t line, std::string& out) {
   const auto& f = r.fields;
   const auto id = whole(f[0]);
   if (!id) return reject("non-numeric id");
@@ -233,11 +257,13 @@ RowOutcome RowEncoder::encode_sku(const CsvRecord& r, std::string& out) {
   const auto product = parents_.styles->find(*style);  // never null here (constructor)
   if (!product) return reject("missing style");
   if (!accepted_.insert(*id)) return reject("duplicate id");
+  last_product_ = *product;
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_int(out, *product, '\t');
   put(out, f[2], '\t');
-  put_raw(out, f[3].text, '\n');
+  put_raw(out, f[3].text, '\t');
+  put_int(out, line, '\n');
   return accept();
 }
 
@@ -256,6 +282,7 @@ RowOutcome RowEncoder::encode_related(const CsvRecord& r, std::int64_t line, std
     return reject("missing related product");
   }
   if (!accepted_.insert(*id)) return reject("duplicate id");
+  last_product_ = *product;
   put_raw(out, f[0].text, '\t');
   put_raw(out, f[1].text, '\t');
   put_raw(out, f[2].text, '\t');

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,17 @@ struct ParentIds {
   const IdSet* skus = nullptr;      // accepted ids of skus.csv (cart rows)
 };
 
+// Products only: appends the columns a product row gets from outside its line (created_at,
+// updated_at, revision: each preceded by a tab) for the product `id` whose own line hashes to
+// `row_hash`. Without one, a product row ends after default_price (the pre-scan, which keeps
+// nothing).
+using ProductStamp = std::function<void(std::int64_t id, std::uint64_t row_hash, std::string& out)>;
+
+// Digest of one parsed line: every field's kind and bytes, not its line number, so a row that only
+// moved in the file keeps its hash. Rows are accumulated per product in file order
+// (ProductDigests), which keeps the order the API serves without naming absolute lines.
+std::uint64_t record_hash(const CsvRecord& record);
+
 struct RowOutcome {
   bool accepted = false;
   std::string_view reason;  // static text, set when rejected
@@ -48,35 +60,35 @@ struct RowOutcome {
 // the products' rank (1..n by ascending id, valid when ids_ascending()).
 class RowEncoder {
  public:
-  RowEncoder(CatalogFile file, ParentIds parents);
+  RowEncoder(CatalogFile file, ParentIds parents, ProductStamp stamp = {});
 
   // `line_number` is the physical line (header = 1). On rejection `out` is left unchanged.
   RowOutcome encode(const CsvRecord& record, std::int64_t line_number, std::string& out);
 
   const IdSet& accepted_ids() const { return accepted_; }
   IdSet& accepted_ids() { return accepted_; }
+  // After an accepted row: the product it belongs to (none for cart rows) and its record_hash.
+  std::optional<std::int64_t> last_product() const { return last_product_; }
+  std::uint64_t last_row_hash() const { return last_row_hash_; }
   // Styles only: accepted style id -> its product id.
   const IdMap& style_products() const { return style_products_; }
-  // Products only: true while every accepted id was larger than the previous one, so the rank
-  // written during the COPY is already the rank by ascending id.
-  bool ids_ascending() const { return ascending_; }
 
  private:
   RowOutcome encode_product(const CsvRecord& r, std::string& out);
   RowOutcome encode_feature(const CsvRecord& r, std::int64_t line, std::string& out);
   RowOutcome encode_style(const CsvRecord& r, std::string& out);
   RowOutcome encode_photo(const CsvRecord& r, std::int64_t line, std::string& out);
-  RowOutcome encode_sku(const CsvRecord& r, std::string& out);
+  RowOutcome encode_sku(const CsvRecord& r, std::int64_t line, std::string& out);
   RowOutcome encode_related(const CsvRecord& r, std::int64_t line, std::string& out);
   RowOutcome encode_cart(const CsvRecord& r, std::string& out);
 
   CatalogFile file_;
   ParentIds parents_;
+  ProductStamp stamp_;
   IdSet accepted_;
   IdMap style_products_;
-  std::int64_t last_id_ = -1;
-  std::int64_t rank_ = 0;
-  bool ascending_ = true;
+  std::optional<std::int64_t> last_product_;
+  std::uint64_t last_row_hash_ = 0;
 };
 
 // Line-level problems (before any column rule) as reject reasons.

@@ -47,6 +47,9 @@ std::string format_summary(const LoadReport& report) {
   std::string out;
   out += printf_string("dataset version %lld (%s) is active\n",
                        static_cast<long long>(report.version), report.schema.c_str());
+  out += printf_string("products changed=%lld added=%lld deleted=%lld\n",
+                       static_cast<long long>(report.changed), static_cast<long long>(report.added),
+                       static_cast<long long>(report.deleted));
   out += printf_string("%-14s %12s %9s %9s %7s %9s %9s %11s\n", "file", "rows", "rejected",
                        "repaired", "blank", "copy_s", "index_s", "rows/s");
   for (const auto& f : report.files) {

@@ -33,6 +33,11 @@ struct LoadReport {
   std::vector<FileReport> files;
   std::vector<RejectRecord> rejects;
   std::vector<std::int64_t> dropped_versions;
+  // Products whose bodies this publish changed (revision differs), added and deleted, against the
+  // dataset it replaced; a first load counts every product as added.
+  std::int64_t changed = 0;
+  std::int64_t added = 0;
+  std::int64_t deleted = 0;
   double seconds = 0;
   std::int64_t database_bytes = 0;
 

@@ -15,8 +15,11 @@
 #include "etl/catalog_files.hpp"
 #include "etl/copy_text.hpp"
 #include "etl/csv_line.hpp"
+#include "etl/file_stream.hpp"
 #include "etl/line_file.hpp"
 #include "etl/pg_session.hpp"
+#include "etl/publish.hpp"
+#include "etl/revision.hpp"
 #include "etl/schema_sql.hpp"
 
 namespace atelier::etl {
@@ -25,105 +28,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Any constant works; it only has to be the same for every atelier-etl process.
-constexpr long long kLoadLockKey = 0x4174656c696572;  // "Atelier"
-// COPY data is sent in batches of about this size: large enough that the per-call cost of
-// PQputCopyData disappears, small enough to keep both processes busy (pipelining via the socket).
-constexpr std::size_t kCopyBatchBytes = std::size_t{1} << 20;
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 std::string utc_timestamp_now() {
-  const auto now = std::chrono::system_clock::now();
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis % 1000));
-  return buffer;
-}
-
-std::string_view strip_bom(std::string_view line) {
-  if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
-  return strip_line_end(line);
-}
-
-// Progress of one file, written by its worker, read by the progress printer.
-struct FileProgress {
-  std::atomic<std::uint64_t> bytes{0};
-  std::atomic<std::int64_t> rows{0};
-  std::atomic<int> phase{0};  // 0 waiting, 1 copying, 2 indexing, 3 done
-};
-
-struct StreamResult {
-  FileReport report;
-  std::vector<RejectRecord> rejects;
-};
-
-// Reads one file line by line, validates each line with `encoder` and hands COPY text to `sink`
-// in ~1 MiB batches (sink may be empty: the pre-scan only wants the encoder's accepted ids).
-StreamResult stream_file(const FileSpec& spec, const std::filesystem::path& path,
-                         RowEncoder& encoder, const std::function<void(std::string_view)>& sink,
-                         FileProgress* progress, const std::atomic<bool>* cancel) {
-  StreamResult result;
-  result.report.file = std::string(spec.file_name);
-  LineFile file(path);
-  result.report.bytes = file.size_bytes();
-  std::string_view line;
-  if (!file.next(line) || strip_bom(line) != spec.header) {
-    throw LoadError(std::string(spec.file_name) + ": header changed while loading");
-  }
-  std::string batch;
-  batch.reserve(kCopyBatchBytes + (std::size_t{64} << 10));
-  CsvRecord record;
-  std::int64_t line_number = 1;
-  std::int64_t rows = 0;
-  const auto flush = [&] {
-    if (sink) sink(batch);
-    batch.clear();
-    if (progress != nullptr) {
-      progress->bytes.store(file.bytes_consumed(), std::memory_order_relaxed);
-      progress->rows.store(rows, std::memory_order_relaxed);
-    }
-    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
-      throw LoadError("cancelled because another file failed");
-    }
-  };
-  while (file.next(line)) {
-    ++line_number;
-    if (strip_line_end(line).empty()) {
-      ++result.report.blank;
-      continue;
-    }
-    RowOutcome outcome{false, "invalid UTF-8 or NUL byte"};
-    if (is_clean_utf8(line)) {
-      parse_csv_line(line, record);
-      outcome = encoder.encode(record, line_number, batch);
-    }
-    if (!outcome.accepted) {
-      ++result.report.rejected;
-      result.rejects.push_back(RejectRecord{std::string(spec.file_name), line_number,
-                                            std::string(outcome.reason), false, excerpt_of(line)});
-    } else {
-      ++rows;
-      if (record.repaired_unterminated_quote) {
-        ++result.report.repaired;
-        result.rejects.push_back(RejectRecord{std::string(spec.file_name), line_number,
-                                              "unterminated quote closed at end of line", true,
-                                              excerpt_of(line)});
-      }
-    }
-    if (batch.size() >= kCopyBatchBytes) flush();
-  }
-  flush();
-  result.report.rows = rows;
-  return result;
+  return copy_timestamp(now_epoch_ms());
 }
 
 // Serialises progress output of several threads.
@@ -144,6 +54,8 @@ struct TableJob {
   const FileSpec* spec = nullptr;
   std::filesystem::path path;
   ParentIds parents;
+  ProductStamp stamp;      // products only
+  ProductDigests digests;  // the file's rows per product (every table but products)
   FileProgress progress;
   std::optional<StreamResult> result;
   IdSet accepted;  // kept for skus (cart rows must name a loaded sku)
@@ -163,11 +75,14 @@ void load_table(PgSession& session, TableJob& job, const std::string& schema,
     session.exec(create_table_sql(spec.table, schema, loaded_at));
     session.begin_copy("COPY " + table + " (" + std::string(spec.copy_columns) +
                        ") FROM STDIN WITH (FREEZE)");
-    RowEncoder encoder(spec.file, job.parents);
+    RowEncoder encoder(spec.file, job.parents, job.stamp);
     try {
-      job.result = stream_file(
-          spec, job.path, encoder, [&](std::string_view data) { session.put_copy(data); },
-          &job.progress, &cancel);
+      StreamHooks hooks;
+      hooks.sink = [&](std::string_view data) { session.put_copy(data); };
+      hooks.progress = &job.progress;
+      hooks.cancel = &cancel;
+      if (spec.file != CatalogFile::products) hooks.digests = &job.digests;
+      job.result = stream_file(spec, job.path, encoder, hooks);
     } catch (...) {
       session.abort_copy("atelier-etl stopped the load");
       throw;
@@ -176,12 +91,6 @@ void load_table(PgSession& session, TableJob& job, const std::string& schema,
     job.result->report.copy_seconds = seconds_since(start);
     const auto index_start = Clock::now();
     job.progress.phase = 2;
-    if (spec.file == CatalogFile::products && !encoder.ids_ascending()) {
-      // The rank written during the COPY is the file order; ids were not ascending, so compute
-      // the rank by ascending id (CONTRACT §1: pages are ranks of ascending ids).
-      session.exec("UPDATE " + table + " p SET rank = o.r FROM (SELECT id, row_number() OVER " +
-                   "(ORDER BY id) AS r FROM " + table + ") o WHERE p.id = o.id");
-    }
     session.exec(index_sql(spec.table, schema));
     session.exec("ANALYZE " + table);
     session.exec("COMMIT");
@@ -192,6 +101,26 @@ void load_table(PgSession& session, TableJob& job, const std::string& schema,
     throw;
   }
   job.progress.phase = 3;
+}
+
+// product_state (COPY of the stamped states) and page_blocks (from the products table), in one
+// transaction that creates them, like every dataset table.
+void load_product_state(PgSession& session, const std::string& schema, const std::string& loaded_at,
+                        const std::vector<ProductState>& states) {
+  session.exec("BEGIN");
+  try {
+    session.exec(create_table_sql("product_state", schema, loaded_at));
+    copy_product_states(session, schema + ".product_state", states);
+    session.exec(index_sql("product_state", schema));
+    session.exec(create_table_sql("page_blocks", schema, loaded_at));
+    session.exec(page_blocks_sql(schema));
+    session.exec(index_sql("page_blocks", schema));
+    session.exec("ANALYZE " + schema + ".product_state; ANALYZE " + schema + ".page_blocks");
+    session.exec("COMMIT");
+  } catch (...) {
+    session.rollback();
+    throw;
+  }
 }
 
 std::string describe_eta(double seconds) {
@@ -214,7 +143,11 @@ std::string live_line(const std::vector<std::unique_ptr<TableJob>>& jobs, double
     rows += job->progress.rows.load(std::memory_order_relaxed);
     const int phase = job->progress.phase.load();
     if (phase == 1 || phase == 2) {
-      active += " " + std::string(job->spec->file_name) + (phase == 2 ? "(indexing)" : "");
+      // Appended piece by piece: GCC 12 gives a false -Wrestrict on " " + std::string once this
+      // is inlined (GCC bug 105329).
+      active += ' ';
+      active += job->spec->file_name;
+      if (phase == 2) active += "(indexing)";
     }
   }
   const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1;
@@ -227,32 +160,47 @@ std::string live_line(const std::vector<std::unique_ptr<TableJob>>& jobs, double
   return buffer;
 }
 
-void write_rejects(PgSession& session, std::int64_t version,
-                   const std::vector<RejectRecord>& rejects) {
-  if (rejects.empty()) return;
-  session.exec("BEGIN");
-  session.begin_copy(
-      "COPY atelier.rejects (version, file, line, reason, action, excerpt) FROM STDIN");
-  std::string batch;
-  for (const auto& r : rejects) {
-    append_copy_int(batch, version);
-    batch.push_back('\t');
-    append_copy_text(batch, r.file);
-    batch.push_back('\t');
-    append_copy_int(batch, r.line);
-    batch.push_back('\t');
-    append_copy_text(batch, r.reason);
-    batch.append(r.repaired ? "\trepaired\t" : "\trejected\t");
-    append_copy_text(batch, r.excerpt);
-    batch.push_back('\n');
-    if (batch.size() >= kCopyBatchBytes) {
-      session.put_copy(batch);
-      batch.clear();
+// Runs `queue` on the sessions (one worker thread each), printing progress; rethrows the first
+// failure after every worker stopped.
+void run_table_jobs(const std::vector<TableJob*>& queue, std::vector<PgSession>& sessions,
+                    const std::string& schema, const std::string& loaded_at,
+                    std::atomic<bool>& cancel, ProgressStyle progress,
+                    const std::vector<std::unique_ptr<TableJob>>& all_jobs, ProgressLog& log,
+                    Clock::time_point start) {
+  const bool lines = progress == ProgressStyle::lines;
+  const int worker_count = static_cast<int>(std::min(sessions.size(), queue.size()));
+  std::atomic<std::size_t> next_job{0};
+  std::atomic<int> running{worker_count};
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  std::exception_ptr first_error;
+  {
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < worker_count; ++w) {
+      workers.emplace_back([&, w] {
+        try {
+          for (std::size_t i; (i = next_job.fetch_add(1)) < queue.size();) {
+            load_table(sessions[static_cast<std::size_t>(w)], *queue[i], schema, loaded_at, cancel);
+            if (lines) log.write(format_file_line(queue[i]->result->report) + "\n");
+          }
+        } catch (...) {
+          std::lock_guard lock(done_mutex);
+          if (!first_error) first_error = std::current_exception();
+          cancel = true;
+        }
+        std::lock_guard lock(done_mutex);
+        --running;
+        done_cv.notify_all();
+      });
+    }
+    std::unique_lock lock(done_mutex);
+    while (running > 0) {
+      done_cv.wait_for(lock, std::chrono::milliseconds(500));
+      if (progress == ProgressStyle::live) log.write(live_line(all_jobs, seconds_since(start)));
     }
   }
-  session.put_copy(batch);
-  session.end_copy();
-  session.exec("COMMIT");
+  if (progress == ProgressStyle::live) log.write("\n");
+  if (first_error) std::rethrow_exception(first_error);
 }
 
 // cart.csv -> atelier.cart. Rows carry their cart.csv id as source_id; ON CONFLICT DO NOTHING
@@ -269,9 +217,9 @@ StreamResult load_cart(PgSession& session, const std::filesystem::path& path, co
     const auto start = Clock::now();
     StreamResult result;
     try {
-      result = stream_file(
-          spec_of(CatalogFile::cart), path, encoder,
-          [&](std::string_view data) { session.put_copy(data); }, nullptr, nullptr);
+      StreamHooks hooks;
+      hooks.sink = [&](std::string_view data) { session.put_copy(data); };
+      result = stream_file(spec_of(CatalogFile::cart), path, encoder, hooks);
     } catch (...) {
       session.abort_copy("atelier-etl stopped the load");
       throw;
@@ -309,16 +257,23 @@ std::string counts_json(const LoadReport& report) {
 // statement) or queues behind it holding nothing. Replacing it last deadlocked under load (the
 // reader held dataset and waited for products, the publish the other way round; scripts/chaos
 // reload, 2026-11-25).
-void publish(PgSession& session, const LoadReport& report) {
+void publish(PgSession& session, const LoadReport& report, const std::string& source_dir,
+             const std::vector<ProductChange>& changes, bool changes_listed) {
   const std::string& schema = report.schema;
   const std::string version = std::to_string(report.version);
   std::string sql = "BEGIN;\n";
   sql += "CREATE OR REPLACE VIEW catalog.dataset AS SELECT " + version + "::int8 AS version;\n";
+  // DROP + CREATE rather than CREATE OR REPLACE: a dataset may have other columns than the one
+  // before it (products lost rank and gained revision), which OR REPLACE refuses. Still one
+  // transaction, so readers see the old views or the new ones.
+  std::vector<std::string> tables;
   for (const auto& spec : catalog_files()) {
-    if (spec.file == CatalogFile::cart) continue;
-    const std::string table(spec.table);
-    sql += "CREATE OR REPLACE VIEW catalog." + table + " AS SELECT * FROM " + schema + "." + table +
-           ";\n";
+    if (spec.file != CatalogFile::cart) tables.emplace_back(spec.table);
+  }
+  tables.emplace_back("page_blocks");
+  for (const auto& table : tables) {
+    sql += "DROP VIEW IF EXISTS catalog." + table + ";\nCREATE VIEW catalog." + table +
+           " AS SELECT * FROM " + schema + "." + table + ";\n";
   }
   // The API role reads the catalog only through these views (which run with the loader's rights
   // on the dataset tables) and may read and add cart rows; nothing else (security issue).
@@ -341,13 +296,14 @@ void publish(PgSession& session, const LoadReport& report) {
       "row_counts = " +
       session.literal(counts_json(report)) + "::jsonb, rejected = " + std::to_string(rejected) +
       ", repaired = " + std::to_string(repaired) + " WHERE version = " + version + ";\n";
-  sql += "COMMIT;";
   // A deadlock with some other session (an operator's query that locks the views in another
   // order) only cancels this transaction: it is tried again rather than failing the whole load.
   constexpr int kAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     try {
       session.exec(sql);
+      record_publish(session, report.version, "load", source_dir, changes, changes_listed);
+      session.exec("COMMIT");
       return;
     } catch (const DatabaseError& e) {
       session.rollback();
@@ -428,9 +384,8 @@ LoadReport load_catalog(const LoadOptions& options) {
   check_catalog_dir(options.data_dir);
 
   PgSession control(options.database_url);
-  if (control.query_value("SELECT pg_try_advisory_lock(" + std::to_string(kLoadLockKey) + ")") !=
-      "t") {
-    throw LoadError("another atelier-etl load is running on this database");
+  if (!lock_catalog(control, options.lock_wait)) {
+    throw LoadError("another atelier-etl load or update is running on this database");
   }
   control.exec(meta_sql());
   clean_interrupted_loads(control);
@@ -451,12 +406,10 @@ LoadReport load_catalog(const LoadOptions& options) {
     // rows carry), so every table can then load concurrently.
     const auto prescan_start = Clock::now();
     RowEncoder product_scan(CatalogFile::products, {});
-    stream_file(spec_of(CatalogFile::products), options.data_dir / "product.csv", product_scan, {},
-                nullptr, nullptr);
+    stream_file(spec_of(CatalogFile::products), options.data_dir / "product.csv", product_scan, {});
     const IdSet& products = product_scan.accepted_ids();
     RowEncoder style_scan(CatalogFile::styles, ParentIds{&products, nullptr, nullptr});
-    stream_file(spec_of(CatalogFile::styles), options.data_dir / "styles.csv", style_scan, {},
-                nullptr, nullptr);
+    stream_file(spec_of(CatalogFile::styles), options.data_dir / "styles.csv", style_scan, {});
     const IdMap& styles = style_scan.style_products();
     if (lines) {
       char buffer[160];
@@ -465,18 +418,32 @@ LoadReport load_catalog(const LoadOptions& options) {
       log.write(buffer);
     }
 
+    // What the active dataset says of each product (digests, timestamps, revision): a product
+    // whose content digest is unchanged keeps its timestamps and revision, so its cache entries
+    // and ETags survive this load.
+    const std::string previous_schema =
+        control.query_value("SELECT schema_name FROM atelier.datasets WHERE state = 'active'");
+    const std::vector<ProductState> previous = previous_schema.empty()
+                                                   ? std::vector<ProductState>{}
+                                                   : read_product_states(control, previous_schema);
+
     std::vector<std::unique_ptr<TableJob>> jobs;
+    TableJob* product_job = nullptr;
     for (const auto& spec : catalog_files()) {
       if (spec.file == CatalogFile::cart) continue;
       auto job = std::make_unique<TableJob>();
       job->spec = &spec;
       job->path = options.data_dir / spec.file_name;
       job->parents = ParentIds{&products, &styles, nullptr};
+      if (spec.file == CatalogFile::products) product_job = job.get();
       jobs.push_back(std::move(job));
     }
-    // Largest files first so the two workers finish close together.
+    // Products go last, alone: a product row's timestamps and revision need the digests of its
+    // rows in every other file. Largest files first so the two workers finish close together.
     std::vector<TableJob*> queue;
-    for (auto& job : jobs) queue.push_back(job.get());
+    for (auto& job : jobs) {
+      if (job.get() != product_job) queue.push_back(job.get());
+    }
     std::stable_sort(queue.begin(), queue.end(), [](const TableJob* a, const TableJob* b) {
       return std::filesystem::file_size(a->path) > std::filesystem::file_size(b->path);
     });
@@ -489,43 +456,56 @@ LoadReport load_catalog(const LoadOptions& options) {
       sessions.back().exec("SET maintenance_work_mem = '1GB'; SET synchronous_commit = off");
     }
 
-    std::atomic<std::size_t> next_job{0};
     std::atomic<bool> cancel{false};
-    std::atomic<int> running{worker_count};
-    std::mutex done_mutex;
-    std::condition_variable done_cv;
-    std::exception_ptr first_error;
     const std::string loaded_at = utc_timestamp_now();
-    {
-      std::vector<std::jthread> workers;
-      for (int w = 0; w < worker_count; ++w) {
-        workers.emplace_back([&, w] {
-          try {
-            for (std::size_t i; (i = next_job.fetch_add(1)) < queue.size();) {
-              load_table(sessions[static_cast<std::size_t>(w)], *queue[i], report.schema, loaded_at,
-                         cancel);
-              if (lines) log.write(format_file_line(queue[i]->result->report) + "\n");
-            }
-          } catch (...) {
-            std::lock_guard lock(done_mutex);
-            if (!first_error) first_error = std::current_exception();
-            cancel = true;
-          }
-          std::lock_guard lock(done_mutex);
-          --running;
-          done_cv.notify_all();
-        });
+    run_table_jobs(queue, sessions, report.schema, loaded_at, cancel, options.progress, jobs, log,
+                   start);
+
+    // The products table, stamped: digests of all six files -> timestamps and revision.
+    const auto digests_of = [&jobs](CatalogFile file) -> const ProductDigests& {
+      for (const auto& job : jobs) {
+        if (job->spec->file == file) return job->digests;
       }
-      std::unique_lock lock(done_mutex);
-      while (running > 0) {
-        done_cv.wait_for(lock, std::chrono::milliseconds(500));
-        if (options.progress == ProgressStyle::live) {
-          log.write(live_line(jobs, seconds_since(start)));
-        }
-      }
-    }
-    if (options.progress == ProgressStyle::live) log.write("\n");
-    if (first_error) std::rethrow_exception(first_error);
+      throw std::logic_error("no job for a digest file");
+    };
+    const std::array<const ProductDigests*, kDigestFiles> file_digests{
+        nullptr,
+        &digests_of(CatalogFile::features),
+        &digests_of(CatalogFile::styles),
+        &digests_of(CatalogFile::photos),
+        &digests_of(CatalogFile::skus),
+        &digests_of(CatalogFile::related)};
+    std::vector<ProductState> states;
+    states.reserve(products.size());
+    const std::int64_t now_ms = now_epoch_ms();
+    product_job->stamp = [&](std::int64_t id, std::uint64_t row_hash, std::string& out) {
+      ProductState state;
+      state.id = id;
+      state.digests[0] = row_hash;
+      for (std::size_t f = 1; f < kDigestFiles; ++f) state.digests[f] = file_digests[f]->get(id);
+      const auto prev = std::lower_bound(
+          previous.begin(), previous.end(), id,
+          [](const ProductState& s, std::int64_t wanted) { return s.id < wanted; });
+      stamp(state, prev != previous.end() && prev->id == id ? &*prev : nullptr, now_ms);
+      out.push_back('\t');
+      out.append(copy_timestamp(state.created_ms));
+      out.push_back('\t');
+      out.append(copy_timestamp(state.updated_ms));
+      out.push_back('\t');
+      append_copy_int(out, static_cast<std::int64_t>(state.revision));
+      states.push_back(state);
+    };
+    std::vector<TableJob*> last{product_job};
+    run_table_jobs(last, sessions, report.schema, loaded_at, cancel, options.progress, jobs, log,
+                   start);
+    std::sort(states.begin(), states.end(),
+              [](const ProductState& a, const ProductState& b) { return a.id < b.id; });
+    load_product_state(sessions.front(), report.schema, loaded_at, states);
+    const std::vector<ProductChange> changes = diff_states(previous, states);
+    const ChangeCounts counts = count_changes(changes);
+    report.changed = counts.changed;
+    report.added = counts.added;
+    report.deleted = counts.deleted;
 
     const TableJob* sku_job = nullptr;
     for (auto& job : jobs) {
@@ -543,8 +523,11 @@ LoadReport load_catalog(const LoadOptions& options) {
                      [](const RejectRecord& a, const RejectRecord& b) {
                        return a.file != b.file ? a.file < b.file : a.line < b.line;
                      });
-    write_rejects(control, report.version, report.rejects);
-    publish(control, report);
+    control.exec("BEGIN");
+    write_rejects(control, report.version, 0, report.rejects);
+    control.exec("COMMIT");
+    // A first load (nothing to compare with) is not listed: hosts read every revision.
+    publish(control, report, options.data_dir.string(), changes, !previous.empty());
   } catch (const std::exception& error) {
     // Nothing was published: the served dataset is untouched. Record why and free the space.
     control.rollback();  // the connection may be gone; the load fails anyway

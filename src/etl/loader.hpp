@@ -10,6 +10,7 @@
 // A failure before 5 leaves the served dataset untouched and marks the new one failed.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
@@ -37,6 +38,8 @@ struct LoadOptions {
   std::string database_url;
   int keep = 2;     // datasets kept: the new one and the previous (in-flight readers)
   int workers = 2;  // connections loading tables concurrently (2 cores on the target box)
+  // How long to wait for another load or a partial update holding the catalog lock.
+  std::chrono::seconds lock_wait{600};
   ProgressStyle progress = ProgressStyle::lines;
   std::function<void(std::string_view)> log;  // receives progress text; default: stderr
 };

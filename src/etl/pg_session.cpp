@@ -127,4 +127,21 @@ std::string PgSession::literal(std::string_view text) {
   return out;
 }
 
+CopyBuffer::CopyBuffer(PgSession& session, std::string_view copy_sql) : session_(session) {
+  session_.begin_copy(copy_sql);
+}
+
+void CopyBuffer::row_done() {
+  constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+  if (text_.size() < kBatchBytes) return;
+  session_.put_copy(text_);
+  text_.clear();
+}
+
+void CopyBuffer::finish() {
+  session_.put_copy(text_);
+  text_.clear();
+  session_.end_copy();
+}
+
 }  // namespace atelier::etl

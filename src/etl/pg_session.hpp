@@ -65,4 +65,23 @@ class PgSession {
   bool copying_ = false;
 };
 
+// COPY ... FROM STDIN fed row by row: rows are appended to text() and sent in ~1 MiB batches, so
+// neither side waits on small writes and memory stays bounded.
+class CopyBuffer {
+ public:
+  CopyBuffer(PgSession& session, std::string_view copy_sql);
+  CopyBuffer(const CopyBuffer&) = delete;
+  CopyBuffer& operator=(const CopyBuffer&) = delete;
+
+  std::string& text() { return text_; }
+  // After each complete row: sends the buffer once it is large enough.
+  void row_done();
+  // Sends the rest and ends the COPY.
+  void finish();
+
+ private:
+  PgSession& session_;
+  std::string text_;
+};
+
 }  // namespace atelier::etl

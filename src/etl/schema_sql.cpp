@@ -32,6 +32,14 @@ std::string create_table_sql(std::string_view table, std::string_view schema,
   return substitute(substitute(text, "SCHEMA", schema), "LOADED_AT", loaded_at);
 }
 
+std::string page_blocks_sql(std::string_view schema) {
+  return substitute(
+      "INSERT INTO ${SCHEMA}.page_blocks (block, products_before, products) "
+      "SELECT block, sum(n) OVER (ORDER BY block) - n, n "
+      "FROM (SELECT id >> 10 AS block, count(*) AS n FROM ${SCHEMA}.products GROUP BY 1) b",
+      "SCHEMA", schema);
+}
+
 std::string index_sql(std::string_view table, std::string_view schema) {
   return substitute(required_section(embedded::kIndexesSql, table, "indexes.sql"), "SCHEMA",
                     schema);

@@ -15,6 +15,10 @@ std::string create_table_sql(std::string_view table, std::string_view schema,
 // The keys and indexes of one dataset table (sql/indexes.sql section), placeholders filled.
 std::string index_sql(std::string_view table, std::string_view schema);
 
+// Fills <schema>.page_blocks (empty) from <schema>.products: one row per non-empty block of 1024
+// ids with the count of products in all lower blocks (sql/dataset.sql says why).
+std::string page_blocks_sql(std::string_view schema);
+
 // Pure helpers (unit-tested):
 // The text after the line "-- table: <table>" up to the next such line (or the end).
 // Empty when the section does not exist.

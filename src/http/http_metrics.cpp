@@ -53,7 +53,7 @@ void HttpMetrics::observe_db(double seconds, bool failed) noexcept {
 }
 
 std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version,
-                                const LocalCacheStats& local) const {
+                                const LocalCacheStats& local, const ChangeFeedStats& feed) const {
   std::string out;
   out.reserve(16 * 1024);
   metrics::append_family_header(out, "atelier_http_requests_total",
@@ -128,6 +128,23 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                                 "Catalog dataset version this host reads (0 = unknown).",
                                 metrics::MetricType::gauge);
   metrics::append_sample(out, "atelier_dataset_version", "", static_cast<double>(dataset_version));
+  auto gauge_line = [&](std::string_view name, std::string_view help, double value) {
+    metrics::append_family_header(out, name, help, metrics::MetricType::gauge);
+    metrics::append_sample(out, name, "", value);
+  };
+  gauge_line("atelier_catalog_publish", "Newest catalog publish this host applied (0 = none).",
+             static_cast<double>(feed.last_publish));
+  gauge_line("atelier_catalog_products", "Products in this host's revision table.",
+             static_cast<double>(feed.products));
+  gauge_line("atelier_catalog_listening",
+             "1 while the host LISTENs for catalog publishes (else it only polls).",
+             feed.listening ? 1.0 : 0.0);
+  counter_line("atelier_catalog_publishes_applied_total",
+               "Catalog publishes applied product by product.", feed.publishes_applied);
+  counter_line("atelier_catalog_revision_reloads_total",
+               "Times the host read every product's revision (start, or a publish too large to "
+               "list).",
+               feed.full_reloads);
   return out;
 }
 

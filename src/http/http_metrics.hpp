@@ -35,8 +35,16 @@ class HttpMetrics {
     std::size_t entries = 0;
     std::size_t bytes = 0;
   };
+  // The host's view of catalog changes (catalog/change_feed.hpp).
+  struct ChangeFeedStats {
+    std::int64_t last_publish = 0;
+    std::uint64_t publishes_applied = 0;
+    std::uint64_t full_reloads = 0;
+    std::size_t products = 0;
+    bool listening = false;
+  };
   std::string render(std::string_view cache_state, std::int64_t dataset_version,
-                     const LocalCacheStats& local) const;
+                     const LocalCacheStats& local, const ChangeFeedStats& feed) const;
 
  private:
   static constexpr std::size_t kRoutes = static_cast<std::size_t>(RouteId::metrics) + 1;

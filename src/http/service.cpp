@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "cache/redis_options.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
 
@@ -16,8 +17,39 @@ std::string not_found_message(std::int64_t id) {
   return "No product with id " + std::to_string(id) + ".";
 }
 
+std::uint64_t revision_of(const model::ProductDetail& d) {
+  return d.product.revision;
+}
+std::uint64_t revision_of(const model::ProductStyles& s) {
+  return s.revision;
+}
+std::uint64_t revision_of(const model::RelatedIds& r) {
+  return r.revision;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+namespace {
+
+cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& metrics) {
+  cache::CacheOptions options;
+  if (!config.redis_url.empty()) {
+    options.redis = cache::parse_redis_url(config.redis_url);
+    if (!options.redis) {
+      log_event("error", "redis_url_invalid",
+                {{"hint", "cache disabled; expected redis://[:password@]host:port[/db]"}});
+    } else {
+      options.redis->connect_timeout = config.redis_connect_timeout;
+      options.redis->command_timeout = config.redis_command_timeout;
+    }
+  }
+  options.ttl_jitter = config.cache_ttl_jitter_percent / 100.0;
+  options.observe_latency = [&metrics](double seconds) { metrics.observe_redis(seconds); };
+  return options;
 }
 
 }  // namespace
@@ -26,9 +58,21 @@ Service::Service(config::Config config)
     : config_(std::move(config)),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
       metrics_(std::make_unique<HttpMetrics>()),
-      version_(std::make_unique<catalog::DatasetVersionWatcher>(conninfo_,
-                                                                config_.version_poll_interval)),
-      cache_(std::make_unique<ResponseCache>(config_, *metrics_)) {}
+      cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
+                                                  config_.local_cache_mb * 1024 * 1024)) {
+  metrics_->attach_cache_counters(&cache_->cache().counters());
+  catalog::ChangeFeedOptions feed;
+  feed.read_conninfo = conninfo_;
+  feed.listen_conninfo = config::postgres_conninfo(config_, "atelier-api-listen");
+  feed.poll_interval = config_.change_poll_interval;
+  feed.on_changes = [this](std::span<const catalog::RevisionChange> changes) {
+    forget_revisions(changes);
+  };
+  feed.log = [](std::string_view event, std::string_view detail) {
+    log_event("info", event, {{"detail", detail}});
+  };
+  feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
+}
 
 Service::~Service() = default;
 
@@ -52,8 +96,27 @@ void Service::note_database(bool reachable) {
             reachable ? "database_available" : "database_unavailable");
 }
 
+void Service::forget_revisions(std::span<const catalog::RevisionChange> changes) {
+  // Deleted in batches: a load that changed 10,000 products drops 30,000 keys, which should not
+  // be one Redis command that blocks it for long.
+  constexpr std::size_t kBatch = 3000;
+  std::vector<std::string> keys;
+  keys.reserve(kBatch + 3);
+  for (const auto& change : changes) {
+    if (change.previous == 0) continue;
+    for (const auto body : cache::kProductBodies) {
+      keys.push_back(cache::CacheKey::body(body, change.product_id, change.previous));
+    }
+    if (keys.size() >= kBatch) {
+      cache_->forget(keys);
+      keys.clear();
+    }
+  }
+  cache_->forget(keys);
+}
+
 void Service::note_cache_state() {
-  const std::string_view state = cache_->state();
+  const std::string_view state = cache::to_string(cache_->cache().state());
   const int index = state == "up" ? 0 : state == "backoff" ? 1 : 2;
   int seen = cache_state_seen_.load(std::memory_order_relaxed);
   if (seen == index) return;
@@ -123,7 +186,7 @@ Reply Service::dispatch(const RequestView& request) {
   return json_error(404, "No such endpoint; see the API reference for the available paths.");
 }
 
-Reply Service::from_cached(CachedReply entry, const RequestView& request) const {
+Reply Service::from_cached(cache::Entry entry, const RequestView& request) const {
   Reply r;
   r.status = entry.status;
   if (entry.status == 200) {
@@ -158,22 +221,22 @@ Reply Service::database_error(const catalog::Error& error, std::string_view what
 
 namespace {
 
-CachedReply error_entry(int status, std::string_view message) {
-  CachedReply e;
+cache::Entry error_entry(int status, std::string_view message) {
+  cache::Entry e;
   e.status = status;
   e.body = json::write_error(message);
   return e;
 }
 
-CachedReply ok_entry(std::string body) {
-  CachedReply e;
+cache::Entry ok_entry(std::string body) {
+  cache::Entry e;
   e.status = 200;
   e.etag = json::etag_for(body);
   e.body = std::move(body);
   return e;
 }
 
-CachedReply failure_entry(const catalog::Error& error) {
+cache::Entry failure_entry(const catalog::Error& error) {
   if (error.kind == catalog::ErrorKind::query) {
     return error_entry(500, "The service failed to read the catalog; try again later.");
   }
@@ -184,37 +247,38 @@ CachedReply failure_entry(const catalog::Error& error) {
 
 }  // namespace
 
-CachedReply Service::load_product_resource(RouteId route, std::int64_t id) {
+cache::Loaded Service::load_product_body(cache::ProductBody body, std::int64_t id,
+                                         std::uint64_t& loaded_revision) {
   const auto start = std::chrono::steady_clock::now();
   auto& db = reader();
-  std::int64_t version = 0;
-  std::optional<CachedReply> entry;
+  cache::Loaded loaded;
   std::optional<catalog::Error> failure;
   auto finish = [&](auto&& result, auto&& serialize) {
     if (!result.ok()) {
       failure = result.error();
       return;
     }
-    version = result.value().version;
     if (!result.value().value) {
-      entry = error_entry(404, not_found_message(id));
-    } else {
-      entry = ok_entry(serialize(*result.value().value));
+      loaded.entry = error_entry(404, not_found_message(id));
+      return;
     }
+    const auto& value = *result.value().value;
+    loaded.entry = ok_entry(serialize(value));
+    loaded_revision = revision_of(value);
+    loaded.key = cache::CacheKey::body(body, id, loaded_revision);
   };
-  switch (route) {
-    case RouteId::product:
+  switch (body) {
+    case cache::ProductBody::detail:
       finish(db.product_detail(id), [&](const model::ProductDetail& d) {
         return json::write_product_detail(d, config_.campus);
       });
       break;
-    case RouteId::product_styles:
+    case cache::ProductBody::styles:
       finish(db.product_styles(id),
              [](const model::ProductStyles& s) { return json::write_styles(s); });
       break;
-    default:
-      finish(db.related(id),
-             [](const std::vector<std::int64_t>& ids) { return json::write_related(ids); });
+    case cache::ProductBody::related:
+      finish(db.related(id), [](const model::RelatedIds& r) { return json::write_related(r.ids); });
       break;
   }
   metrics_->observe_db(seconds_since(start), failure.has_value());
@@ -223,11 +287,9 @@ CachedReply Service::load_product_resource(RouteId route, std::int64_t id) {
     if (failure->kind == catalog::ErrorKind::query) {
       log_event("error", "database_query_failed", {{"detail", failure->detail}});
     }
-    return failure_entry(*failure);
+    loaded.entry = failure_entry(*failure);
   }
-  version_->observe(version);
-  entry->version = version;
-  return std::move(*entry);
+  return loaded;
 }
 
 Reply Service::product_resource(RouteId route, const RequestView& request,
@@ -235,39 +297,63 @@ Reply Service::product_resource(RouteId route, const RequestView& request,
   auto parsed = parse_product_id(raw_id);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) return json_error(400, bad->message);
   const std::int64_t id = std::get<std::int64_t>(parsed);
-  const CacheSlot slot = route == RouteId::product          ? CacheSlot::product
-                         : route == RouteId::product_styles ? CacheSlot::styles
-                                                            : CacheSlot::related;
-  CachedReply entry = cache_->fetch(slot, version_->version(), id, 0,
-                                    [&] { return load_product_resource(route, id); });
+  const cache::ProductBody body = route == RouteId::product          ? cache::ProductBody::detail
+                                  : route == RouteId::product_styles ? cache::ProductBody::styles
+                                                                     : cache::ProductBody::related;
+  // The host's revision table answers "which bodies are current" without a query: no revision
+  // means no such product. Until the table is loaded (a host starting), every request loads.
+  const bool ready = feed_->ready();
+  const std::uint64_t revision = ready ? feed_->revision(id) : 0;
+  if (ready && revision == 0) return from_cached(error_entry(404, not_found_message(id)), request);
+  const std::string key =
+      ready ? cache::CacheKey::body(body, id, revision) : cache::CacheKey::pending(body, id);
+  std::uint64_t loaded_revision = 0;
+  cache::Entry entry =
+      cache_->fetch(key, ready, [&] { return load_product_body(body, id, loaded_revision); });
+  // The rows were older than the revision table by the time they were stored (a publish landed
+  // in between, and the feed may already have dropped that revision): drop what was just stored
+  // rather than keep an entry nobody will ask for again.
+  if (loaded_revision != 0 && feed_->ready() && feed_->revision(id) != loaded_revision) {
+    const std::string stale[] = {cache::CacheKey::body(body, id, loaded_revision)};
+    cache_->forget(stale);
+  }
   return from_cached(std::move(entry), request);
 }
 
-CachedReply Service::load_product_page(const PageRequest& page) {
+cache::Loaded Service::load_product_page(const PageRequest& page, std::int64_t list_revision) {
   const auto start = std::chrono::steady_clock::now();
+  cache::Loaded loaded;
+  loaded.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(config_.page_cache_ttl);
   auto ranks = page.ranks();
   if (!ranks) {
     // The page starts past any possible rank: an empty page, from any dataset.
-    CachedReply e = ok_entry("[]");
-    e.version = version_->version();
-    return e;
+    loaded.entry = ok_entry("[]");
+    return loaded;
   }
   auto result = reader().product_page(ranks->first, ranks->second);
   metrics_->observe_db(seconds_since(start), !result.ok());
   note_database(result.ok() || result.error().kind == catalog::ErrorKind::query);
-  if (!result.ok()) return failure_entry(result.error());
-  version_->observe(result.value().version);
-  CachedReply e = ok_entry(json::write_product_list(result.value().value, config_.campus));
-  e.version = result.value().version;
-  return e;
+  if (!result.ok()) {
+    loaded.entry = failure_entry(result.error());
+    return loaded;
+  }
+  loaded.entry = ok_entry(json::write_product_list(result.value().value, config_.campus));
+  // Kept only when no publish landed while it was read; otherwise it might be from either side.
+  if (list_revision != 0 && feed_->list_revision() == list_revision) {
+    loaded.key = cache::CacheKey::products(list_revision, page.page, page.count);
+  }
+  return loaded;
 }
 
 Reply Service::product_list(const RequestView& request) {
   auto parsed = parse_page_request(request.page, request.count, config_.max_page_count);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) return json_error(400, bad->message);
   const PageRequest page = std::get<PageRequest>(parsed);
-  CachedReply entry = cache_->fetch(CacheSlot::products, version_->version(), page.page, page.count,
-                                    [&] { return load_product_page(page); });
+  // Pages are keyed by the list revision: the last publish that changed any product.
+  const std::int64_t list_revision = feed_->ready() ? feed_->list_revision() : 0;
+  cache::Entry entry =
+      cache_->fetch(cache::CacheKey::products(list_revision, page.page, page.count),
+                    list_revision != 0, [&] { return load_product_page(page, list_revision); });
   return from_cached(std::move(entry), request);
 }
 
@@ -329,7 +415,7 @@ Reply Service::readyz() {
   Reply r;
   r.cache_control = kNoStore;
   auto version = reader().dataset_version();
-  const std::string cache_state{cache_->state()};
+  const std::string cache_state{cache::to_string(cache_->cache().state())};
   if (!version.ok()) {
     r.status = 503;
     r.retry_after_seconds = 1;
@@ -343,8 +429,21 @@ Reply Service::readyz() {
         cache_state + "\"}";
     return r;
   }
-  r.body = "{\"status\":\"ready\",\"database\":\"up\",\"dataset_version\":" +
-           std::to_string(version.value()) + ",\"cache\":\"" + cache_state + "\"}";
+  if (!feed_->ready()) {
+    // Serving without the revision table would work (every request loads) but slowly: a
+    // balancer should wait the second it takes to read it.
+    r.status = 503;
+    r.retry_after_seconds = 1;
+    r.body =
+        "{\"error\":\"The host is still reading the catalog's revisions.\",\"database\":"
+        "\"up\",\"revisions\":\"loading\",\"cache\":\"" +
+        cache_state + "\"}";
+    return r;
+  }
+  r.body =
+      "{\"status\":\"ready\",\"database\":\"up\",\"dataset_version\":" +
+      std::to_string(version.value()) + ",\"publish\":" + std::to_string(feed_->last_publish()) +
+      ",\"products\":" + std::to_string(feed_->products()) + ",\"cache\":\"" + cache_state + "\"}";
   return r;
 }
 
@@ -352,8 +451,10 @@ Reply Service::metrics_text() {
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
-  r.body = metrics_->render(cache_->state(), version_->version(),
-                            {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()});
+  r.body = metrics_->render(cache::to_string(cache_->cache().state()), feed_->dataset_version(),
+                            {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()},
+                            {feed_->last_publish(), feed_->publishes_applied(),
+                             feed_->full_reloads(), feed_->products(), feed_->listening()});
   return r;
 }
 

@@ -8,13 +8,14 @@
 #include <memory>
 #include <string>
 
+#include "cache/cache_key.hpp"
+#include "cache/read_through.hpp"
+#include "catalog/change_feed.hpp"
 #include "catalog/reader.hpp"
-#include "catalog/version_watcher.hpp"
 #include "config/config.hpp"
 #include "http/http_metrics.hpp"
 #include "http/reply.hpp"
 #include "http/request_parsing.hpp"
-#include "http/response_cache.hpp"
 
 namespace atelier::http {
 
@@ -40,10 +41,14 @@ class Service {
   Reply readyz();
   Reply metrics_text();
 
-  // Loads one product resource from Postgres and serializes it (cache entry shape).
-  CachedReply load_product_resource(RouteId route, std::int64_t id);
-  CachedReply load_product_page(const PageRequest& page);
-  Reply from_cached(CachedReply entry, const RequestView& request) const;
+  // Loads one product body from Postgres and serializes it, keyed by the revision its rows came
+  // from (`loaded_revision` gets it; 0 when nothing was loaded).
+  cache::Loaded load_product_body(cache::ProductBody body, std::int64_t id,
+                                  std::uint64_t& loaded_revision);
+  cache::Loaded load_product_page(const PageRequest& page, std::int64_t list_revision);
+  Reply from_cached(cache::Entry entry, const RequestView& request) const;
+  // The feed moved products to new revisions: their old revisions' entries go from both tiers.
+  void forget_revisions(std::span<const catalog::RevisionChange> changes);
   Reply database_error(const catalog::Error& error, std::string_view what);
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
@@ -56,8 +61,9 @@ class Service {
   const config::Config config_;
   const std::string conninfo_;
   std::unique_ptr<HttpMetrics> metrics_;
-  std::unique_ptr<catalog::DatasetVersionWatcher> version_;
-  std::unique_ptr<ResponseCache> cache_;
+  std::unique_ptr<cache::ReadThrough> cache_;
+  // Last: its thread calls forget_revisions (cache_) and is joined first on destruction.
+  std::unique_ptr<catalog::ChangeFeed> feed_;
   std::atomic<bool> database_down_{false};
   std::atomic<int> cache_state_seen_{-1};  // index into the state names; -1 = not logged yet
 };

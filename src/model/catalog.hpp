@@ -24,6 +24,9 @@ struct Product {
   Cents default_price = 0;
   EpochMillis created_at = 0;
   EpochMillis updated_at = 0;
+  // Names the content of the product's bodies (docs/ARCHITECTURE.md "Revisions"): cache keys
+  // carry it. Not serialized.
+  std::uint64_t revision = 0;
 };
 
 struct Feature {
@@ -55,12 +58,19 @@ struct Style {
       sale_price;  // as in the source: nullopt for `null`; 0 is kept (serializer maps it to null)
   bool is_default = false;
   std::vector<Photo> photos;  // source-file order
-  std::vector<Sku> skus;      // ascending sku id
+  std::vector<Sku> skus;      // source-file order (CONTRACT §1: the legacy API's order)
 };
 
 struct ProductStyles {
   std::int64_t product_id = 0;
-  std::vector<Style> styles;  // ascending style id
+  std::vector<Style> styles;   // ascending style id
+  std::uint64_t revision = 0;  // the product's revision (not serialized)
+};
+
+struct RelatedIds {
+  std::int64_t product_id = 0;
+  std::uint64_t revision = 0;     // the product's revision (not serialized)
+  std::vector<std::int64_t> ids;  // source-file order
 };
 
 struct CartLine {

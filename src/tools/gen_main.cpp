@@ -8,10 +8,36 @@
 
 #include "gen/command_line.hpp"
 #include "gen/generator.hpp"
+#include "gen/mutate.hpp"
 
 int main(int argc, char** argv) {
   using atelier::gen::CommandLine;
   const std::vector<std::string_view> arguments(argv + 1, argv + argc);
+  if (!arguments.empty() && arguments.front() == "--mutate-from") {
+    // Tomorrow's catalog from today's (src/gen/mutate.hpp).
+    atelier::gen::MutateOptions options;
+    if (const auto error = atelier::gen::parse_mutate_arguments(arguments, options);
+        !error.empty()) {
+      std::fprintf(stderr,
+                   "atelier-gen: %s\nusage: atelier-gen --mutate-from DIR --out DIR2 "
+                   "[--changed-percent P] [--seed S]\n",
+                   error.c_str());
+      return 2;
+    }
+    try {
+      const auto report = atelier::gen::mutate_catalog(options);
+      std::fprintf(stderr,
+                   "mutated %s -> %s: changed=%zu added=%zu deleted=%zu dangling_related=%zu "
+                   "(%.2f s); partial update in %s/update, ids in %s/changes.json\n",
+                   options.from.c_str(), options.out.c_str(), report.changed.size(),
+                   report.added.size(), report.deleted.size(), report.dangling_related.size(),
+                   report.seconds, options.out.c_str(), options.out.c_str());
+      return 0;
+    } catch (const std::exception& failure) {
+      std::fprintf(stderr, "atelier-gen: %s\n", failure.what());
+      return 1;
+    }
+  }
   const CommandLine command = atelier::gen::parse_command_line(arguments);
   const std::string_view program = argc > 0 ? argv[0] : "atelier-gen";
   if (command.action == CommandLine::Action::help) {

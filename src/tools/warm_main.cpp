@@ -20,14 +20,15 @@ void on_signal(int) {
 }
 
 constexpr const char* kUsage =
-    R"(Usage: atelier-warm [--all | --last-percent P | --ids FILE | --from ID [--to ID]]
+    R"(Usage: atelier-warm [--all | --changed | --last-percent P | --ids FILE | --from ID [--to ID]]
                     [--batch N] [--workers N] [--only product,styles,related]
 
 Writes the pre-serialized JSON of products (detail, styles, related) into Redis under the keys the
-API hosts read, for the active dataset version. Safe to run while the hosts serve; resumable with
+API hosts read: each product's current revision. Safe to run while the hosts serve; resumable with
 --from (the summary prints where to resume). Exits non-zero only when it could not do its job.
 
   --all               every product (default)
+  --changed           the products the newest publish (load or partial update) changed or added
   --last-percent P    the last P% of the id range (load tests hit the last 10%)
   --ids FILE          the ids in FILE, one per line
   --from ID, --to ID  an id range (inclusive)
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
                                                 "environment as the API hosts.");
         return 0;
       } else if (arg == "--all") {
+      } else if (arg == "--changed") {
+        options.changed_only = true;
       } else if (arg == "--last-percent") {
         options.last_percent = std::stod(value());
       } else if (arg == "--ids") {
@@ -127,9 +130,9 @@ int main(int argc, char** argv) {
   const auto report = atelier::warm::warm_cache(parsed.config, options, on_progress, g_stop);
   if (tty) std::fprintf(stderr, "\n");
   std::cout << "warm: ok=" << (report.ok ? "true" : "false")
-            << " version=" << report.dataset_version << " products=" << report.products
-            << " keys=" << report.keys_written << " bytes=" << report.bytes_written << " ("
-            << human_bytes(report.bytes_written) << ")"
+            << " version=" << report.dataset_version << " publish=" << report.publish
+            << " products=" << report.products << " keys=" << report.keys_written
+            << " bytes=" << report.bytes_written << " (" << human_bytes(report.bytes_written) << ")"
             << " seconds=" << report.seconds << " products_per_s="
             << (report.seconds > 0 ? static_cast<std::int64_t>(report.products / report.seconds)
                                    : 0)

@@ -5,25 +5,17 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "cache/cache.hpp"
 #include "cache/cache_key.hpp"
 #include "cache/entry.hpp"
 #include "cache/redis_connection.hpp"
+#include "cache/redis_options.hpp"
 #include "catalog/reader.hpp"
 #include "json/serialize.hpp"
 
 namespace atelier::warm {
-
-namespace {
-
-struct WorkUnit {
-  std::int64_t lo = 0;
-  std::int64_t hi = 0;
-  std::vector<std::int64_t> only;  // empty = every product in [lo, hi]
-};
 
 std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int64_t hi) {
   std::vector<WorkUnit> units;
@@ -49,50 +41,60 @@ std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int
   return units;
 }
 
+namespace {
+
 bool wanted(const WorkUnit& unit, std::int64_t id) {
   return unit.only.empty() || std::binary_search(unit.only.begin(), unit.only.end(), id);
 }
 
-class Batch {
- public:
-  explicit Batch(const config::Config& config) : config_(config), rng_(std::random_device{}()) {}
+// One body of one product, serialized by json:: like a host would, with the revision its rows
+// came from (the key names it).
+struct Body {
+  std::int64_t id = 0;
+  std::uint64_t revision = 0;
+  std::string json;
+};
+using Bodies = catalog::Result<std::vector<Body>>;
 
-  void add(std::string key, const std::string& body) {
-    cache::Entry entry{200, json::etag_for(body), body};
-    keys_.push_back(std::move(key));
-    values_.push_back(cache::encode_entry(entry));
-  }
+template <typename T, typename Make>
+Bodies bodies_of(catalog::Result<catalog::Versioned<std::vector<T>>>&& rows, Make make) {
+  if (!rows.ok()) return rows.error();
+  std::vector<Body> out;
+  out.reserve(rows.value().value.size());
+  for (const auto& row : rows.value().value) out.push_back(make(row));
+  return out;
+}
 
-  std::size_t size() const { return keys_.size(); }
+Bodies read_details(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view campus) {
+  return bodies_of(
+      reader.product_details_between(unit.lo, unit.hi), [&](const model::ProductDetail& d) {
+        return Body{d.product.id, d.product.revision, json::write_product_detail(d, campus)};
+      });
+}
 
-  std::int64_t bytes() const {
-    std::int64_t total = 0;
-    for (const auto& v : values_) total += static_cast<std::int64_t>(v.size());
-    return total;
-  }
+Bodies read_styles(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
+  return bodies_of(reader.product_styles_between(unit.lo, unit.hi),
+                   [](const model::ProductStyles& s) {
+                     return Body{s.product_id, s.revision, json::write_styles(s)};
+                   });
+}
 
-  std::vector<cache::SetCommand> commands() {
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    const double jitter = config_.cache_ttl_jitter_percent / 100.0;
-    const auto ttl = std::chrono::duration_cast<std::chrono::milliseconds>(config_.cache_ttl);
-    std::vector<cache::SetCommand> out;
-    out.reserve(keys_.size());
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      out.push_back({keys_[i], values_[i], cache::jittered_ttl(ttl, jitter, unit(rng_))});
-    }
-    return out;
-  }
+Bodies read_related(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
+  return bodies_of(reader.related_between(unit.lo, unit.hi), [](const model::RelatedIds& r) {
+    return Body{r.product_id, r.revision, json::write_related(r.ids)};
+  });
+}
 
-  void clear() {
-    keys_.clear();
-    values_.clear();
-  }
-
- private:
-  const config::Config& config_;
-  std::mt19937_64 rng_;
-  std::vector<std::string> keys_;
-  std::vector<std::string> values_;
+// The three bodies a product page needs, driven from one table.
+struct BodyKind {
+  cache::ProductBody body;
+  bool WarmOptions::*enabled;
+  Bodies (*read)(catalog::CatalogReader&, const WorkUnit&, std::string_view campus);
+};
+constexpr BodyKind kBodyKinds[] = {
+    {cache::ProductBody::detail, &WarmOptions::product, read_details},
+    {cache::ProductBody::styles, &WarmOptions::styles, read_styles},
+    {cache::ProductBody::related, &WarmOptions::related, read_related},
 };
 
 struct Shared {
@@ -100,7 +102,6 @@ struct Shared {
   std::atomic<std::int64_t> products{0};
   std::atomic<std::int64_t> keys{0};
   std::atomic<std::int64_t> bytes{0};
-  std::atomic<std::int64_t> version{0};
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   std::string error;
@@ -126,55 +127,30 @@ bool with_retries(Fn&& fn, std::string& last) {
 
 void worker(const config::Config& config, const WarmOptions& options,
             const std::vector<WorkUnit>& units, Shared& shared, const std::atomic<bool>& stop,
-            const cache::RedisOptions& redis_options) {
+            cache::Cache& cache) {
   catalog::CatalogReader reader(config::postgres_conninfo(config, "atelier-warm"));
-  cache::RedisConnection redis(redis_options);
-  Batch batch(config);
+  std::vector<cache::KeyedEntry> batch;
   while (!stop.load() && !shared.failed.load()) {
     const std::size_t index = shared.next_unit.fetch_add(1);
     if (index >= units.size()) return;
     const WorkUnit& unit = units[index];
-    batch.clear();
     std::int64_t products = 0;
     std::string error;
     const bool read_ok = with_retries(
         [&](std::string& why) {
           batch.clear();
           products = 0;
-          if (options.product) {
-            auto r = reader.product_details_between(unit.lo, unit.hi);
-            if (!r.ok()) return why = "database: " + r.error().detail, false;
-            shared.version.store(r.value().version);
-            for (const auto& d : r.value().value) {
-              if (!wanted(unit, d.product.id)) continue;
-              ++products;
-              batch.add(cache::CacheKey::product(r.value().version, d.product.id),
-                        json::write_product_detail(d, config.campus));
-            }
-          }
-          if (options.styles) {
-            auto r = reader.product_styles_between(unit.lo, unit.hi);
-            if (!r.ok()) return why = "database: " + r.error().detail, false;
-            shared.version.store(r.value().version);
+          for (const BodyKind& kind : kBodyKinds) {
+            if (!(options.*kind.enabled)) continue;
+            auto bodies = kind.read(reader, unit, config.campus);
+            if (!bodies.ok()) return why = "database: " + bodies.error().detail, false;
             std::int64_t n = 0;
-            for (const auto& s : r.value().value) {
-              if (!wanted(unit, s.product_id)) continue;
+            for (auto& body : bodies.value()) {
+              if (!wanted(unit, body.id)) continue;
               ++n;
-              batch.add(cache::CacheKey::styles(r.value().version, s.product_id),
-                        json::write_styles(s));
-            }
-            products = std::max(products, n);
-          }
-          if (options.related) {
-            auto r = reader.related_between(unit.lo, unit.hi);
-            if (!r.ok()) return why = "database: " + r.error().detail, false;
-            shared.version.store(r.value().version);
-            std::int64_t n = 0;
-            for (const auto& [id, related] : r.value().value) {
-              if (!wanted(unit, id)) continue;
-              ++n;
-              batch.add(cache::CacheKey::related(r.value().version, id),
-                        json::write_related(related));
+              std::string etag = json::etag_for(body.json);
+              batch.push_back({cache::CacheKey::body(kind.body, body.id, body.revision),
+                               cache::Entry{200, std::move(etag), std::move(body.json)}});
             }
             products = std::max(products, n);
           }
@@ -185,21 +161,23 @@ void worker(const config::Config& config, const WarmOptions& options,
       shared.fail(error);
       return;
     }
-    if (batch.size() > 0) {
-      auto commands = batch.commands();
+    if (!batch.empty()) {
+      // Stored through the cache library, like a host's miss: same entry encoding, no TTL
+      // (content-keyed entries stay until their product changes).
       const bool write_ok = with_retries(
           [&](std::string& why) {
-            auto result = redis.set_many(commands);
-            if (!result.ok()) return why = "redis: " + result.message, false;
-            return true;
+            if (cache.put_many(batch, cache::kKeepForever) == batch.size()) return true;
+            return why = "redis: could not store a batch", false;
           },
           error);
       if (!write_ok) {
         shared.fail(error);
         return;
       }
+      std::int64_t bytes = 0;
+      for (const auto& e : batch) bytes += static_cast<std::int64_t>(e.entry.body.size());
       shared.keys.fetch_add(static_cast<std::int64_t>(batch.size()));
-      shared.bytes.fetch_add(batch.bytes());
+      shared.bytes.fetch_add(bytes);
     }
     shared.products.fetch_add(products);
     shared.done[index].store(true);
@@ -251,6 +229,24 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     }
   }
   catalog::CatalogReader reader(config::postgres_conninfo(config, "atelier-warm"));
+  WarmOptions plan = options;
+  if (options.changed_only) {
+    // The products the newest publish changed or added (deleted ones have nothing to warm).
+    auto last = reader.last_publish_changes();
+    if (!last.ok()) {
+      report.error = "PostgreSQL: " + last.error().detail;
+      return report;
+    }
+    report.publish = last.value().publish;
+    if (last.value().listed) {
+      plan.ids = std::move(last.value().ids);
+      if (plan.ids.empty()) {
+        report.ok = true;
+        return report;
+      }
+    }
+    // A publish too large to list (a first load) warms everything.
+  }
   auto bounds = reader.bounds();
   if (!bounds.ok()) {
     report.error = "PostgreSQL: " + bounds.error().detail;
@@ -265,10 +261,10 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     lo = std::max(lo,
                   b.max_id - static_cast<std::int64_t>(span * *options.last_percent / 100.0) + 1);
   }
-  const auto units = plan_units(options, lo, hi);
+  const auto units = plan_units(plan, lo, hi);
   std::int64_t total = 0;
-  if (!options.ids.empty()) {
-    total = static_cast<std::int64_t>(options.ids.size());
+  if (!plan.ids.empty()) {
+    total = static_cast<std::int64_t>(plan.ids.size());
   } else if (hi >= lo && b.count > 0) {
     // Products per id in the catalog, so the ETA holds for sparse ids too.
     const double density =
@@ -277,11 +273,14 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   }
 
   Shared shared(units.size());
+  cache::CacheOptions cache_options;
+  cache_options.redis = *redis_options;
+  cache::Cache cache(cache_options);
   std::vector<std::thread> threads;
   const int workers = std::max(1, options.workers);
   for (int i = 0; i < workers; ++i) {
-    threads.emplace_back(worker, std::cref(config), std::cref(options), std::cref(units),
-                         std::ref(shared), std::cref(stop), std::cref(*redis_options));
+    threads.emplace_back(worker, std::cref(config), std::cref(plan), std::cref(units),
+                         std::ref(shared), std::cref(stop), std::ref(cache));
   }
   auto resume_point = [&] {
     std::size_t i = 0;
@@ -298,8 +297,6 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     return p;
   };
   while (true) {
-    bool all_done = true;
-    for (const auto& t : threads) all_done = all_done && !t.joinable();
     if (shared.next_unit.load() >= units.size() + static_cast<std::size_t>(workers) ||
         shared.failed.load() || stop.load()) {
       break;
@@ -310,7 +307,6 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     if (finished == units.size()) break;
     if (on_progress) on_progress(progress());
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    (void)all_done;
   }
   for (auto& t : threads) t.join();
   if (on_progress) on_progress(progress());
@@ -320,7 +316,6 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   report.bytes_written = shared.bytes.load();
   report.resume_from = resume_point();
   report.interrupted = stop.load();
-  if (shared.version.load() != 0) report.dataset_version = shared.version.load();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   {
     cache::RedisConnection probe(*redis_options);

@@ -1,7 +1,8 @@
-// The cache warm-up run by ops after a load or a Redis restart: streams the catalog from Postgres
-// in ordered id batches (three queries per batch, not one per product), serializes with the same
-// json:: functions as the hosts, and writes to Redis with pipelined SETs under the keys the hosts
-// read (the dataset version comes from the same statement as the rows).
+// The cache warm-up run by ops after a Redis restart, or after a publish (--changed): streams the
+// catalog from Postgres in ordered id batches (three queries per batch, not one per product),
+// serializes with the same json:: functions as the hosts, and stores through the cache library
+// (cache::Cache::put_many, pipelined) under the keys the hosts read: each product's revision comes
+// from the same statement as its rows.
 #pragma once
 
 #include <atomic>
@@ -26,7 +27,20 @@ struct WarmOptions {
   bool product = true;
   bool styles = true;
   bool related = true;
+  // Only the products the newest publish changed or added (everything when that publish was too
+  // large to list, e.g. a first load).
+  bool changed_only = false;
 };
+
+// One batch of work: the products with lo <= id <= hi, or only those of `only` (sorted).
+struct WorkUnit {
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  std::vector<std::int64_t> only;  // empty = every product in [lo, hi]
+};
+
+// Splits [lo, hi] (or options.ids) into units of at most options.batch_size ids of span.
+std::vector<WorkUnit> plan_units(const WarmOptions& options, std::int64_t lo, std::int64_t hi);
 
 struct WarmProgress {
   std::int64_t products_done = 0;
@@ -40,6 +54,7 @@ struct WarmReport {
   bool ok = false;
   std::string error;  // why the job could not be done
   std::int64_t dataset_version = 0;
+  std::int64_t publish = 0;  // --changed: the publish whose products were warmed
   std::int64_t products = 0;
   std::int64_t keys_written = 0;
   std::int64_t bytes_written = 0;

@@ -590,7 +590,7 @@ enum class Source : std::uint8_t {
   field_null_word,  // the CSV field, with a quoted "null" also as \N
   flag,             // t/f of parse_flag(field)
   line,             // the physical line number
-  rank,             // products: count of accepted rows so far
+  stamp,            // products: what the loader's ProductStamp appends (EncoderCheck's: "stamp")
   style_product,    // photos/skus: the product of the style named by the field
 };
 struct Column {
@@ -602,8 +602,8 @@ std::vector<Column> columns_of(CatalogFile file) {
   using S = Source;
   switch (file) {
     case CatalogFile::products:
-      return {{S::field, 0}, {S::field, 1}, {S::field, 2}, {S::field, 3},
-              {S::field, 4}, {S::field, 5}, {S::rank}};
+      return {{S::field, 0}, {S::field, 1}, {S::field, 2}, {S::field, 3}, {S::field, 4},
+              {S::field, 5}, {S::stamp},    {S::stamp},    {S::stamp}};
     case CatalogFile::features:
       return {{S::field, 0}, {S::field, 1}, {S::line}, {S::field, 2}, {S::field_null_word, 3}};
     case CatalogFile::styles:
@@ -613,7 +613,8 @@ std::vector<Column> columns_of(CatalogFile file) {
       return {{S::field, 0}, {S::field, 1}, {S::style_product, 1},
               {S::line},     {S::field, 2}, {S::field, 3}};
     case CatalogFile::skus:
-      return {{S::field, 0}, {S::field, 1}, {S::style_product, 1}, {S::field, 2}, {S::field, 3}};
+      return {{S::field, 0}, {S::field, 1}, {S::style_product, 1},
+              {S::field, 2}, {S::field, 3}, {S::line}};
     case CatalogFile::related:
       return {{S::field, 0}, {S::field, 1}, {S::field, 2}, {S::line}};
     case CatalogFile::cart:
@@ -632,7 +633,10 @@ class EncoderCheck {
  public:
   EncoderCheck(CatalogFile file, etl::ParentIds parents, std::vector<ParentField> parent_fields)
       : spec_(etl::spec_of(file)),
-        encoder_(file, parents),
+        encoder_(file, parents,
+                 [](std::int64_t, std::uint64_t, std::string& out) {
+                   out.append("\tstamp\tstamp\tstamp");
+                 }),
         style_products_(parents.styles),
         columns_(columns_of(file)),
         parent_fields_(std::move(parent_fields)) {}
@@ -715,8 +719,9 @@ class EncoderCheck {
       case Source::line:
         check(!null && *value == std::to_string(current_line_), "wrong line number", line);
         break;
-      case Source::rank:
-        check(!null && *value == std::to_string(accepted_rows_), "wrong product rank", line);
+      case Source::stamp:
+        check(!null && *value == "stamp", "a product row's stamp columns are not the stamp's",
+              line);
         break;
       case Source::style_product: {
         const auto style = etl::parse_whole_number(field.text);

@@ -143,37 +143,62 @@ TEST_F(RedisCacheTest, MalformedValueIsAMissAndCountsAnError) {
 }
 
 TEST_F(RedisCacheTest, ReadThroughMissThenHitGivesIdenticalBytes) {
-  Cache cache(cache_options());
-  SingleFlight flight(cache.counters());
+  ReadThrough cache(cache_options(), 0);  // in-process tier off: the second read is a Redis hit
   int loads = 0;
   const auto loader = [&] {
     ++loads;
-    return Entry{200, "\"0123456789abcdef\"", "{\"id\":1,\"name\":\"Camo\\u0000 Onesie\"}"};
+    return Loaded{Entry{200, "\"0123456789abcdef\"", "{\"id\":1,\"name\":\"Camo\\u0000 Onesie\"}"},
+                  key("product"), 60s};
   };
-  const Entry first = read_through(cache, flight, key("product"), loader, 60s);
-  const Entry second = read_through(cache, flight, key("product"), loader, 60s);
+  const Entry first = cache.fetch(key("product"), true, loader);
+  const Entry second = cache.fetch(key("product"), true, loader);
   EXPECT_EQ(loads, 1);
   EXPECT_EQ(first, second);
-  EXPECT_EQ(cache.counters().misses.load(), 1u);
-  EXPECT_EQ(cache.counters().hits.load(), 1u);
+  EXPECT_EQ(cache.cache().counters().misses.load(), 1u);
+  EXPECT_EQ(cache.cache().counters().hits.load(), 1u);
+}
+
+TEST_F(RedisCacheTest, ReadThroughKeepsProductBodiesWithoutExpiry) {
+  ReadThrough cache(cache_options(), 0);
+  cache.fetch(key("forever"), true, [&] {
+    return Loaded{Entry{200, "\"e\"", "[1]"}, key("forever"), kKeepForever};
+  });
+  RedisConnection connection(*options_);
+  EXPECT_EQ(connection.pttl(key("forever")).value, -1);  // no TTL
+}
+
+TEST_F(RedisCacheTest, ForgetDeletesFromRedis) {
+  ReadThrough cache(cache_options(), 1 << 20);
+  cache.fetch(key("gone"), true, [&] { return Loaded{Entry{200, "\"e\"", "[2]"}, key("gone")}; });
+  const std::string keys[] = {key("gone")};
+  cache.forget(keys);
+  RedisConnection connection(*options_);
+  EXPECT_EQ(connection.get(key("gone")).error, RedisError::miss);
+  EXPECT_EQ(cache.local_entries(), 0u);
+}
+
+TEST_F(RedisCacheTest, PutManyStoresEveryEntryInOneBatch) {
+  Cache cache(cache_options());
+  const std::vector<KeyedEntry> entries = {{key("m1"), Entry{200, "\"a\"", "[1]"}},
+                                           {key("m2"), Entry{200, "\"b\"", "[2]"}}};
+  EXPECT_EQ(cache.put_many(entries, kKeepForever), 2u);
+  EXPECT_EQ(cache.get(key("m2"))->body, "[2]");
 }
 
 TEST_F(RedisCacheTest, ReadThroughDoesNotCacheOtherStatuses) {
-  Cache cache(cache_options());
-  SingleFlight flight(cache.counters());
+  ReadThrough cache(cache_options(), 0);
   int loads = 0;
   const auto loader = [&] {
     ++loads;
-    return Entry{503, "", "{\"error\":\"later\"}"};
+    return Loaded{Entry{503, "", "{\"error\":\"later\"}"}, key("503"), 60s};
   };
-  read_through(cache, flight, key("503"), loader, 60s);
-  read_through(cache, flight, key("503"), loader, 60s);
+  cache.fetch(key("503"), true, loader);
+  cache.fetch(key("503"), true, loader);
   EXPECT_EQ(loads, 2);
 }
 
 TEST_F(RedisCacheTest, ConcurrentReadThroughLoadsOnceAcrossThreads) {
-  Cache cache(cache_options());
-  SingleFlight flight(cache.counters());
+  ReadThrough cache(cache_options(), 0);
   constexpr int kThreads = 6;
   std::atomic<int> loads{0};
   std::latch start(kThreads);
@@ -182,14 +207,11 @@ TEST_F(RedisCacheTest, ConcurrentReadThroughLoadsOnceAcrossThreads) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
-      results[i] = read_through(
-          cache, flight, key("hot"),
-          [&] {
-            ++loads;
-            std::this_thread::sleep_for(100ms);  // a slow Postgres query
-            return Entry{200, "\"h\"", "[1,2,3]"};
-          },
-          60s);
+      results[i] = cache.fetch(key("hot"), true, [&] {
+        ++loads;
+        std::this_thread::sleep_for(100ms);  // a slow Postgres query
+        return Loaded{Entry{200, "\"h\"", "[1,2,3]"}, key("hot"), 60s};
+      });
     });
   }
   for (auto& thread : threads) thread.join();

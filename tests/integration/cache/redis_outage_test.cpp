@@ -154,18 +154,15 @@ class RedisOutageTest : public ::testing::Test {
 };
 
 TEST_F(RedisOutageTest, NothingListeningFailsFastAndBacksOff) {
-  Cache cache(fast_backoff_options(free_port()));
-  SingleFlight flight(cache.counters());
+  ReadThrough read_through(fast_backoff_options(free_port()), 0);
+  Cache& cache = read_through.cache();
   for (int i = 0; i < 10; ++i) {
     const auto start = Clock::now();
-    EXPECT_FALSE(cache.get("atelier:v1:product:1"));
-    cache.put("atelier:v1:product:1", Entry{200, "", "{}"}, 10s);
-    const Entry entry = read_through(
-        cache, flight, "atelier:v1:product:1",
-        [] {
-          return Entry{200, "\"e\"", "{\"id\":1}"};
-        },
-        10s);
+    EXPECT_FALSE(cache.get("atelier:product:1:01"));
+    cache.put("atelier:product:1:01", Entry{200, "", "{}"}, 10s);
+    const Entry entry = read_through.fetch("atelier:product:1:01", true, [] {
+      return Loaded{Entry{200, "\"e\"", "{\"id\":1}"}, "atelier:product:1:01", 10s};
+    });
     EXPECT_EQ(entry.body, "{\"id\":1}");  // the database answer is served regardless
     EXPECT_LT(Clock::now() - start, 250ms);
   }

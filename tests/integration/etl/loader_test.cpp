@@ -136,11 +136,19 @@ TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
               for (const auto& [file, n] : rejected_per_file) total += n;
               return total;
             }());
-  // Ranks are 1..n by ascending id.
+  // Page blocks count the products below each block of 1024 ids (the list pages' ranks).
   EXPECT_EQ(count(db,
-                  "SELECT count(*) FROM (SELECT rank, row_number() OVER (ORDER BY id) AS r "
-                  "FROM catalog.products) t WHERE rank <> r"),
+                  "SELECT count(*) FROM catalog.page_blocks b WHERE products_before <> "
+                  "(SELECT count(*) FROM catalog.products p WHERE p.id < b.block * 1024) OR "
+                  "products <> (SELECT count(*) FROM catalog.products p WHERE p.id >> 10 = "
+                  "b.block)"),
             0);
+  EXPECT_EQ(count(db, "SELECT coalesce(sum(products), 0) FROM catalog.page_blocks"),
+            count(db, "SELECT count(*) FROM catalog.products"));
+  // Every product has a revision, and one state row for the next load to compare with.
+  EXPECT_EQ(count(db, "SELECT count(*) FROM catalog.products WHERE revision = 0"), 0);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier_v" + v1 + ".product_state"),
+            count(db, "SELECT count(*) FROM catalog.products"));
 
   // A cart posted through the API between two loads survives the reload.
   const std::string session = "loader-test-" + std::to_string(::getpid());
@@ -161,6 +169,18 @@ TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
             "SELECT count(*) FROM atelier.datasets WHERE state = 'retired' AND version = " + v1),
       1);
   EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.datasets WHERE state = 'active'"), 1);
+  // The same files again: no product changed, so every one keeps its revision and timestamps
+  // (and with them its cache keys and ETags), and the publish lists no change.
+  EXPECT_EQ(second.changed + second.added + second.deleted, 0);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier_v" + v1 +
+                          ".products a FULL JOIN catalog.products b USING (id) WHERE a.revision "
+                          "IS DISTINCT FROM b.revision OR a.created_at IS DISTINCT FROM "
+                          "b.created_at OR a.updated_at IS DISTINCT FROM b.updated_at"),
+            0);
+  EXPECT_EQ(count(db,
+                  "SELECT changed + added + deleted FROM atelier.publishes ORDER BY id DESC "
+                  "LIMIT 1"),
+            0);
   EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE session = '" + session + "'"), 1);
   // cart.csv rows are upserted by source id: a reload adds none twice.
   EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL"),

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "background_load.hpp"
 #include "cache/cache_key.hpp"
 #include "cache/entry.hpp"
@@ -27,11 +29,13 @@ std::string host() {
   return required_env("HOST1_URL");
 }
 
-std::int64_t dataset_version() {
-  auto r = http_get(host(), "/readyz");
-  const auto pos = r.body.find("\"dataset_version\":");
-  EXPECT_NE(pos, std::string::npos) << r.body;
-  return std::atoll(r.body.c_str() + pos + 18);
+// The revision the loader gave a product (what the hosts' cache keys name).
+std::uint64_t revision(std::int64_t id) {
+  pqxx::connection db(required_env("DATABASE_URL"));
+  pqxx::nontransaction tx(db);
+  const auto r = tx.exec("SELECT revision FROM catalog.products WHERE id = " + std::to_string(id));
+  EXPECT_EQ(r.size(), 1u) << "product " << id;
+  return r.empty() ? 0 : static_cast<std::uint64_t>(r[0][0].as<std::int64_t>());
 }
 
 double metric(const std::string& text, const std::string& name) {
@@ -40,12 +44,10 @@ double metric(const std::string& text, const std::string& name) {
   return std::atof(text.c_str() + pos + name.size() + 2);
 }
 
-TEST(Cache, MissThenHitReturnIdenticalBytesUnderAVersionedKeyWithTtl) {
+TEST(Cache, MissThenHitReturnIdenticalBytesUnderARevisionKeyWithoutExpiry) {
   const std::int64_t id = 11;
   auto conn = redis();
-  const std::int64_t version = dataset_version();
-  ASSERT_GT(version, 0);
-  const std::string key = cache::CacheKey::styles(version, id);
+  const std::string key = cache::CacheKey::styles(id, revision(id));
   std::vector<std::string> keys{key};
   conn.unlink(keys);
   auto miss = http_get(host(), "/products/11/styles");
@@ -56,8 +58,9 @@ TEST(Cache, MissThenHitReturnIdenticalBytesUnderAVersionedKeyWithTtl) {
   ASSERT_TRUE(entry.has_value());
   EXPECT_EQ(entry->body, miss.body);
   EXPECT_EQ(entry->etag, miss.header("etag").value_or(""));
-  auto ttl = conn.pttl(key);
-  EXPECT_GT(ttl.value, 0);
+  // Content-keyed: valid until the product changes, so no timer expires it (issue: nothing
+  // current expires on a timer).
+  EXPECT_EQ(conn.pttl(key).value, -1);
   auto hit = http_get(host(), "/products/11/styles");
   EXPECT_EQ(hit.body, miss.body);
   EXPECT_EQ(hit.header("etag"), miss.header("etag"));
@@ -66,8 +69,7 @@ TEST(Cache, MissThenHitReturnIdenticalBytesUnderAVersionedKeyWithTtl) {
 TEST(Cache, HitsAreServedFromRedisBytes) {
   // Plant a recognisable value under the key a host will read: it must come back byte for byte.
   auto conn = redis();
-  const std::int64_t version = dataset_version();
-  const std::string key = cache::CacheKey::related(version, 12);
+  const std::string key = cache::CacheKey::related(12, revision(12));
   const std::string planted = "[424242]";
   ASSERT_TRUE(
       conn.set(key, cache::encode_entry({200, "\"planted\"", planted}), std::chrono::seconds(30))
@@ -77,27 +79,27 @@ TEST(Cache, HitsAreServedFromRedisBytes) {
   EXPECT_EQ(r.header("etag").value_or(""), "\"planted\"");
   std::vector<std::string> keys{key};
   conn.unlink(keys);
-  // Host 1 now keeps the entry in its in-process tier (entries of a version never change); a host
+  // Host 1 now keeps the entry in its in-process tier (entries of a revision never change); a host
   // that never saw the key goes to Postgres and stores the real answer.
   EXPECT_EQ(http_get(host(), "/products/12/related").body, planted);
   EXPECT_NE(http_get(required_env("HOST2_URL"), "/products/12/related").body, planted);
 }
 
-TEST(Cache, UnknownIdsAreCachedBrieflyAs404) {
+TEST(Cache, UnknownIdsAre404FromTheRevisionTableWithoutADatabaseRead) {
   auto conn = redis();
-  const std::int64_t version = dataset_version();
   const std::int64_t missing = 987654321;
-  const std::string key = cache::CacheKey::product(version, missing);
-  auto r = http_get(host(), "/products/" + std::to_string(missing));
-  EXPECT_EQ(r.status, 404);
-  auto stored = conn.get(key);
-  ASSERT_TRUE(stored.ok());
-  auto entry = cache::decode_entry(stored.value);
-  ASSERT_TRUE(entry.has_value());
-  EXPECT_EQ(entry->status, 404);
-  auto ttl = conn.pttl(key);
-  EXPECT_GT(ttl.value, 0);
-  EXPECT_LE(ttl.value, 60 * 1000);
+  const std::string metrics_before = http_get(host(), "/metrics").body;
+  for (int i = 0; i < 5; ++i) {
+    auto r = http_get(host(), "/products/" + std::to_string(missing) + "/styles");
+    EXPECT_EQ(r.status, 404);
+    EXPECT_NE(r.body.find("987654321"), std::string::npos) << r.body;
+  }
+  const std::string metrics_after = http_get(host(), "/metrics").body;
+  EXPECT_EQ(metric(metrics_after, "atelier_db_query_duration_seconds_count"),
+            metric(metrics_before, "atelier_db_query_duration_seconds_count"));
+  EXPECT_EQ(conn.unlink_matching(cache::CacheKey::body_pattern(cache::ProductBody::styles, missing))
+                .value,
+            0);
 }
 
 TEST(Cache, TheCartIsNeverCached) {
@@ -111,34 +113,34 @@ TEST(Cache, TheCartIsNeverCached) {
 TEST(Cache, WarmUpWritesExactlyTheAskedKeysWithTheHostsBytes) {
   auto conn = redis();
   conn.unlink_matching(cache::CacheKey::all_pattern());
-  const std::int64_t version = dataset_version();
+  const auto rev = [](std::int64_t id) { return revision(id); };
   const std::string cmd =
       required_env("ATELIER_BIN_DIR") + "/atelier-warm --from 20 --to 24 > /dev/null";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   // Exactly 5 products x 3 endpoints.
   for (std::int64_t id = 20; id <= 24; ++id) {
     for (const auto& key :
-         {cache::CacheKey::product(version, id), cache::CacheKey::styles(version, id),
-          cache::CacheKey::related(version, id)}) {
+         {cache::CacheKey::product(id, rev(id)), cache::CacheKey::styles(id, rev(id)),
+          cache::CacheKey::related(id, rev(id))}) {
       EXPECT_TRUE(conn.get(key).ok()) << key;
     }
   }
-  EXPECT_FALSE(conn.get(cache::CacheKey::styles(version, 19)).ok());
-  EXPECT_FALSE(conn.get(cache::CacheKey::styles(version, 25)).ok());
+  EXPECT_FALSE(conn.get(cache::CacheKey::styles(19, rev(19))).ok());
+  EXPECT_FALSE(conn.get(cache::CacheKey::styles(25, rev(25))).ok());
   // The warm-up's bytes are the bytes a host would have cached.
-  auto warmed = cache::decode_entry(conn.get(cache::CacheKey::styles(version, 22)).value);
+  auto warmed = cache::decode_entry(conn.get(cache::CacheKey::styles(22, rev(22))).value);
   ASSERT_TRUE(warmed.has_value());
-  auto detail = cache::decode_entry(conn.get(cache::CacheKey::product(version, 22)).value);
+  auto detail = cache::decode_entry(conn.get(cache::CacheKey::product(22, rev(22))).value);
   ASSERT_TRUE(detail.has_value());
-  std::vector<std::string> keys{cache::CacheKey::styles(version, 22),
-                                cache::CacheKey::product(version, 22)};
+  std::vector<std::string> keys{cache::CacheKey::styles(22, rev(22)),
+                                cache::CacheKey::product(22, rev(22))};
   conn.unlink(keys);
   auto from_db = http_get(host(), "/products/22/styles");
   auto detail_from_db = http_get(host(), "/products/22");
   EXPECT_EQ(warmed->body, from_db.body);
   EXPECT_EQ(warmed->etag, from_db.header("etag").value_or(""));
   EXPECT_EQ(detail->body, detail_from_db.body);
-  auto host_written = cache::decode_entry(conn.get(cache::CacheKey::styles(version, 22)).value);
+  auto host_written = cache::decode_entry(conn.get(cache::CacheKey::styles(22, rev(22))).value);
   ASSERT_TRUE(host_written.has_value());
   EXPECT_EQ(cache::encode_entry(*host_written), cache::encode_entry(*warmed));
 }

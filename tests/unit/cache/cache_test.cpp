@@ -9,7 +9,6 @@
 #include <cmath>
 
 #include "cache/cache_health.hpp"
-#include "cache/read_through.hpp"
 #include "cache/single_flight.hpp"
 
 namespace atelier::cache {
@@ -106,17 +105,10 @@ TEST(DisabledCache, GetMissesAndPutIsANoOp) {
   EXPECT_EQ(cache.counters().errors.load(), 0u);
 }
 
-TEST(DisabledCache, ReadThroughLoadsEveryTime) {
+TEST(DisabledCache, PutManyStoresNothing) {
   Cache cache(CacheOptions{});
-  SingleFlight flight(cache.counters());
-  int loads = 0;
-  auto loader = [&] {
-    ++loads;
-    return Entry{200, "\"e\"", "[1,2]"};
-  };
-  EXPECT_EQ(read_through(cache, flight, "k", loader, milliseconds{1000}).body, "[1,2]");
-  EXPECT_EQ(read_through(cache, flight, "k", loader, milliseconds{1000}).body, "[1,2]");
-  EXPECT_EQ(loads, 2);
+  const KeyedEntry entries[] = {{"a", Entry{200, "", "{}"}}, {"b", Entry{200, "", "[]"}}};
+  EXPECT_EQ(cache.put_many(entries, kKeepForever), 0u);
 }
 
 }  // namespace

@@ -37,14 +37,16 @@ TEST(Config, ReadsEveryKindOfValue) {
                       {"ATELIER_THREADS", "3"},
                       {"ATELIER_CAMPUS", "hr-lax"},
                       {"ATELIER_LOG_REQUESTS", "yes"},
-                      {"ATELIER_CACHE_TTL_S", "60"},
+                      {"ATELIER_PAGE_CACHE_TTL_S", "60"},
+                      {"ATELIER_CHANGE_POLL_MS", "250"},
                       {"REDIS_URL", "redis://127.0.0.1:6379/0"}});
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.config.port, 9000);
   EXPECT_EQ(r.config.threads, 3);
   EXPECT_EQ(r.config.campus, "hr-lax");
   EXPECT_TRUE(r.config.log_requests);
-  EXPECT_EQ(r.config.cache_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(r.config.page_cache_ttl, std::chrono::seconds(60));
+  EXPECT_EQ(r.config.change_poll_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(r.config.redis_url, "redis://127.0.0.1:6379/0");
 }
 

@@ -27,18 +27,40 @@ Encoded encode(RowEncoder& encoder, std::string_view line, std::int64_t line_num
   return e;
 }
 
-TEST(RowRules, ProductRowGetsRankInFileOrder) {
-  RowEncoder products(CatalogFile::products, {});
+TEST(RowRules, ProductRowEndsWithWhatTheStampAppends) {
+  std::vector<std::pair<std::int64_t, std::uint64_t>> stamped;
+  RowEncoder products(CatalogFile::products, {},
+                      [&](std::int64_t id, std::uint64_t row_hash, std::string& out) {
+                        stamped.emplace_back(id, row_hash);
+                        out.append("\tSTAMP");
+                      });
   auto e =
       encode(products, R"(1,"Camo Onesie","Blend in","The so ""fatigues"" ...","Jackets",140)");
   ASSERT_TRUE(e.outcome.accepted);
-  EXPECT_EQ(e.copy, "1\tCamo Onesie\tBlend in\tThe so \"fatigues\" ...\tJackets\t140\t1\n");
-  e = encode(products, R"(3,"a","b","c","d",500000000)");
-  ASSERT_TRUE(e.outcome.accepted);
-  EXPECT_EQ(e.copy, "3\ta\tb\tc\td\t500000000\t2\n");
-  EXPECT_TRUE(products.ids_ascending());
-  encode(products, R"(2,"a","b","c","d",1)");
-  EXPECT_FALSE(products.ids_ascending());
+  EXPECT_EQ(e.copy, "1\tCamo Onesie\tBlend in\tThe so \"fatigues\" ...\tJackets\t140\tSTAMP\n");
+  ASSERT_EQ(stamped.size(), 1u);
+  EXPECT_EQ(stamped[0].first, 1);
+  EXPECT_EQ(stamped[0].second, products.last_row_hash());
+  EXPECT_EQ(products.last_product(), 1);
+  // A rejected row is never stamped.
+  encode(products, R"(1,"again","b","c","d",1)");
+  EXPECT_EQ(stamped.size(), 1u);
+}
+
+TEST(RowRules, RowHashIgnoresTheLineNumberButNotTheContent) {
+  RowEncoder a(CatalogFile::related, {});
+  RowEncoder b(CatalogFile::related, {});
+  encode(a, "7,1,2", 10);
+  encode(b, "7,1,2", 99);
+  EXPECT_EQ(a.last_row_hash(), b.last_row_hash());
+  EXPECT_EQ(a.last_product(), 1);
+  encode(b, "8,1,2", 100);
+  EXPECT_NE(a.last_row_hash(), b.last_row_hash());
+  CsvRecord quoted;
+  CsvRecord bare;
+  parse_csv_line(R"(1,"null")", quoted);
+  parse_csv_line("1,null", bare);
+  EXPECT_NE(record_hash(quoted), record_hash(bare));
 }
 
 TEST(RowRules, RejectsBadProducts) {
@@ -114,7 +136,8 @@ TEST(RowRules, SkusAndRelated) {
   IdMap styles;
   styles.insert(1, 6);
   RowEncoder skus(CatalogFile::skus, ParentIds{nullptr, &styles, nullptr});
-  EXPECT_EQ(encode(skus, R"(1,1,"7.5",8)").copy, "1\t1\t6\t7.5\t8\n");
+  // The line is kept: a style's skus are served in file order (CONTRACT §1).
+  EXPECT_EQ(encode(skus, R"(1,1,"7.5",8)", 12).copy, "1\t1\t6\t7.5\t8\t12\n");
   EXPECT_EQ(encode(skus, R"(4,2,"M",1)").outcome.reason, "missing style");
   EXPECT_EQ(encode(skus, R"(2,1,"XL",-1)").outcome.reason, "bad number in quantity");
   EXPECT_EQ(encode(skus, R"(3,1)").outcome.reason, "wrong field count");
