@@ -2,7 +2,9 @@
 // the small generated catalog (with dirt) that scripts/test loaded. Ids come from the generator's
 // manifest, so the tests follow the data instead of hard-coding it.
 #include <gtest/gtest.h>
+
 #include <rapidjson/document.h>
+#include <algorithm>
 
 #include <atomic>
 #include <fstream>
@@ -256,6 +258,56 @@ TEST(Styles, PhotosFollowSourceFileOrderNotIdOrder) {
   std::vector<std::string> served;
   for (const auto& p : (*s)["photos"].GetArray()) served.push_back(p["url"].GetString());
   EXPECT_EQ(served, urls);
+}
+
+TEST(Styles, SkusFollowSourceFileOrderNotIdOrder) {
+  // CONTRACT §1: the legacy API lists a style's skus in the order of their rows in skus.csv. The
+  // generator plants rows out of id order (kind sku_out_of_order); take the first such line.
+  std::int64_t planted_line = 0;
+  for (const auto& p : manifest()["planted"].GetArray()) {
+    if (std::string(p["kind"].GetString()) == "sku_out_of_order") {
+      planted_line = p["line"].GetInt64();
+      break;
+    }
+  }
+  ASSERT_GT(planted_line, 0) << "the test catalog has no sku out of order";
+  std::ifstream in(required_env("ATELIER_DATA_DIR") + "/skus.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_GE(lines.size(), static_cast<std::size_t>(planted_line));
+  const std::string& planted = lines[static_cast<std::size_t>(planted_line - 1)];
+  const std::string style = planted.substr(
+      planted.find(',') + 1, planted.find(',', planted.find(',') + 1) - planted.find(',') - 1);
+  std::vector<std::string> file_order;  // sku ids of the style, in file order
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto first = lines[i].find(',');
+    const auto second = lines[i].find(',', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    if (lines[i].compare(first + 1, second - first - 1, style) == 0) {
+      file_order.push_back(lines[i].substr(0, first));
+    }
+  }
+  ASSERT_GE(file_order.size(), 2u);
+  EXPECT_FALSE(std::is_sorted(
+      file_order.begin(), file_order.end(),
+      [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); }))
+      << "the planted style's skus are in id order already";
+  // The style's product, from styles.csv.
+  std::ifstream styles(required_env("ATELIER_DATA_DIR") + "/styles.csv");
+  std::string product;
+  for (std::string line; std::getline(styles, line);) {
+    if (line.rfind(style + ",", 0) == 0) {
+      product = line.substr(style.size() + 1, line.find(',', style.size() + 1) - style.size() - 1);
+      break;
+    }
+  }
+  ASSERT_FALSE(product.empty());
+  auto doc = parse_json(http_get(host(), "/products/" + product + "/styles").body);
+  const auto* s = find_style(doc, std::stoll(style));
+  ASSERT_NE(s, nullptr);
+  std::vector<std::string> served;
+  for (const auto& sku : (*s)["skus"].GetObject()) served.emplace_back(sku.name.GetString());
+  EXPECT_EQ(served, file_order);
 }
 
 TEST(Related, KeepsDuplicatesAndSelfReferencesDropsZero) {
