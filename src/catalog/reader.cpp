@@ -348,12 +348,4 @@ Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& sess
   });
 }
 
-Result<bool> CatalogReader::ping() {
-  return run("ping", [&](Connection& c) -> Result<bool> {
-    pqxx::nontransaction tx{c.db};
-    tx.exec("SELECT 1");
-    return true;
-  });
-}
-
 }  // namespace atelier::catalog
