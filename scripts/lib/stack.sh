@@ -316,11 +316,14 @@ nginx_stop() {
 
 # $STACK_DIR/env holds the Redis password (in REDIS_URL): written mode 600, as a new file moved
 # into place, so it is never readable by others, not even while it is written.
+# The lines are made before the umask applies: making them may create $STACK_DIR/hosts
+# (upstream_mode), which NGINX's workers must be able to enter.
 write_env() {
-  local f="$STACK_DIR/env"
+  local f="$STACK_DIR/env" lines
+  lines="$(write_env_lines "$f")" || die "could not write $f"
   (
     umask 077
-    write_env_lines "$f" >"$f.new"
+    printf '%s\n' "$lines" >"$f.new"
   )
   mv -f "$f.new" "$f"
 }
