@@ -10,11 +10,13 @@ say() { printf '%s %s\n' "[$(date +%H:%M:%S)]" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 # Configures (once) and builds the given targets (default: everything) in $ATELIER_BUILD_DIR.
+# ATELIER_CMAKE_ARGS: more cmake arguments, split on whitespace (no glob expansion).
 build_targets() {
-  local type="${ATELIER_BUILD_TYPE:-Release}"
+  local type="${ATELIER_BUILD_TYPE:-Release}" cmake_args=()
+  read -ra cmake_args <<<"${ATELIER_CMAKE_ARGS:-}"
   if [ ! -f "$ATELIER_BUILD_DIR/CMakeCache.txt" ]; then
     cmake -S "$ATELIER_ROOT" -B "$ATELIER_BUILD_DIR" -DCMAKE_BUILD_TYPE="$type" \
-      ${ATELIER_CMAKE_ARGS:-} >/dev/null
+      "${cmake_args[@]}" >/dev/null
   fi
   if [ $# -eq 0 ]; then
     cmake --build "$ATELIER_BUILD_DIR" -j"$(nproc)"

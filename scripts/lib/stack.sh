@@ -132,17 +132,32 @@ catalog_loaded() {
     grep -q '^1$'
 }
 
+# Polls `command...` every 0.1 s, up to `tries` times; true as soon as it succeeds.
+poll() { # TRIES COMMAND...
+  local tries="$1" _
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# One PING; bounded, so a port held by something that never answers cannot stall the poll.
+redis_answers() { REDISCLI_AUTH="$(redis_password)" timeout 1 redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; }
+
+# REDIS_EXTRA_ARGS: more redis-server arguments, split on whitespace (no glob expansion).
 redis_start() {
   mkdir -p "$STACK_DIR/redis"
   if pidfile_alive "$STACK_DIR/redis/redis.pid"; then return 0; fi
+  local extra=()
+  read -ra extra <<<"${REDIS_EXTRA_ARGS:-}"
   redis-server "$ATELIER_ROOT/cache/redis.conf" --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
     --requirepass "$(redis_password)" \
     --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis/redis.log" \
-    --maxmemory "${REDIS_MAXMEMORY:-6gb}" ${REDIS_EXTRA_ARGS:-} || die "redis did not start: see $STACK_DIR/redis/redis.log"
-  for _ in $(seq 1 50); do
-    redis_cli ping 2>/dev/null | grep -q PONG && break
-    sleep 0.1
-  done
+    --maxmemory "${REDIS_MAXMEMORY:-6gb}" "${extra[@]}" || die "redis did not start: see $STACK_DIR/redis/redis.log"
+  poll 50 redis_answers ||
+    die "redis did not answer PING on 127.0.0.1:$REDIS_PORT within 5 s: see $STACK_DIR/redis/redis.log"
   say "redis: up on 127.0.0.1:$REDIS_PORT"
 }
 
@@ -180,20 +195,54 @@ upstream_mode() {
 host_socket() { echo "$STACK_DIR/hosts/$1.sock"; }
 
 # host_start INDEX PORT: one atelier-api host; its pid in $STACK_DIR/hosts/INDEX.pid.
+#   ATELIER_API_BIN  the binary (default $ATELIER_BIN/atelier-api)
+#   HOST_EXTRA_ENV   more NAME=VALUE settings, split on whitespace (no glob expansion)
+#   STACK_REDIS_URL  set (even empty) to override the stack's REDIS_URL; empty = no cache
 host_start() {
-  local index="$1" port="$2" dir="$STACK_DIR/hosts" socket=""
+  local index="$1" port="$2" extra=()
+  read -ra extra <<<"${HOST_EXTRA_ENV:-}"
+  host_launch "$index" "$port" "${ATELIER_API_BIN:-$ATELIER_BIN/atelier-api}" \
+    "$([ -n "${STACK_REDIS_URL-$(redis_url)}" ] && echo on || echo off)" "${extra[@]}"
+}
+
+# host_restart INDEX: the host exactly as it was last launched, from $STACK_DIR/hosts/INDEX.launch
+# (same port, binary, cache on/off and extra settings). Fails when there is no such record.
+host_restart() {
+  local index="$1" record="$STACK_DIR/hosts/$1.launch" key value port="" bin="" cache=on env=()
+  [ -f "$record" ] || { say "host $index: no launch record $record"; return 1; }
+  while IFS='=' read -r key value; do
+    case "$key" in
+      port) port="$value" ;;
+      bin) bin="$value" ;;
+      cache) cache="$value" ;;
+      env) env+=("$value") ;;
+    esac
+  done <"$record"
+  host_launch "$index" "$port" "$bin" "$cache" "${env[@]}"
+}
+
+# host_launch INDEX PORT BIN CACHE(on|off) [NAME=VALUE...]: starts the host and records what it
+# launched in INDEX.launch, so a restart needs neither the caller's environment nor the process's
+# (/proc/PID/environ). The record holds no secret: the database and Redis URLs come from this file.
+host_launch() {
+  local index="$1" port="$2" bin="$3" cache="$4" dir="$STACK_DIR/hosts" socket="" redis=""
+  shift 4
   mkdir -p "$dir"
   if pidfile_alive "$dir/$index.pid"; then return 0; fi
   if [ "$(upstream_mode)" = unix ]; then socket="$(host_socket "$index")"; fi
+  if [ "$cache" = on ]; then redis="$(redis_url)"; fi
+  {
+    echo "port=$port"
+    echo "bin=$bin"
+    echo "cache=$cache"
+    local setting
+    for setting in "$@"; do echo "env=$setting"; done
+  } >"$dir/$index.launch"
   env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
-    DATABASE_URL="$(pg_api_url)" REDIS_URL="${STACK_REDIS_URL-$(redis_url)}" ${HOST_EXTRA_ENV:-} \
-    setsid "${ATELIER_API_BIN:-$ATELIER_BIN/atelier-api}" >>"$dir/$index.log" 2>&1 </dev/null &
+    DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" "$@" \
+    setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null &
   echo $! >"$dir/$index.pid"
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 ||
+  poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
   say "host $index: up on 127.0.0.1:$port${socket:+ and $socket} (pid $(cat "$dir/$index.pid"))"
 }
@@ -246,10 +295,9 @@ nginx_start() {
       die "nginx config invalid: $(cat "$dir/logs/configtest.log")"
     nginx -p "$dir" -c "$dir/nginx.conf" || die "nginx did not start"
   fi
-  for _ in $(seq 1 50); do
-    curl -fsS "http://127.0.0.1:$NGINX_PORT/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  # /healthz through NGINX: NGINX listens and reaches a host.
+  poll 50 curl -fsS -m 1 "http://127.0.0.1:$NGINX_PORT/healthz" ||
+    die "nginx did not answer /healthz on 127.0.0.1:$NGINX_PORT within 5 s: see $dir/logs/error.log"
   if [ "$mode" = unix ]; then
     say "nginx: up on 127.0.0.1:$NGINX_PORT -> hosts' unix sockets $STACK_DIR/hosts/*.sock"
   else
@@ -266,10 +314,23 @@ nginx_stop() {
   fi
 }
 
+# $STACK_DIR/env holds the Redis password (in REDIS_URL): written mode 600, as a new file moved
+# into place, so it is never readable by others, not even while it is written.
+# The lines are made before the umask applies: making them may create $STACK_DIR/hosts
+# (upstream_mode), which NGINX's workers must be able to enter.
 write_env() {
-  local f="$STACK_DIR/env"
+  local f="$STACK_DIR/env" lines
+  lines="$(write_env_lines "$f")" || die "could not write $f"
+  (
+    umask 077
+    printf '%s\n' "$lines" >"$f.new"
+  )
+  mv -f "$f.new" "$f"
+}
+
+write_env_lines() { # PATH (for the comment)
   {
-    echo "# Written by scripts/up: what runs where. Source it: . $f"
+    echo "# Written by scripts/up: what runs where. Source it: . $1"
     echo "export DATABASE_URL='$(pg_url)'   # loader role: atelier-etl, ops"
     echo "export API_DATABASE_URL='$(pg_api_url)'   # what the hosts use: read catalog, write cart"
     echo "export REDIS_URL='$(redis_url)'"
@@ -286,7 +347,7 @@ write_env() {
     echo "export REDIS_PORT='$REDIS_PORT'"
     echo "export NGINX_PORT='$NGINX_PORT'"
     echo "export HOST_PORTS='$HOST_PORTS'"
-  } >"$f"
+  }
 }
 
 stack_stop_all() {

@@ -11,9 +11,10 @@ namespace {
 
 constexpr auto kReconnectPause = std::chrono::milliseconds(250);
 
-// "The catalog is not there (yet)": undefined table/schema, e.g. before the first load. Served as
-// 503 like a database that is down. libpqxx 6.4 does not always fill in sqlstate() for the errors
-// it maps to classes (seen for insufficient_privilege), so the class is checked too.
+// "The catalog is not there (yet)": undefined table/schema, e.g. before the first load. A kind of
+// its own (ErrorKind::not_loaded): a 503 like a database that is down, and /readyz says which.
+// libpqxx 6.4 does not always fill in sqlstate() for the errors it maps to classes (seen for
+// insufficient_privilege), so the class is checked too.
 bool is_missing_catalog(const pqxx::sql_error& e) {
   const std::string& state = e.sqlstate();
   return dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr || state == "42P01" ||
@@ -157,7 +158,7 @@ auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<C
     } catch (const pqxx::sql_error& e) {
       if (is_timeout(e)) return Error{ErrorKind::timeout, std::string(what) + ": timeout"};
       if (is_missing_catalog(e)) {
-        return Error{ErrorKind::unavailable, std::string(what) + ": catalog not loaded"};
+        return Error{ErrorKind::not_loaded, std::string(what) + ": catalog not loaded"};
       }
       // A view replaced by a reload between planning and execution can surface as a "cached
       // plan must not change result type" error; the statement is simply run again.
@@ -331,7 +332,7 @@ Result<std::int64_t> CatalogReader::dataset_version() {
   return run("dataset_version", [&](Connection& c) -> Result<std::int64_t> {
     pqxx::nontransaction tx{c.db};
     const pqxx::result r = tx.exec_prepared("dataset_version");
-    if (r.empty()) return Error{ErrorKind::unavailable, "dataset_version: no active dataset"};
+    if (r.empty()) return Error{ErrorKind::not_loaded, "dataset_version: no active dataset"};
     return r[0][0].as<std::int64_t>();
   });
 }
@@ -406,14 +407,6 @@ Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& sess
     lines.reserve(r.size());
     for (const auto& row : r) lines.push_back({as_i64(row[0]), as_i64(row[1])});
     return lines;
-  });
-}
-
-Result<bool> CatalogReader::ping() {
-  return run("ping", [&](Connection& c) -> Result<bool> {
-    pqxx::nontransaction tx{c.db};
-    tx.exec("SELECT 1");
-    return true;
   });
 }
 

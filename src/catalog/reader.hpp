@@ -81,9 +81,6 @@ class CatalogReader {
   Result<CartAdd> add_to_cart(const std::string& session, std::int64_t sku_id);
   Result<std::vector<model::CartLine>> cart(const std::string& session);
 
-  // Cheap liveness round trip for /readyz.
-  Result<bool> ping();
-
  private:
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
   template <typename Fn>

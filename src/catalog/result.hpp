@@ -9,9 +9,12 @@
 
 namespace atelier::catalog {
 
+// What failed. The HTTP edge maps each kind to a status and message in one place
+// (src/http/catalog_failure.cpp).
 enum class ErrorKind {
   none,
-  unavailable,  // cannot connect / connection broken / catalog not loaded yet -> 503
+  unavailable,  // cannot connect / connection broken -> 503
+  not_loaded,   // the database answers but no dataset is published yet (fresh install) -> 503
   timeout,      // statement_timeout hit (SQLSTATE 57014) -> 503
   query,        // anything else the database refused -> 500
 };

@@ -7,6 +7,8 @@
 #include <cerrno>
 
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 
 #include "http/log.hpp"
@@ -39,34 +41,64 @@ std::optional<std::string> raw_header(const Http::Request& request, const std::s
   return header->value();
 }
 
+constexpr const char* kTooLarge = "The request is too large.";
+
+// A request the host refuses before answering it: the status and the JSON error's message. The
+// parse steps below throw it from inside Pistache's parser; onInput catches it and replies.
+class RefusedRequest : public std::runtime_error {
+ public:
+  RefusedRequest(int status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+// Pistache's request line step, then the checks NGINX makes on a request line
+// (request_parsing.hpp check_request_line): the host's own TCP port and unix socket must be as
+// strict as NGINX in front of them.
+class StrictRequestLineStep : public Http::Private::RequestLineStep {
+ public:
+  using RequestLineStep::RequestLineStep;
+  Http::Private::State apply(Pistache::StreamCursor& cursor) override {
+    const std::size_t start = cursor;
+    const Http::Private::State state = RequestLineStep::apply(cursor);
+    if (state == Http::Private::State::Next) {
+      // The step consumed the line and its CRLF.
+      const std::size_t length = cursor.diff(start);
+      const std::string_view line(cursor.offset(start), length >= 2 ? length - 2 : length);
+      if (auto bad = check_request_line(line)) throw RefusedRequest(400, bad->message);
+    }
+    return state;
+  }
+};
+
 // A request body must come with a Content-Length. Pistache 0.0.5's chunked-body parser reserves
 // each chunk's declared size before reading it (a "fffffffffff" chunk line is one allocation of
 // 16 TiB) and strtol()s its unterminated input buffer, so chunked bodies are refused before that
 // parser runs. Nothing legitimate is lost: NGINX always forwards bodies with a Content-Length, and
 // the API's only body (a cart POST) is a few bytes.
-constexpr const char* kTooLarge = "The request is too large.";
-
-constexpr const char* kChunkedRefused =
-    "Chunked request bodies are not accepted; send the body with a Content-Length.";
-
 class LengthOnlyBodyStep : public Http::Private::BodyStep {
  public:
   using BodyStep::BodyStep;
   Http::Private::State apply(Pistache::StreamCursor& cursor) override {
     if (message->headers().has<Http::Header::TransferEncoding>() ||
         message->headers().tryGetRaw("Transfer-Encoding")) {
-      raise(kChunkedRefused, Http::Code::Length_Required);
+      throw RefusedRequest(
+          411, "Chunked request bodies are not accepted; send the body with a Content-Length.");
     }
     return BodyStep::apply(cursor);
   }
 };
 
 // What the host keeps per connection, where Pistache keeps its request parser (onConnection
-// installs one on every peer): the parser, refusing chunked bodies, and whether a reply ever had
-// to be queued (see send).
+// installs one on every peer): the parser, with the strict request line and refusing chunked
+// bodies, and whether a reply ever had to be queued (see send).
 class Connection : public Http::RequestParser {
  public:
   explicit Connection(std::size_t max_request_bytes) : Http::RequestParser(max_request_bytes) {
+    allSteps[0] = std::make_unique<StrictRequestLineStep>(&request);
     allSteps[2] = std::make_unique<LengthOnlyBodyStep>(&request);
   }
   bool replies_queued = false;
@@ -142,6 +174,10 @@ void ApiHandler::onInput(const char* buffer, size_t len,
       return;
     }
     if (parser->parse() != Http::Private::State::Done) return;
+    if (auto bad = check_host_header(request.version() == Http::Version::Http11,
+                                     request.headers().tryGetRaw("Host").has_value())) {
+      throw RefusedRequest(400, bad->message);
+    }
     request.copyAddress(peer->address());
     bool keep_alive;
     if (auto connection = request.headers().tryGet<Http::Header::Connection>()) {
@@ -153,16 +189,13 @@ void ApiHandler::onInput(const char* buffer, size_t len,
     peer->setIdle(false);
     send(connection, peer, answer(request), request.version(), keep_alive);
     parser->reset();
+  } catch (const RefusedRequest& refused) {
+    send(connection, peer, json_error(refused.status(), refused.what()), request.version(),
+         std::nullopt);
+    parser->reset();
   } catch (const Http::HttpError& err) {
     const int code = err.code();
-    std::string message;
-    if (code == 413) {
-      message = kTooLarge;
-    } else if (err.reason() == kChunkedRefused) {
-      message = kChunkedRefused;
-    } else {
-      message = invalid_http_message(err.reason());
-    }
+    const std::string message = code == 413 ? kTooLarge : invalid_http_message(err.reason());
     send(connection, peer, json_error(code >= 400 && code < 500 ? code : 400, message),
          request.version(), std::nullopt);
     parser->reset();
@@ -196,11 +229,6 @@ Reply ApiHandler::answer(const Http::Request& request) noexcept {
     if (auto header = request.headers().tryGet<Http::Header::Authorization>()) {
       authorization = header->value();
       view.authorization = authorization;
-    }
-    if (!is_acceptable_authorization(authorization) &&
-        match_route(view.path).route == RouteId::cart) {
-      return json_error(
-          400, "The Authorization header must be at most 1024 printable ASCII characters.");
     }
     std::string cookie;
     if (request.cookies().has("session")) {

@@ -5,7 +5,9 @@
 // never enforces (STACK-NOTES §0.1), and (c) replies are written straight to the socket: Pistache's
 // ResponseWriter sends every response through a per-worker queue + eventfd and builds the head
 // from shared_ptr header objects through an ostream, about twice NGINX's syscalls per request
-// (STACK-NOTES §1.3). Pistache still accepts, polls, reads and parses.
+// (STACK-NOTES §1.3), and (d) a request NGINX would refuse (control or non-ASCII bytes in the
+// target, HTTP/1.1 without Host) is refused here too, on the TCP port and the unix socket alike.
+// Pistache still accepts, polls, reads and parses.
 #pragma once
 
 #include <pistache/http.h>

@@ -12,6 +12,6 @@ namespace atelier::http {
 using LogField = std::pair<std::string_view, std::string_view>;
 
 void log_event(std::string_view level, std::string_view event,
-               std::initializer_list<LogField> fields = {});
+               std::initializer_list<LogField> fields = {}) noexcept;
 
 }  // namespace atelier::http

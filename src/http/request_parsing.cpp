@@ -247,6 +247,26 @@ bool is_acceptable_authorization(std::string_view authorization) {
   return true;
 }
 
+std::optional<BadRequest> check_request_line(std::string_view request_line) {
+  const std::size_t first = request_line.find(' ');
+  if (first == std::string_view::npos) return std::nullopt;  // Pistache refuses it on its own
+  std::string_view target = request_line.substr(first + 1);
+  target = target.substr(0, target.find(' '));
+  for (const char c : target) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      return BadRequest{
+          "The request target may hold printable ASCII only; percent-encode any other byte."};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<BadRequest> check_host_header(bool http_1_1, bool has_host) {
+  if (http_1_1 && !has_host) return BadRequest{"An HTTP/1.1 request must carry a Host header."};
+  return std::nullopt;
+}
+
 std::string invalid_http_message(std::string_view parser_reason) {
   // The messages Pistache 0.0.5's request parser and header parsers raise (libpistache strings).
   static constexpr std::string_view kParserMessages[] = {

@@ -77,6 +77,22 @@ std::optional<std::string_view> cookie_value(std::string_view cookie_header, std
 // so such a value would be a 500 or a silently different session; it is a 400 instead.
 bool is_acceptable_authorization(std::string_view authorization);
 
+// The checks NGINX makes before a request reaches the API, repeated on a host's own doors: its
+// TCP port is reachable by health checkers and anything else on the network, so it must not be
+// the softer door (issue 11 item 8).
+//
+// `request_line` is the request's first line without its CRLF ("GET /products/1 HTTP/1.1"); its
+// target (between the first and the second space, where Pistache 0.0.5 reads it) must be
+// printable ASCII. Control bytes (NUL, TAB, CR, LF, DEL, ...) and raw bytes >= 0x80 are refused:
+// a client percent-encodes them, and a raw one would otherwise reach logs, metrics labels and the
+// route matcher as it came.
+std::optional<BadRequest> check_request_line(std::string_view request_line);
+
+// An HTTP/1.1 request without a Host header is refused (RFC 9112 §3.2: "A server MUST respond
+// with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header
+// field"); HTTP/1.0 predates Host and may omit it.
+std::optional<BadRequest> check_host_header(bool http_1_1, bool has_host);
+
 // The error text for a request Pistache's parser rejected. Its own parser messages ("Unknown HTTP
 // request method") are kept; anything else is a library exception's what() ("std::bad_alloc",
 // "basic_string::_M_create" for absurd chunk sizes) and is not shown (CONTRACT §3).

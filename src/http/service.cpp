@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cache/redis_options.hpp"
+#include "http/catalog_failure.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
 
@@ -126,10 +127,11 @@ void Service::note_cache_state() {
 
 Reply Service::handle(const RequestView& request) noexcept {
   const auto start = std::chrono::steady_clock::now();
-  const RouteId route = match_route(request.path).route;
+  // The route is matched once per request: dispatch answers by it and the metrics count by it.
+  const RouteMatch match = match_route(request.path);
   Reply reply;
   try {
-    reply = dispatch(request);
+    reply = dispatch(match, request);
   } catch (const std::exception& e) {
     log_event("error", "handler_exception", {{"path", request.path}, {"what", e.what()}});
     reply = json_error(500, "The service failed while answering; try again.");
@@ -137,15 +139,20 @@ Reply Service::handle(const RequestView& request) noexcept {
     log_event("error", "handler_exception", {{"path", request.path}});
     reply = json_error(500, "The service failed while answering; try again.");
   }
-  metrics_->observe_request(route, reply.status, seconds_since(start));
+  metrics_->observe_request(match.route, reply.status, seconds_since(start));
   note_cache_state();
   return reply;
 }
 
-Reply Service::dispatch(const RequestView& request) {
-  const RouteMatch match = match_route(request.path);
+Reply Service::dispatch(const RouteMatch& match, const RequestView& request) {
   if (match.route == RouteId::not_found) {
     return json_error(404, "No such endpoint; see the API reference for the available paths.");
+  }
+  // Before the method checks, as for every request to /cart: a value that cannot name a session.
+  if (match.route == RouteId::cart &&
+      !is_acceptable_authorization(request.authorization.value_or(""))) {
+    return json_error(400,
+                      "The Authorization header must be at most 1024 printable ASCII characters.");
   }
   const std::string_view allow = allowed_methods(match.route);
   if (request.method == Method::options) {
@@ -210,12 +217,10 @@ Reply Service::database_error(const catalog::Error& error, std::string_view what
   if (error.kind != catalog::ErrorKind::query) note_database(false);
   if (error.kind == catalog::ErrorKind::query) {
     log_event("error", "database_query_failed", {{"what", what}, {"detail", error.detail}});
-    return json_error(500, "The service failed to read the catalog; try again later.");
   }
-  Reply r = json_error(503, error.kind == catalog::ErrorKind::timeout
-                                ? "The catalog database is too slow right now; retry shortly."
-                                : "The catalog database is unavailable; retry shortly.");
-  r.retry_after_seconds = 1;
+  const CatalogFailure& failure = catalog_failure(error.kind);
+  Reply r = json_error(failure.status, failure.message);
+  if (failure.status == 503) r.retry_after_seconds = 1;
   return r;
 }
 
@@ -237,12 +242,8 @@ cache::Entry ok_entry(std::string body) {
 }
 
 cache::Entry failure_entry(const catalog::Error& error) {
-  if (error.kind == catalog::ErrorKind::query) {
-    return error_entry(500, "The service failed to read the catalog; try again later.");
-  }
-  return error_entry(503, error.kind == catalog::ErrorKind::timeout
-                              ? "The catalog database is too slow right now; retry shortly."
-                              : "The catalog database is unavailable; retry shortly.");
+  const CatalogFailure& failure = catalog_failure(error.kind);
+  return error_entry(failure.status, failure.message);
 }
 
 }  // namespace
@@ -415,18 +416,12 @@ Reply Service::readyz() {
   Reply r;
   r.cache_control = kNoStore;
   auto version = reader().dataset_version();
-  const std::string cache_state{cache::to_string(cache_->cache().state())};
+  const std::string_view cache_state = cache::to_string(cache_->cache().state());
   if (!version.ok()) {
-    r.status = 503;
+    const CatalogFailure& failure = catalog_failure(version.error().kind);
+    r.status = 503;  // whatever failed, this host cannot answer product requests now
     r.retry_after_seconds = 1;
-    const bool not_loaded =
-        version.error().detail.find("catalog not loaded") != std::string::npos ||
-        version.error().detail.find("no active dataset") != std::string::npos;
-    r.body =
-        std::string("{\"error\":\"") +
-        (not_loaded ? "The catalog is not loaded yet." : "The catalog database is unavailable.") +
-        "\",\"database\":\"" + (not_loaded ? "not_loaded" : "down") + "\",\"cache\":\"" +
-        cache_state + "\"}";
+    r.body = json::write_not_ready(failure.readiness_message, failure.readiness, cache_state);
     return r;
   }
   if (!feed_->ready()) {
@@ -434,16 +429,12 @@ Reply Service::readyz() {
     // balancer should wait the second it takes to read it.
     r.status = 503;
     r.retry_after_seconds = 1;
-    r.body =
-        "{\"error\":\"The host is still reading the catalog's revisions.\",\"database\":"
-        "\"up\",\"revisions\":\"loading\",\"cache\":\"" +
-        cache_state + "\"}";
+    r.body = json::write_not_ready("The host is still reading the catalog's revisions.", "up",
+                                   cache_state);
     return r;
   }
-  r.body =
-      "{\"status\":\"ready\",\"database\":\"up\",\"dataset_version\":" +
-      std::to_string(version.value()) + ",\"publish\":" + std::to_string(feed_->last_publish()) +
-      ",\"products\":" + std::to_string(feed_->products()) + ",\"cache\":\"" + cache_state + "\"}";
+  r.body = json::write_ready({version.value(), feed_->last_publish(),
+                              static_cast<std::int64_t>(feed_->products()), cache_state});
   return r;
 }
 

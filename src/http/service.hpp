@@ -33,7 +33,7 @@ class Service {
   const config::Config& config() const { return config_; }
 
  private:
-  Reply dispatch(const RequestView& request);
+  Reply dispatch(const RouteMatch& match, const RequestView& request);
   Reply product_list(const RequestView& request);
   Reply product_resource(RouteId route, const RequestView& request, std::string_view raw_id);
   Reply cart_get(const RequestView& request);

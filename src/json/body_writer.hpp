@@ -46,6 +46,9 @@ class BodyWriter {
   }
   // A key we formatted ourselves (sku ids): ASCII digits, no validation needed.
   void key_ascii(std::string_view key);
+  // A key from the caller (log field names): repaired like text(). RapidJSON's Writer::Key is
+  // Writer::String, so writing it as a string keeps the writer's object bookkeeping right.
+  void key_text(std::string_view key) { text(key); }
 
   // Any text that came from the catalog or the caller: invalid UTF-8 is replaced by U+FFFD
   // (json/utf8.hpp) so the body is always valid JSON; escaping is RapidJSON's.

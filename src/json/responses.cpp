@@ -1,7 +1,8 @@
-// The small bodies: related ids, the cart, errors (CONTRACT §1, §3).
+// The small bodies: related ids, the cart, errors (CONTRACT §1, §3), readiness, log lines.
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "json/body_writer.hpp"
 #include "json/serialize.hpp"
@@ -36,6 +37,51 @@ std::string write_error(std::string_view message) {
   out.start_object();
   out.key("error");
   out.text(message);
+  out.end_object();
+  return out.finish();
+}
+
+std::string write_ready(const ReadyState& state) {
+  detail::BodyWriter out;
+  out.start_object();
+  out.key("status");
+  out.ascii("ready");
+  out.key("database");
+  out.ascii("up");
+  out.key("dataset_version");
+  out.integer(state.dataset_version);
+  out.key("publish");
+  out.integer(state.publish);
+  out.key("products");
+  out.integer(state.products);
+  out.key("cache");
+  out.text(state.cache);
+  out.end_object();
+  return out.finish();
+}
+
+std::string write_not_ready(std::string_view message, std::string_view database_state,
+                            std::string_view cache_state) {
+  detail::BodyWriter out;
+  out.start_object();
+  out.key("error");
+  out.text(message);
+  out.key("database");
+  out.text(database_state);
+  out.key("cache");
+  out.text(cache_state);
+  out.end_object();
+  return out.finish();
+}
+
+std::string write_string_fields(
+    std::span<const std::pair<std::string_view, std::string_view>> fields) {
+  detail::BodyWriter out;
+  out.start_object();
+  for (const auto& [key, value] : fields) {
+    out.key_text(key);
+    out.text(value);
+  }
   out.end_object();
   return out.finish();
 }

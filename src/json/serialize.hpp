@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "model/catalog.hpp"
 
@@ -30,6 +31,26 @@ std::string write_cart(std::span<const model::CartLine> lines);
 
 // Every 4xx/5xx body: {"error":"<message>"}.
 std::string write_error(std::string_view message);
+
+// GET /readyz 200 — {"status":"ready","database":"up","dataset_version":3,"publish":7,
+// "products":1000011,"cache":"up"}: the dataset, the newest catalog publish this host applied and
+// the products in its revision table.
+struct ReadyState {
+  std::int64_t dataset_version = 0;
+  std::int64_t publish = 0;
+  std::int64_t products = 0;
+  std::string_view cache;
+};
+std::string write_ready(const ReadyState& state);
+
+// GET /readyz 503 — {"error":"<message>","database":"down|not_loaded","cache":"up"}.
+std::string write_not_ready(std::string_view message, std::string_view database_state,
+                            std::string_view cache_state);
+
+// One log line's object: every value a string, keys in the given order, any bytes escaped and
+// invalid UTF-8 replaced (U+FFFD), so a request path from the wire cannot break the line.
+std::string write_string_fields(
+    std::span<const std::pair<std::string_view, std::string_view>> fields);
 
 // "140.00" from 14000 cents; negative values keep their sign ("-1.05").
 std::string format_price(model::Cents cents);

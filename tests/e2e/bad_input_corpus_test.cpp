@@ -390,6 +390,13 @@ std::vector<Case> build_corpus() {
 
   // 10. HTTP/1.0 and other versions (the targets are 4xx on their own).
   add("http/1.0 no host", "GET /products/0 HTTP/1.0\r\n\r\n");
+  // The host's own port is as strict as NGINX (issue 11 item 8): on paths that would be served,
+  // HTTP/1.1 without Host and control or raw non-ASCII bytes in the target are 400.
+  add("http/1.1 no host", "GET /products/1 HTTP/1.1\r\n\r\n");
+  add("NUL in target",
+      std::string("GET /products/1?x=") + '\0' + " HTTP/1.1\r\nHost: atelier.test\r\n\r\n");
+  add("control byte in target", request("GET", "/products/1\x01"));
+  add("raw UTF-8 in target", request("GET", "/products/1?q=caf\xc3\xa9"));
   add("http/1.0 bad id", request("GET", "/products/abc", {}, "", "HTTP/1.0"));
   add("http/1.0 bad cart", request("POST", "/cart", {}, "{\"sku_id\":-1}", "HTTP/1.0"));
   add("http/1.0 method", request("DELETE", "/cart", {}, "", "HTTP/1.0"));

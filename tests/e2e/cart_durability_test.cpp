@@ -166,7 +166,6 @@ TEST(CartDurability, ConcurrentPostsThroughNginxAreAllCounted) {
 TEST(CartDurability, AHostKilledMidwayLosesNoAcknowledgedPost) {
   const std::string api = required_env("API_URL");
   const std::string host3 = required_env("HOST3_URL");
-  const std::string port = host3.substr(host3.rfind(':') + 1);
   Round round;
   prepare(round, api, "killed");
   ASSERT_EQ(round.skus.size(), static_cast<std::size_t>(kSkus)) << "the catalog has too few skus";
@@ -175,12 +174,13 @@ TEST(CartDurability, AHostKilledMidwayLosesNoAcknowledgedPost) {
   bool killed = false;
   run_round(api, round, kPosts / 3, [&] { killed = ::kill(pid, SIGKILL) == 0; });
   // Restart first, so that a failed assertion below still leaves three hosts for later tests.
-  // host_start does nothing while the recorded pid still exists, so wait until the killed
-  // process is gone (reaped by the shell that started it).
+  // host_restart (the host as it was launched, scripts/lib/stack.sh) does nothing while the
+  // recorded pid still exists, so wait until the killed process is gone (reaped by the shell that
+  // started it).
   for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const int restarted = run_stack_function("host_start 3 " + port);
+  const int restarted = run_stack_function("host_restart 3");
   std::cout << "[ cart     ] host 3 killed after " << kPosts / 3 << " posts: " << describe(round)
             << "\n";
   ASSERT_TRUE(killed);

@@ -790,6 +790,23 @@ std::string url_of(const cache::RedisOptions& options) {
   return url;
 }
 
+// check_request_line (request_parsing.hpp): refused exactly when the target, between the first
+// and the second space, holds a byte outside 0x21..0x7E; the method and version never matter.
+// Reference: the target's bytes one by one.
+void check_request_target(std::string_view data) {
+  const ExactBuffer buffer(data);
+  const auto refused = http::check_request_line(buffer.view());
+  bool expected = false;
+  if (const std::size_t first = data.find(' '); first != std::string_view::npos) {
+    for (std::size_t i = first + 1; i < data.size() && data[i] != ' '; ++i) {
+      const auto u = static_cast<unsigned char>(data[i]);
+      expected = expected || u < 0x21 || u > 0x7E;
+    }
+  }
+  check(refused.has_value() == expected, "check_request_line disagrees with the reference", data);
+  if (refused) check(!refused->message.empty(), "a refusal must say what is wrong", data);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -797,6 +814,7 @@ std::string url_of(const cache::RedisOptions& options) {
 
 void fuzz_request_parsing(std::string_view data) {
   check_route(data);
+  check_request_target(data);
   check_product_id(data);
   if (const std::size_t amp = data.find('&'); amp == std::string_view::npos) {
     check_page(data, std::nullopt, data);

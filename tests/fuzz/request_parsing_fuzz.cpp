@@ -1,5 +1,5 @@
-// libFuzzer target: route, product id, page/count, cookies/session and If-None-Match parsing
-// (src/http/request_parsing.hpp). The checks live in fuzz_entries.cpp so
+// libFuzzer target: route, request target, product id, page/count, cookies/session and
+// If-None-Match parsing (src/http/request_parsing.hpp). The checks live in fuzz_entries.cpp so
 // tests/unit/fuzz_regressions replays them under gcc.
 #include <cstddef>
 #include <cstdint>

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "http_client.hpp"
 
@@ -509,6 +511,44 @@ TEST(BadInput, BrokenHttpAndOversizedRequestsGetJsonErrors) {
   }
   // The host still answers normally afterwards.
   EXPECT_EQ(http_get(host(), "/products/1").status, 200);
+}
+
+// The host's own port is as strict as NGINX (issue 11 item 8): an HTTP/1.1 request without Host,
+// and a request target with control bytes or raw non-ASCII bytes, are 400 with a JSON error, even
+// where the path and query would otherwise be served.
+TEST(BadInput, RequestsNginxWouldRefuseAreRefusedByTheHost) {
+  using namespace std::string_literals;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"HTTP/1.1 without Host", "GET /products/1 HTTP/1.1\r\n\r\n"},
+      {"HTTP/1.1 without Host, other headers", "GET /products/1 HTTP/1.1\r\nAccept: */*\r\n\r\n"},
+      {"NUL in path", "GET /products/1\0 HTTP/1.1\r\nHost: x\r\n\r\n"s},
+      {"NUL in query", "GET /products/1?x=\0 HTTP/1.1\r\nHost: x\r\n\r\n"s},
+      {"TAB in query", "GET /products?page=1\t HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"control byte in path", "GET /products/1\x01 HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"DEL in query", "GET /products/1?a=\x7f HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"raw UTF-8 in query", "GET /products/1?q=caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n"},
+      {"raw byte in path", "GET /products/1\xff HTTP/1.1\r\nHost: x\r\n\r\n"},
+  };
+  for (const auto& [name, raw] : cases) {
+    const auto r = http_raw(host(), raw);
+    EXPECT_EQ(r.status, 400) << name << ": " << r.error;
+    const auto doc = parse_json(r.body);
+    EXPECT_TRUE(doc.IsObject() && doc.HasMember("error")) << name << ": " << r.body;
+  }
+  // HTTP/1.0 may omit Host; a percent-encoded target is fine.
+  EXPECT_EQ(http_raw(host(), "GET /products/1 HTTP/1.0\r\n\r\n").status, 200);
+  EXPECT_EQ(http_raw(host(), "GET /products/1?q=caf%C3%A9%00 HTTP/1.1\r\nHost: x\r\n\r\n").status,
+            200);
+}
+
+// A refused request does not poison the connection: the next request on it is answered.
+TEST(BadInput, ARefusedRequestLeavesTheConnectionUsable) {
+  HttpConnection connection(host());
+  ASSERT_TRUE(connection.connected()) << connection.error();
+  ASSERT_TRUE(connection.send("GET /products/1 HTTP/1.1\r\n\r\n"));
+  EXPECT_EQ(connection.read_response().status, 400);
+  ASSERT_TRUE(connection.send("GET /products/1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(connection.read_response().status, 200);
 }
 
 // Request bodies need a Content-Length: a chunked body is refused with 411 before Pistache's

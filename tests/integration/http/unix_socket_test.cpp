@@ -29,6 +29,20 @@ TEST(UnixSocket, AnswersTheSameBytesAsTheTcpPort) {
   EXPECT_EQ(http_get(unix_socket, "/products/999999999").status, 404);
 }
 
+// The unix socket is the same door as the TCP port (same ApiHandler): as strict as NGINX.
+TEST(UnixSocket, RefusesWhatTheTcpPortRefuses) {
+  ATELIER_UNIX_SOCKET_OR_SKIP(unix_socket, 1);
+  using namespace std::string_literals;
+  for (const std::string& raw :
+       {"GET /products/1 HTTP/1.1\r\n\r\n"s, "GET /products/1?x=\0 HTTP/1.1\r\nHost: x\r\n\r\n"s,
+        "GET /products/1\x01 HTTP/1.1\r\nHost: x\r\n\r\n"s,
+        "GET /products/1?q=caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n"s}) {
+    const auto r = http_raw(unix_socket, raw);
+    EXPECT_EQ(r.status, 400) << r.error;
+    EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
+  }
+}
+
 // The first sku of product 1's styles, read over the unix socket.
 std::int64_t first_sku(const std::string& base) {
   rapidjson::Document doc;

@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -576,6 +578,71 @@ TEST(Vocabulary, HasNoQuotesOrLineBreaks) {
 CommandLine parse(std::initializer_list<std::string_view> args) {
   const std::vector<std::string_view> arguments(args);
   return parse_command_line(arguments);
+}
+
+// A style's skus list their sizes in the scale's natural order with ascending ids, as the real
+// skus.csv does (front ends order the size menu by sku id; issue 11 item 7). The planted dirt is
+// the only exception: a sku_out_of_order line comes before the row with the next-lower id (the
+// "8 before 7" of the real file; by id its sizes are still in order), and a sku_duplicate_size
+// line repeats the previous size.
+TEST_F(GeneratedCatalog, SkusOfAStyleListSizesInNaturalOrderWithAscendingIds) {
+  std::map<std::string, std::size_t> rank;  // a size's place in its scale
+  for (const auto scale : {apparel_sizes(), shoe_sizes()}) {
+    for (std::size_t i = 0; i < scale.size(); ++i) rank[std::string(scale[i])] = i;
+  }
+  std::set<std::int64_t> out_of_order_lines;
+  std::set<std::int64_t> duplicate_size_lines;
+  for (const PlantedLine& p : catalog().report.manifest.planted) {
+    if (p.file != "skus.csv") continue;
+    if (p.kind == "sku_out_of_order") out_of_order_lines.insert(p.line);
+    if (p.kind == "sku_duplicate_size") duplicate_size_lines.insert(p.line);
+  }
+  ASSERT_FALSE(out_of_order_lines.empty());
+  ASSERT_FALSE(duplicate_size_lines.empty());
+
+  struct Sku {
+    std::int64_t line;
+    std::int64_t id;
+    std::string size;
+  };
+  std::map<std::int64_t, std::vector<Sku>> by_style;  // in file order
+  const auto& lines = catalog().lines.at("skus.csv");
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const auto f = split_fields(lines[i]);
+    if (f.size() != 4) continue;  // a planted malformed row
+    by_style[number(f[1])].push_back({static_cast<std::int64_t>(i + 1), number(f[0]), f[2]});
+  }
+
+  std::size_t long_shoe_styles = 0;
+  std::size_t file_order_exceptions = 0;
+  for (auto& [style, skus] : by_style) {
+    SCOPED_TRACE("style " + std::to_string(style));
+    // File order is id order, except where a planted row comes first.
+    for (std::size_t i = 1; i < skus.size(); ++i) {
+      if (skus[i].id > skus[i - 1].id) continue;
+      EXPECT_TRUE(out_of_order_lines.count(skus[i - 1].line)) << "line " << skus[i - 1].line;
+      EXPECT_EQ(skus[i].id + 1, skus[i - 1].id);
+      ++file_order_exceptions;
+    }
+    // By id, sizes follow the scale; a size repeats only at a planted duplicate.
+    std::sort(skus.begin(), skus.end(), [](const Sku& a, const Sku& b) { return a.id < b.id; });
+    for (std::size_t i = 1; i < skus.size(); ++i) {
+      if (skus[i].size == skus[i - 1].size) {
+        EXPECT_TRUE(duplicate_size_lines.count(skus[i].line) ||
+                    duplicate_size_lines.count(skus[i - 1].line))
+            << "line " << skus[i].line << " repeats " << skus[i].size;
+        continue;
+      }
+      ASSERT_TRUE(rank.count(skus[i].size) && rank.count(skus[i - 1].size)) << skus[i].size;
+      EXPECT_LT(rank.at(skus[i - 1].size), rank.at(skus[i].size))
+          << skus[i - 1].size << " (id " << skus[i - 1].id << ") before " << skus[i].size << " (id "
+          << skus[i].id << ")";
+    }
+    const bool shoes = std::isdigit(static_cast<unsigned char>(skus[0].size[0])) != 0;
+    if (shoes && skus.size() >= 6) ++long_shoe_styles;
+  }
+  EXPECT_GT(long_shoe_styles, 10u);  // the shoe case of the issue is covered
+  EXPECT_EQ(file_order_exceptions, out_of_order_lines.size());
 }
 
 TEST(CommandLine, ParsesAllOptions) {

@@ -143,6 +143,50 @@ TEST(Session, AuthorizationTheDatabaseCannotHoldIsNotAcceptable) {
   EXPECT_FALSE(is_acceptable_authorization("a\x01z"));
 }
 
+TEST(RequestLine, PrintableAsciiTargetsAreAccepted) {
+  EXPECT_FALSE(check_request_line("GET /products/1 HTTP/1.1"));
+  EXPECT_FALSE(check_request_line("GET /products?page=2&count=10 HTTP/1.0"));
+  EXPECT_FALSE(check_request_line("GET /products/1?q=caf%C3%A9%00~!$'()*+,;:@ HTTP/1.1"));
+  EXPECT_FALSE(check_request_line("OPTIONS * HTTP/1.1"));
+  // No target at all is Pistache's to refuse (it expects a space after the method).
+  EXPECT_FALSE(check_request_line("GET"));
+}
+
+TEST(RequestLine, ControlBytesInTheTargetAreRefused) {
+  using namespace std::string_literals;
+  for (const std::string& line :
+       {"GET /products/1\0 HTTP/1.1"s, "GET /products/1?x=\0 HTTP/1.1"s, "GET /\0 HTTP/1.1"s,
+        "GET /products/1\t HTTP/1.1"s, "GET /products/1\r HTTP/1.1"s, "GET /a\nb HTTP/1.1"s,
+        "GET /products/1\x01 HTTP/1.1"s, "GET /products/1?a=\x1f HTTP/1.1"s,
+        "GET /products/1\x7f HTTP/1.1"s}) {
+    const auto bad = check_request_line(line);
+    ASSERT_TRUE(bad) << line;
+    EXPECT_NE(bad->message.find("printable ASCII"), std::string::npos);
+  }
+}
+
+TEST(RequestLine, RawNonAsciiBytesInTheTargetAreRefused) {
+  for (const char* line : {"GET /products/caf\xc3\xa9 HTTP/1.1", "GET /products/1?q=\xff HTTP/1.1",
+                           "GET /\x80 HTTP/1.1", "GET /products/1\xc0\xaf HTTP/1.1"}) {
+    EXPECT_TRUE(check_request_line(line)) << line;
+  }
+}
+
+TEST(RequestLine, OnlyTheTargetIsChecked) {
+  // The method and version are Pistache's to judge; bytes after the second space are not target.
+  EXPECT_FALSE(check_request_line("GET /products/1 HTTP/1.1\x01"));
+  EXPECT_TRUE(check_request_line("GET /products/1\x01 HTTP/1.1"));
+}
+
+TEST(HostHeader, RequiredOnHttp11Only) {
+  const auto missing = check_host_header(true, false);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->message, "An HTTP/1.1 request must carry a Host header.");
+  EXPECT_FALSE(check_host_header(true, true));
+  EXPECT_FALSE(check_host_header(false, false));  // HTTP/1.0 predates Host
+  EXPECT_FALSE(check_host_header(false, true));
+}
+
 TEST(InvalidHttpMessage, KeepsParserMessagesHidesLibraryText) {
   EXPECT_EQ(invalid_http_message("Unknown HTTP request method"),
             "The request is not valid HTTP: Unknown HTTP request method.");

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "json/serialize.hpp"
@@ -35,6 +37,26 @@ TEST(WriteError, MessageIsEscaped) {
   const std::string body = write_error("count must be \"1..2000\"\n\xFF");
   EXPECT_EQ(body, "{\"error\":\"count must be \\\"1..2000\\\"\\n\xEF\xBF\xBD\"}");
   EXPECT_TRUE(IsValidJson(body));
+}
+
+TEST(WriteReadiness, ReadyAndNotReadyBodiesKeyByKey) {
+  EXPECT_EQ(write_ready({14, 9, 1000011, "up"}),
+            R"({"status":"ready","database":"up","dataset_version":14,"publish":9,)"
+            R"("products":1000011,"cache":"up"})");
+  EXPECT_EQ(
+      write_not_ready("The catalog is not loaded yet.", "not_loaded", "backoff"),
+      R"({"error":"The catalog is not loaded yet.","database":"not_loaded","cache":"backoff"})");
+}
+
+TEST(WriteStringFields, KeysInOrderValuesEscapedAndRepaired) {
+  const std::pair<std::string_view, std::string_view> fields[] = {
+      {"event", "request"}, {"path", "/products/\"1\"\\\n\x01\xFF"}, {"k\xC3", "v"}};
+  const std::string line = write_string_fields(fields);
+  EXPECT_EQ(line,
+            "{\"event\":\"request\",\"path\":\"/products/\\\"1\\\"\\\\\\n\\u0001\xEF\xBF\xBD\","
+            "\"k\xEF\xBF\xBD\":\"v\"}");
+  EXPECT_TRUE(IsValidJson(line));
+  EXPECT_EQ(write_string_fields({}), "{}");
 }
 
 }  // namespace
