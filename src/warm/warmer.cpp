@@ -35,8 +35,10 @@ std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int
     return units;
   }
   for (std::int64_t start = lo; start <= hi; start += batch) {
-    units.push_back({start, std::min(hi, start + batch - 1), {}});
-    if (start > INT64_MAX - batch) break;
+    // start + batch - 1 would overflow near INT64_MAX: compare against hi first.
+    const bool last = start > hi - (batch - 1);
+    units.push_back({start, last ? hi : start + batch - 1, {}});
+    if (last) break;
   }
   return units;
 }
