@@ -132,11 +132,16 @@ observe_start() {
   observe_wait redis-exporter "http://127.0.0.1:$REDIS_EXPORTER_PORT/metrics"
   observe_wait postgres-exporter "http://127.0.0.1:$PG_EXPORTER_PORT/metrics"
   observe_wait prometheus "$(observe_url)/-/ready"
+  observe_write_env
+  say "observe: Prometheus on $(observe_url), exporters on :$NGINX_EXPORTER_PORT (nginx) :$REDIS_EXPORTER_PORT (redis) :$PG_EXPORTER_PORT (postgres)"
+}
+
+# Adds Prometheus to $STACK_DIR/env (write_env rewrites that file without it).
+observe_write_env() {
   {
     echo "export PROMETHEUS_URL='$(observe_url)'   # scripts/up --observe"
     echo "export PROM_PORT='$PROM_PORT'"
   } >>"$STACK_DIR/env"
-  say "observe: Prometheus on $(observe_url), exporters on :$NGINX_EXPORTER_PORT (nginx) :$REDIS_EXPORTER_PORT (redis) :$PG_EXPORTER_PORT (postgres)"
 }
 
 observe_stop() {
