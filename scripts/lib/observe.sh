@@ -1,0 +1,163 @@
+# Monitoring of the private stack (scripts/up --observe): Prometheus scraping the hosts' /metrics,
+# prometheus-nginx-exporter (NGINX stub_status), prometheus-redis-exporter and
+# prometheus-postgres-exporter (role atelier_monitor), all under $STACK_DIR/observe on loopback
+# ports. Source after common.sh and stack.sh (it uses their STACK_DIR, ports and helpers).
+#   PROM_PORT (29090)  NGINX_STATUS_PORT (29080)  NGINX_EXPORTER_PORT (29113)
+#   REDIS_EXPORTER_PORT (29121)  PG_EXPORTER_PORT (29187)
+# Targets default to this stack; OBSERVE_HOST_TARGETS / OBSERVE_NGINX_TARGETS /
+# OBSERVE_REDIS_TARGETS / OBSERVE_PG_TARGETS (space-separated host:port) point the same
+# Prometheus at other machines, e.g. a multi-node staging.
+# shellcheck shell=bash
+
+PROM_PORT="${PROM_PORT:-29090}"
+NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-29080}"
+NGINX_EXPORTER_PORT="${NGINX_EXPORTER_PORT:-29113}"
+REDIS_EXPORTER_PORT="${REDIS_EXPORTER_PORT:-29121}"
+PG_EXPORTER_PORT="${PG_EXPORTER_PORT:-29187}"
+OBSERVE_DIR="$STACK_DIR/observe"
+OBSERVE_SRC="$ATELIER_ROOT/scripts/observe"
+PG_MONITOR_ROLE="${PG_MONITOR_ROLE:-atelier_monitor}"
+
+observe_url() { echo "http://127.0.0.1:$PROM_PORT"; }
+
+# observe_yaml_targets "a:1 b:2" -> one `          - 'a:1'` line each (the template's indent).
+observe_yaml_targets() {
+  local t
+  for t in $1; do printf "          - '%s'\n" "$t"; done
+}
+
+# observe_render_config OUT_FILE: prometheus.yml for this stack (or the OBSERVE_*_TARGETS).
+observe_render_config() {
+  local out="$1" hosts="" port
+  for port in $HOST_PORTS; do hosts+="127.0.0.1:$port "; done
+  local host_t nginx_t redis_t pg_t
+  host_t="$(observe_yaml_targets "${OBSERVE_HOST_TARGETS:-$hosts}")"
+  nginx_t="$(observe_yaml_targets "${OBSERVE_NGINX_TARGETS:-127.0.0.1:$NGINX_EXPORTER_PORT}")"
+  redis_t="$(observe_yaml_targets "${OBSERVE_REDIS_TARGETS:-127.0.0.1:$REDIS_EXPORTER_PORT}")"
+  pg_t="$(observe_yaml_targets "${OBSERVE_PG_TARGETS:-127.0.0.1:$PG_EXPORTER_PORT}")"
+  sed -e "s|@@RULES_DIR@@|$OBSERVE_SRC/rules|g" -e "s|@@STACK_NAME@@|$(basename "$STACK_DIR")|g" \
+    "$OBSERVE_SRC/prometheus.yml.template" |
+    awk -v h="$host_t" -v n="$nginx_t" -v r="$redis_t" -v p="$pg_t" '
+      /^@@HOST_TARGETS@@$/ { print h; next }
+      /^@@NGINX_EXPORTER@@$/ { print n; next }
+      /^@@REDIS_EXPORTER@@$/ { print r; next }
+      /^@@PG_EXPORTER@@$/ { print p; next }
+      { print }' >"$out"
+}
+
+# observe_spawn NAME CMD...: runs CMD detached, pid in $OBSERVE_DIR/NAME.pid, log NAME.log.
+observe_spawn() {
+  local name="$1"
+  shift
+  if pidfile_alive "$OBSERVE_DIR/$name.pid"; then return 0; fi
+  setsid "$@" >>"$OBSERVE_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$OBSERVE_DIR/$name.pid"
+}
+
+# observe_wait NAME URL: waits up to 10 s for URL to answer 200.
+observe_wait() {
+  local _
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$2" 2>/dev/null && return 0
+    pidfile_alive "$OBSERVE_DIR/$1.pid" || break
+    sleep 0.1
+  done
+  die "$1 did not come up on $2 (see $OBSERVE_DIR/$1.log)"
+}
+
+# A role of its own for the exporter: pg_monitor (the statistics views) plus reading the loader's
+# summary table, nothing else. Local trust auth like the other private roles; in production give
+# it a password and put it in the exporter's DATA_SOURCE_NAME.
+observe_pg_role() {
+  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+SET client_min_messages = warning;
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_MONITOR_ROLE') THEN
+    CREATE ROLE $PG_MONITOR_ROLE LOGIN;
+  END IF;
+END \$\$;
+GRANT pg_monitor TO $PG_MONITOR_ROLE;
+GRANT CONNECT ON DATABASE $PG_DB TO $PG_MONITOR_ROLE;
+CREATE SCHEMA IF NOT EXISTS atelier AUTHORIZATION atelier_loader;
+GRANT USAGE ON SCHEMA atelier TO $PG_MONITOR_ROLE;
+DO \$\$ BEGIN
+  IF to_regclass('atelier.datasets') IS NOT NULL THEN
+    GRANT SELECT ON atelier.datasets TO $PG_MONITOR_ROLE;
+  END IF;
+END \$\$;
+SQL
+}
+
+# NGINX's stub_status on its own loopback port (never on the API port): a file in
+# $STACK_DIR/nginx/conf.d, which nginx.conf.template includes, then a reload.
+observe_nginx_status() {
+  local dir="$STACK_DIR/nginx/conf.d"
+  mkdir -p "$dir"
+  cat >"$dir/stub_status.conf" <<CONF
+# Written by scripts/lib/observe.sh: NGINX's counters for prometheus-nginx-exporter.
+server {
+  listen 127.0.0.1:$NGINX_STATUS_PORT;
+  access_log off;
+  location = /stub_status { stub_status; }
+  location / { return 404; }
+}
+CONF
+  if pidfile_alive "$STACK_DIR/nginx/nginx.pid"; then
+    nginx -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" -s reload
+  fi
+}
+
+observe_start() {
+  for bin in prometheus prometheus-nginx-exporter prometheus-redis-exporter prometheus-postgres-exporter; do
+    command -v "$bin" >/dev/null || die "$bin is not installed (scripts/install-deps --observe)"
+  done
+  mkdir -p "$OBSERVE_DIR/prometheus-data"
+  observe_render_config "$OBSERVE_DIR/prometheus.yml"
+  observe_nginx_status
+  observe_pg_role
+  observe_spawn nginx-exporter prometheus-nginx-exporter \
+    -nginx.scrape-uri "http://127.0.0.1:$NGINX_STATUS_PORT/stub_status" -nginx.retries 20 \
+    -nginx.retry-interval 250ms -web.listen-address "127.0.0.1:$NGINX_EXPORTER_PORT"
+  # The password goes through the environment, never the command line (ps shows that).
+  REDIS_PASSWORD="$(redis_password)" observe_spawn redis-exporter prometheus-redis-exporter \
+    -redis.addr "redis://127.0.0.1:$REDIS_PORT" -web.listen-address "127.0.0.1:$REDIS_EXPORTER_PORT"
+  DATA_SOURCE_NAME="postgresql://$PG_MONITOR_ROLE@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable" \
+    observe_spawn postgres-exporter prometheus-postgres-exporter \
+    --extend.query-path="$OBSERVE_SRC/postgres-queries.yml" \
+    --web.listen-address="127.0.0.1:$PG_EXPORTER_PORT"
+  observe_spawn prometheus prometheus --config.file="$OBSERVE_DIR/prometheus.yml" \
+    --storage.tsdb.path="$OBSERVE_DIR/prometheus-data" --storage.tsdb.retention.time=15d \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle
+  observe_wait nginx-exporter "http://127.0.0.1:$NGINX_EXPORTER_PORT/metrics"
+  observe_wait redis-exporter "http://127.0.0.1:$REDIS_EXPORTER_PORT/metrics"
+  observe_wait postgres-exporter "http://127.0.0.1:$PG_EXPORTER_PORT/metrics"
+  observe_wait prometheus "$(observe_url)/-/ready"
+  observe_write_env
+  say "observe: Prometheus on $(observe_url), exporters on :$NGINX_EXPORTER_PORT (nginx) :$REDIS_EXPORTER_PORT (redis) :$PG_EXPORTER_PORT (postgres)"
+}
+
+# Adds Prometheus to $STACK_DIR/env (write_env rewrites that file without it).
+observe_write_env() {
+  {
+    echo "export PROMETHEUS_URL='$(observe_url)'   # scripts/up --observe"
+    echo "export PROM_PORT='$PROM_PORT'"
+  } >>"$STACK_DIR/env"
+}
+
+observe_stop() {
+  local f name
+  for f in "$OBSERVE_DIR"/*.pid; do
+    [ -e "$f" ] || continue
+    name="$(basename "$f" .pid)"
+    if pidfile_alive "$f"; then
+      kill "$(cat "$f")" 2>/dev/null || true
+      for _ in $(seq 1 50); do pidfile_alive "$f" || break; sleep 0.1; done
+      pidfile_alive "$f" && kill -9 "$(cat "$f")" 2>/dev/null
+      say "observe: $name stopped"
+    fi
+    rm -f "$f"
+  done
+}
+
+# True when this stack's Prometheus answers.
+observe_running() { curl -fsS -o /dev/null --max-time 2 "$(observe_url)/-/ready" 2>/dev/null; }
