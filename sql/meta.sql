@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS atelier.publishes (
   source_dir      text
 );
 
+-- What the publish read: rows accepted, lines rejected and repaired (all files; for a partial
+-- update, its files). The monitoring's reject-ratio alert reads the newest publish.
+ALTER TABLE atelier.publishes ADD COLUMN IF NOT EXISTS rows int8;
+ALTER TABLE atelier.publishes ADD COLUMN IF NOT EXISTS rejected int8;
+ALTER TABLE atelier.publishes ADD COLUMN IF NOT EXISTS repaired int8;
+
 -- The products whose bodies a publish changed, with their new revision (NULL: deleted).
 CREATE TABLE IF NOT EXISTS atelier.changes (
   publish_id int8 NOT NULL REFERENCES atelier.publishes (id) ON DELETE CASCADE,
@@ -78,6 +84,14 @@ CREATE TABLE IF NOT EXISTS atelier.changes (
   revision   int8,
   PRIMARY KEY (publish_id, product_id)
 );
+
+-- The monitoring role (scripts/lib/observe.sh) reads the loads and publishes, when it exists.
+DO $monitor$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_monitor') THEN
+    GRANT USAGE ON SCHEMA atelier TO atelier_monitor;
+    GRANT SELECT ON atelier.datasets, atelier.publishes TO atelier_monitor;
+  END IF;
+END $monitor$;
 
 -- The API role reads both through the catalog schema, like the catalog itself.
 CREATE OR REPLACE VIEW catalog.publishes AS

@@ -84,6 +84,9 @@ DO \$\$ BEGIN
   IF to_regclass('atelier.datasets') IS NOT NULL THEN
     GRANT SELECT ON atelier.datasets TO $PG_MONITOR_ROLE;
   END IF;
+  IF to_regclass('atelier.publishes') IS NOT NULL THEN
+    GRANT SELECT ON atelier.publishes TO $PG_MONITOR_ROLE;
+  END IF;
 END \$\$;
 SQL
 }

@@ -21,7 +21,9 @@ namespace atelier::catalog::sql {
 // (measured ~60x slower than the custom plan), so every execution is planned again, and planning
 // cost twice the execution (perf: copyObject, expression walkers in every backend). `= $1` gets a
 // cached generic plan: the styles read went from 12.7k to 37.9k statements/s (pgbench, 2 clients).
-enum class Ids { one, range };
+// A third form, `= ANY($1::int8[])`, reads a list of scattered ids (the warm-up's --changed and
+// --ids) in one statement instead of the whole id range around them.
+enum class Ids { one, range, list };
 
 // `text` with every `{ids}` replaced by the condition of `ids`.
 std::string for_ids(std::string_view text, Ids ids);

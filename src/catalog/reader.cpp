@@ -1,6 +1,7 @@
 #include "catalog/reader.hpp"
 
 #include <pqxx/pqxx>
+#include <span>
 #include <unordered_map>
 
 #include "catalog/queries.hpp"
@@ -39,6 +40,7 @@ bool is_stale_plan(const pqxx::sql_error& e) {
 void prepare_for_ids(pqxx::connection& c, const std::string& name, std::string_view text) {
   c.prepare(name, sql::for_ids(text, sql::Ids::range));
   c.prepare(name + "_one", sql::for_ids(text, sql::Ids::one));
+  c.prepare(name + "_list", sql::for_ids(text, sql::Ids::list));
 }
 
 void prepare_statements(pqxx::connection& c) {
@@ -95,6 +97,17 @@ pqxx::result exec_for_ids(pqxx::connection& db, const std::string& name, std::in
   pqxx::nontransaction tx{db};
   if (first_id == last_id) return tx.exec_prepared(name + "_one", first_id);
   return tx.exec_prepared(name, first_id, last_id);
+}
+
+// "{1,2,3}": an int8[] parameter as text (libpqxx 6.4 has no array parameters).
+std::string id_array(std::span<const std::int64_t> ids) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) text.push_back(',');
+    text += std::to_string(ids[i]);
+  }
+  text.push_back('}');
+  return text;
 }
 
 std::int64_t version_of(const pqxx::result& r) {
@@ -184,10 +197,13 @@ auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<C
 // One product read over ids first..last (exec_for_ids picks the statement form), the dataset
 // version taken from its rows, and `fill` turning the rows into the values.
 template <typename Value, typename Fill>
-Result<Versioned<Value>> CatalogReader::read_ids(const char* statement, std::int64_t first_id,
-                                                 std::int64_t last_id, Fill&& fill) {
+Result<Versioned<Value>> CatalogReader::read_ids(const char* statement, const IdSelection& ids,
+                                                 Fill&& fill) {
   return run(statement, [&](Connection& c) -> Result<Versioned<Value>> {
-    const pqxx::result r = exec_for_ids(c.db, statement, first_id, last_id);
+    const pqxx::result r = ids.list.empty()
+                               ? exec_for_ids(c.db, statement, ids.first, ids.last)
+                               : pqxx::nontransaction{c.db}.exec_prepared(
+                                     std::string(statement) + "_list", id_array(ids.list));
     Versioned<Value> out;
     out.version = version_of(r);
     fill(r, out.value);
@@ -212,10 +228,10 @@ Result<Versioned<std::vector<model::Product>>> CatalogReader::product_page(std::
   });
 }
 
-Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_between(
-    std::int64_t first_id, std::int64_t last_id) {
+Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_for(
+    const IdSelection& ids) {
   using Out = std::vector<model::ProductDetail>;
-  return read_ids<Out>("product_details", first_id, last_id, [](const pqxx::result& r, Out& out) {
+  return read_ids<Out>("product_details", ids, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> index;
     for (const auto& row : r) {
       const int kind = row[0].as<int>();
@@ -232,16 +248,46 @@ Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_deta
   });
 }
 
+Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  return product_details_for({first_id, last_id, {}});
+}
+
+Result<Versioned<std::vector<model::ProductDetail>>> CatalogReader::product_details_in(
+    std::span<const std::int64_t> ids) {
+  return product_details_for({0, 0, ids});
+}
+
+Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  return product_styles_for({first_id, last_id, {}});
+}
+
+Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_in(
+    std::span<const std::int64_t> ids) {
+  return product_styles_for({0, 0, ids});
+}
+
+Result<Versioned<std::vector<model::RelatedIds>>> CatalogReader::related_between(
+    std::int64_t first_id, std::int64_t last_id) {
+  return related_for({first_id, last_id, {}});
+}
+
+Result<Versioned<std::vector<model::RelatedIds>>> CatalogReader::related_in(
+    std::span<const std::int64_t> ids) {
+  return related_for({0, 0, ids});
+}
+
 Result<Versioned<std::optional<model::ProductDetail>>> CatalogReader::product_detail(
     std::int64_t product_id) {
   return single(product_details_between(product_id, product_id),
                 [](model::ProductDetail&& d) { return std::move(d); });
 }
 
-Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_between(
-    std::int64_t first_id, std::int64_t last_id) {
+Result<Versioned<std::vector<model::ProductStyles>>> CatalogReader::product_styles_for(
+    const IdSelection& ids) {
   using Out = std::vector<model::ProductStyles>;
-  return read_ids<Out>("product_styles", first_id, last_id, [](const pqxx::result& r, Out& out) {
+  return read_ids<Out>("product_styles", ids, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> products;
     // style id -> (product index, style index)
     std::unordered_map<std::int64_t, std::pair<std::size_t, std::size_t>> styles;
@@ -287,10 +333,10 @@ Result<Versioned<std::optional<model::ProductStyles>>> CatalogReader::product_st
                 [](model::ProductStyles&& s) { return std::move(s); });
 }
 
-Result<Versioned<std::vector<model::RelatedIds>>> CatalogReader::related_between(
-    std::int64_t first_id, std::int64_t last_id) {
+Result<Versioned<std::vector<model::RelatedIds>>> CatalogReader::related_for(
+    const IdSelection& ids) {
   using Out = std::vector<model::RelatedIds>;
-  return read_ids<Out>("related", first_id, last_id, [](const pqxx::result& r, Out& out) {
+  return read_ids<Out>("related", ids, [](const pqxx::result& r, Out& out) {
     std::unordered_map<std::int64_t, std::size_t> index;
     for (const auto& row : r) {
       if (row[2].is_null()) continue;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ class CatalogReader {
                                                                               std::int64_t last_id);
   Result<Versioned<std::vector<model::RelatedIds>>> related_between(std::int64_t first_id,
                                                                     std::int64_t last_id);
+  // The same for a list of scattered ids (one `= ANY` statement each), ascending.
+  Result<Versioned<std::vector<model::ProductDetail>>> product_details_in(
+      std::span<const std::int64_t> ids);
+  Result<Versioned<std::vector<model::ProductStyles>>> product_styles_in(
+      std::span<const std::int64_t> ids);
+  Result<Versioned<std::vector<model::RelatedIds>>> related_in(std::span<const std::int64_t> ids);
   // Id bounds of the active catalog: {min id, max id, product count}.
   struct Bounds {
     std::int64_t min_id = 0;
@@ -85,9 +92,17 @@ class CatalogReader {
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
   template <typename Fn>
   auto run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  // Ids first..last, or the list when it is not empty.
+  struct IdSelection {
+    std::int64_t first = 0;
+    std::int64_t last = 0;
+    std::span<const std::int64_t> list;
+  };
   template <typename Value, typename Fill>
-  Result<Versioned<Value>> read_ids(const char* statement, std::int64_t first_id,
-                                    std::int64_t last_id, Fill&& fill);
+  Result<Versioned<Value>> read_ids(const char* statement, const IdSelection& ids, Fill&& fill);
+  Result<Versioned<std::vector<model::ProductDetail>>> product_details_for(const IdSelection& ids);
+  Result<Versioned<std::vector<model::ProductStyles>>> product_styles_for(const IdSelection& ids);
+  Result<Versioned<std::vector<model::RelatedIds>>> related_for(const IdSelection& ids);
   Connection& connection();
 
   std::string conninfo_;

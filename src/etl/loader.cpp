@@ -302,7 +302,8 @@ void publish(PgSession& session, const LoadReport& report, const std::string& so
   for (int attempt = 1;; ++attempt) {
     try {
       session.exec(sql);
-      record_publish(session, report.version, "load", source_dir, changes, changes_listed);
+      record_publish(session, report.version, "load", source_dir, changes, changes_listed,
+                     count_lines(report.files));
       session.exec("COMMIT");
       return;
     } catch (const DatabaseError& e) {

@@ -150,18 +150,30 @@ void write_rejects(PgSession& session, std::int64_t version, std::int64_t publis
   copy.finish();
 }
 
+LineCounts count_lines(const std::vector<FileReport>& files) {
+  LineCounts counts;
+  for (const auto& f : files) {
+    counts.rows += f.rows;
+    counts.rejected += f.rejected;
+    counts.repaired += f.repaired;
+  }
+  return counts;
+}
+
 std::int64_t record_publish(PgSession& session, std::int64_t dataset_version,
                             const std::string& kind, const std::string& source_dir,
-                            const std::vector<ProductChange>& changes, bool listed) {
+                            const std::vector<ProductChange>& changes, bool listed,
+                            const LineCounts& lines) {
   const ChangeCounts counts = count_changes(changes);
   listed = listed && changes.size() <= kMaxListedChanges;
   const std::string id = session.query_value(
       "INSERT INTO atelier.publishes (dataset_version, kind, changed, added, deleted, "
-      "changes_listed, source_dir) VALUES (" +
+      "changes_listed, source_dir, rows, rejected, repaired) VALUES (" +
       std::to_string(dataset_version) + ", " + session.literal(kind) + ", " +
       std::to_string(counts.changed) + ", " + std::to_string(counts.added) + ", " +
       std::to_string(counts.deleted) + ", " + (listed ? "true" : "false") + ", " +
-      session.literal(source_dir) + ") RETURNING id");
+      session.literal(source_dir) + ", " + std::to_string(lines.rows) + ", " +
+      std::to_string(lines.rejected) + ", " + std::to_string(lines.repaired) + ") RETURNING id");
   if (listed && !changes.empty()) {
     CopyBuffer copy(session, "COPY atelier.changes (publish_id, product_id, revision) FROM STDIN");
     std::string& text = copy.text();

@@ -65,8 +65,17 @@ void write_rejects(PgSession& session, std::int64_t version, std::int64_t publis
 // Inside the caller's open transaction: the publishes row, its changes (unless there are more
 // than kMaxListedChanges or `listed` is false), the NOTIFY, and the trimming of old publishes.
 // Returns the publish id.
+// What the publish read, all files: rows accepted, lines rejected and repaired.
+struct LineCounts {
+  std::int64_t rows = 0;
+  std::int64_t rejected = 0;
+  std::int64_t repaired = 0;
+};
+LineCounts count_lines(const std::vector<FileReport>& files);
+
 std::int64_t record_publish(PgSession& session, std::int64_t dataset_version,
                             const std::string& kind, const std::string& source_dir,
-                            const std::vector<ProductChange>& changes, bool listed);
+                            const std::vector<ProductChange>& changes, bool listed,
+                            const LineCounts& lines);
 
 }  // namespace atelier::etl

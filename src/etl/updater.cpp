@@ -513,7 +513,7 @@ UpdateReport apply_update(const UpdateOptions& options) {
                             update.result.rejects.end());
     }
     report.publish = record_publish(db, report.dataset_version, "update", options.data_dir.string(),
-                                    changes, true);
+                                    changes, true, count_lines(report.files));
     write_rejects(db, report.dataset_version, report.publish, report.rejects);
     db.exec("COMMIT");
     const ChangeCounts counts = count_changes(changes);

@@ -21,9 +21,10 @@ std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int
   std::vector<WorkUnit> units;
   const std::int64_t batch = std::max<std::int64_t>(1, o.batch_size);
   if (!o.ids.empty()) {
+    // At most `batch` ids per unit: each is read by list, so the span between them costs nothing.
     WorkUnit current;
     for (std::int64_t id : o.ids) {
-      if (!current.only.empty() && id - current.lo >= batch) {
+      if (static_cast<std::int64_t>(current.only.size()) >= batch) {
         units.push_back(std::move(current));
         current = WorkUnit{};
       }
@@ -75,16 +76,19 @@ Bodies read_details(catalog::CatalogReader& reader, const WorkUnit& unit, std::s
 }
 
 Bodies read_styles(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
-  return bodies_of(reader.product_styles_between(unit.lo, unit.hi),
+  return bodies_of(unit.only.empty() ? reader.product_styles_between(unit.lo, unit.hi)
+                                     : reader.product_styles_in(unit.only),
                    [](const model::ProductStyles& s) {
                      return Body{s.product_id, s.revision, json::write_styles(s)};
                    });
 }
 
 Bodies read_related(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
-  return bodies_of(reader.related_between(unit.lo, unit.hi), [](const model::RelatedIds& r) {
-    return Body{r.product_id, r.revision, json::write_related(r.ids)};
-  });
+  return bodies_of(
+      unit.only.empty() ? reader.related_between(unit.lo, unit.hi) : reader.related_in(unit.only),
+      [](const model::RelatedIds& r) {
+        return Body{r.product_id, r.revision, json::write_related(r.ids)};
+      });
 }
 
 // The three bodies a product page needs, driven from one table.

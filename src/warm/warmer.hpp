@@ -39,7 +39,8 @@ struct WorkUnit {
   std::vector<std::int64_t> only;  // empty = every product in [lo, hi]
 };
 
-// Splits [lo, hi] (or options.ids) into units of at most options.batch_size ids of span.
+// Splits [lo, hi] into units of options.batch_size ids of span, or options.ids into units of at
+// most options.batch_size ids.
 std::vector<WorkUnit> plan_units(const WarmOptions& options, std::int64_t lo, std::int64_t hi);
 
 struct WarmProgress {

@@ -28,19 +28,19 @@ TEST(PlanUnits, AnEmptyRangeHasNoWork) {
   EXPECT_TRUE(plan_units(options, 10, 9).empty());
 }
 
-TEST(PlanUnits, ExplicitIdsAreGroupedByIdSpanAndKeptExactly) {
+TEST(PlanUnits, ExplicitIdsAreGroupedByCountAndKeptExactly) {
   WarmOptions options;
-  options.batch_size = 100;
-  options.ids = {1, 2, 50, 150, 151, 10'000};
+  options.batch_size = 3;
+  options.ids = {1, 2, 50, 150, 151, 10'000, 10'001};
   const auto units = plan_units(options, 0, 0);
   ASSERT_EQ(units.size(), 3u);
   EXPECT_EQ(units[0].only, (std::vector<std::int64_t>{1, 2, 50}));
   EXPECT_EQ(units[0].lo, 1);
   EXPECT_EQ(units[0].hi, 50);
-  EXPECT_EQ(units[1].only, (std::vector<std::int64_t>{150, 151}));
-  EXPECT_EQ(units[2].only, (std::vector<std::int64_t>{10'000}));
-  EXPECT_EQ(units[2].lo, 10'000);
-  EXPECT_EQ(units[2].hi, 10'000);
+  EXPECT_EQ(units[1].only, (std::vector<std::int64_t>{150, 151, 10'000}));
+  EXPECT_EQ(units[2].only, (std::vector<std::int64_t>{10'001}));
+  EXPECT_EQ(units[2].lo, 10'001);
+  EXPECT_EQ(units[2].hi, 10'001);
 }
 
 TEST(PlanUnits, ARangeEndingAtTheLargestIdDoesNotOverflow) {
