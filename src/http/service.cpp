@@ -16,6 +16,22 @@ std::string not_found_message(std::int64_t id) {
   return "No product with id " + std::to_string(id) + ".";
 }
 
+// Replicas from ATELIER_READ_DATABASE_URLS, then the primary as the last fall-back.
+std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(const config::Config& config) {
+  if (config.read_database_urls.empty()) return nullptr;
+  std::vector<std::string> conninfos;
+  std::vector<std::string> labels;
+  for (const std::string& url : config.read_database_urls) {
+    conninfos.push_back(config::postgres_conninfo(config, url, "atelier-api"));
+    labels.push_back(catalog::endpoint_label(url));
+  }
+  conninfos.push_back(config::postgres_conninfo(config, "atelier-api"));
+  labels.push_back(catalog::endpoint_label(config.database_url));
+  return std::make_shared<catalog::ReadEndpoints>(std::move(conninfos), std::move(labels),
+                                                  config.replica_max_lag,
+                                                  config.replica_check_interval);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -25,6 +41,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 Service::Service(config::Config config)
     : config_(std::move(config)),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
+      read_endpoints_(make_read_endpoints(config_)),
       metrics_(std::make_unique<HttpMetrics>()),
       version_(std::make_unique<catalog::DatasetVersionWatcher>(conninfo_,
                                                                 config_.version_poll_interval)),
@@ -38,10 +55,41 @@ catalog::CatalogReader& Service::reader() {
   thread_local const Service* owner = nullptr;
   thread_local std::unique_ptr<catalog::CatalogReader> local;
   if (!local || owner != this) {
+    local = read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
+                            : std::make_unique<catalog::CatalogReader>(conninfo_);
+    owner = this;
+  }
+  return *local;
+}
+
+catalog::CatalogReader& Service::cart_reader() {
+  if (!read_endpoints_) return reader();
+  thread_local const Service* owner = nullptr;
+  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  if (!local || owner != this) {
     local = std::make_unique<catalog::CatalogReader>(conninfo_);
     owner = this;
   }
   return *local;
+}
+
+// [{"endpoint":"10.0.0.5:5432","state":"up","replica":true,"lag_seconds":0.0,"preferred":true},..]
+std::string Service::replicas_json() const {
+  std::string out = "[";
+  const auto health = read_endpoints_->health();
+  const std::size_t preferred = read_endpoints_->preferred();
+  for (std::size_t i = 0; i < health.size(); ++i) {
+    const auto& h = health[i];
+    if (i != 0) out += ',';
+    out += "{\"endpoint\":\"" + read_endpoints_->label(i) + "\",\"state\":\"" +
+           (!h.checked    ? "unknown"
+            : h.reachable ? "up"
+                          : "down") +
+           "\",\"replica\":" + (h.in_recovery ? "true" : "false") +
+           ",\"lag_seconds\":" + std::to_string(h.lag_seconds) +
+           ",\"preferred\":" + (i == preferred ? "true" : "false") + "}";
+  }
+  return out + "]";
 }
 
 void Service::note_database(bool reachable) {
@@ -280,7 +328,7 @@ Reply Service::cart_get(const RequestView& request) {
     return r;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto result = reader().cart(*session);
+  auto result = cart_reader().cart(*session);
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) return database_error(result.error(), "cart_get");
   r.body = json::write_cart(result.value());
@@ -302,7 +350,7 @@ Reply Service::cart_post(const RequestView& request) {
     session = new_session;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto result = reader().add_to_cart(*session, sku_id);
+  auto result = cart_reader().add_to_cart(*session, sku_id);
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) {
     Reply r = database_error(result.error(), "cart_post");
@@ -340,11 +388,13 @@ Reply Service::readyz() {
         std::string("{\"error\":\"") +
         (not_loaded ? "The catalog is not loaded yet." : "The catalog database is unavailable.") +
         "\",\"database\":\"" + (not_loaded ? "not_loaded" : "down") + "\",\"cache\":\"" +
-        cache_state + "\"}";
+        cache_state + "\"" + (read_endpoints_ ? ",\"read_endpoints\":" + replicas_json() : "") +
+        "}";
     return r;
   }
   r.body = "{\"status\":\"ready\",\"database\":\"up\",\"dataset_version\":" +
-           std::to_string(version.value()) + ",\"cache\":\"" + cache_state + "\"}";
+           std::to_string(version.value()) + ",\"cache\":\"" + cache_state + "\"" +
+           (read_endpoints_ ? ",\"read_endpoints\":" + replicas_json() : "") + "}";
   return r;
 }
 
@@ -354,6 +404,28 @@ Reply Service::metrics_text() {
   r.cache_control = kNoStore;
   r.body = metrics_->render(cache_->state(), version_->version(),
                             {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()});
+  if (read_endpoints_) {
+    // Per read endpoint (replicas, then the primary): reachable, replay lag, the one in use.
+    const auto health = read_endpoints_->health();
+    const std::size_t preferred = read_endpoints_->preferred();
+    std::string up =
+        "# HELP atelier_db_read_endpoint_up Read endpoint reachable at the last check.\n"
+        "# TYPE atelier_db_read_endpoint_up gauge\n";
+    std::string lag =
+        "# HELP atelier_db_replica_lag_seconds Replay lag of a read endpoint.\n"
+        "# TYPE atelier_db_replica_lag_seconds gauge\n";
+    std::string used =
+        "# HELP atelier_db_read_endpoint_preferred 1 for the endpoint reads use.\n"
+        "# TYPE atelier_db_read_endpoint_preferred gauge\n";
+    for (std::size_t i = 0; i < health.size(); ++i) {
+      const std::string label = "{endpoint=\"" + read_endpoints_->label(i) + "\"} ";
+      up += "atelier_db_read_endpoint_up" + label + (health[i].reachable ? "1\n" : "0\n");
+      lag +=
+          "atelier_db_replica_lag_seconds" + label + std::to_string(health[i].lag_seconds) + "\n";
+      used += "atelier_db_read_endpoint_preferred" + label + (i == preferred ? "1\n" : "0\n");
+    }
+    r.body += up + lag + used;
+  }
   return r;
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "catalog/read_endpoints.hpp"
 #include "catalog/reader.hpp"
 #include "catalog/version_watcher.hpp"
 #include "config/config.hpp"
@@ -48,6 +49,10 @@ class Service {
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
   catalog::CatalogReader& reader();
+  // The cart's reader: always the primary (DATABASE_URL), so a shopper reads their own writes.
+  // The same object as reader() when no replicas are configured.
+  catalog::CatalogReader& cart_reader();
+  std::string replicas_json() const;
   // One log line when the database or the cache changes state (down/up, backoff/up), not one per
   // failed request.
   void note_database(bool reachable);
@@ -55,6 +60,7 @@ class Service {
 
   const config::Config config_;
   const std::string conninfo_;
+  std::shared_ptr<catalog::ReadEndpoints> read_endpoints_;  // null: no replicas configured
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<catalog::DatasetVersionWatcher> version_;
   std::unique_ptr<ResponseCache> cache_;
