@@ -303,23 +303,35 @@ staging_host_up() {
   local node="$1" dir="$STAGING_DIR/$1" ip
   ip="$(node_ip "$node")"
   mkdir -p "$dir"
-  in_node "$node" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
+  [ -z "$(ip netns pids "$(node_ns "$node")")" ] || die "$node already runs a process (staging_host_kill first)"
+  # A simple command, not in_node: a backgrounded function would keep a copy of the caller's
+  # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
+  ip netns exec "$(node_ns "$node")" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
     DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
     REDIS_URL="$(staging_redis_url)" ${STAGING_HOST_ENV:-} \
     setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
-  echo $! >"$dir/host.pid"
   for _ in $(seq 1 100); do
     in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 && break
     sleep 0.1
   done
   in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 ||
     die "$node: atelier-api did not come up (see $dir/host.log)"
-  say "$node: atelier-api up on $ip:$HOST_PORT_STAGING (pid $(cat "$dir/host.pid"))"
+  say "$node: atelier-api up on $ip:$HOST_PORT_STAGING (pid $(ip netns pids "$(node_ns "$node")" | tr '\n' ' '))"
 }
 
+# kill -9 of every process of a host node (only its atelier-api runs there), and wait until they
+# are gone: a host started again before that finds its port still taken. By namespace, not by a
+# saved pid: `ip netns exec` runs its command as a child, so $! is not the host.
 staging_host_kill() {
-  local node="$1" pidfile="$STAGING_DIR/$1/host.pid"
-  [ -f "$pidfile" ] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
+  local ns pids
+  ns="$(node_ns "$1")"
+  mapfile -t pids < <(ip netns pids "$ns")
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    [ -z "$(ip netns pids "$ns")" ] && break
+    sleep 0.05
+  done
 }
 
 # A private CA and a certificate for the lb's address, made with openssl on every `up`.
