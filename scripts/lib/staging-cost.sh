@@ -69,7 +69,8 @@ cmd_cost() {
   local work stamp out host runs=()
   work="$(mktemp -d /tmp/atelier-staging-cost.XXXXXX)"
   chmod 755 "$work"
-  trap 'restart_host1 ""; rm -rf "$work"' EXIT
+  COST_WORK="$work"
+  trap 'restart_host1 ""; rm -rf "$COST_WORK"' EXIT
   staging_bench_inputs "$work"
   host="http://$(node_ip host1):$HOST_PORT_STAGING"
   say "cost: $rate req/s for ${seconds}s per path"
