@@ -148,12 +148,7 @@ fault_redis_kill() {
   hits1="$(cache_hits_total)"
   hits_per_s_after="$(( (hits1 - hits0) * 1000 / ($(now_ms) - t_promoted + 1) ))"
   # The old master returns as a replica of the new one (the Sentinels would also tell it so).
-  local password
-  password="$(staging_redis_password)"
-  in_node "$old" redis-server "$ATELIER_ROOT/cache/redis.conf" --bind "$(node_ip "$old")" \
-    --port "$REDIS_PORT_STAGING" --dir "$STAGING_DIR/$old" --requirepass "$password" --masterauth "$password" \
-    --daemonize yes --pidfile "$STAGING_DIR/$old/redis.pid" --logfile "$STAGING_DIR/$old/redis.log" \
-    --maxmemory 512mb --replicaof "$(node_ip "$new")" "$REDIS_PORT_STAGING" >/dev/null
+  staging_redis_server "$old" --replicaof "$(node_ip "$new")" "$REDIS_PORT_STAGING" >/dev/null
   local hosts_cache
   hosts_cache="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache; done | tr '\n' ' ')"
   jq -n -c --arg old "$old" --arg new "$new" --arg ms "${promoted:-none}" --arg c "$hosts_cache" \

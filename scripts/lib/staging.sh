@@ -235,16 +235,25 @@ staging_redis_password() {
   cat "$f"
 }
 
-# redis1 (master) and redis2 (replica), from cache/redis.conf with the node's address.
-staging_redis_up() {
-  local node="$1" dir="$STAGING_DIR/$1" password extra=()
+# redis-server on NODE from a COPY of cache/redis.conf: a Sentinel failover makes Redis rewrite
+# its config file (CONFIG REWRITE), which must never be the repository's.
+staging_redis_server() {
+  local node="$1" dir="$STAGING_DIR/$1" password
+  shift
   password="$(staging_redis_password)"
   mkdir -p "$dir"
-  if [ "$node" != redis1 ]; then extra=(--replicaof "$(node_ip redis1)" "$REDIS_PORT_STAGING"); fi
-  in_node "$node" redis-server "$ATELIER_ROOT/cache/redis.conf" --bind "$(node_ip "$node")" \
+  [ -f "$dir/redis.conf" ] || cp "$ATELIER_ROOT/cache/redis.conf" "$dir/redis.conf"
+  in_node "$node" redis-server "$dir/redis.conf" --bind "$(node_ip "$node")" \
     --port "$REDIS_PORT_STAGING" --dir "$dir" --requirepass "$password" --masterauth "$password" \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory 512mb \
-    "${extra[@]}" || die "redis on $node did not start: see $dir/redis.log"
+    "$@" || die "redis on $node did not start: see $dir/redis.log"
+}
+
+# redis1 (master) and redis2 (replica), from cache/redis.conf with the node's address.
+staging_redis_up() {
+  local node="$1" extra=()
+  if [ "$node" != redis1 ]; then extra=(--replicaof "$(node_ip redis1)" "$REDIS_PORT_STAGING"); fi
+  staging_redis_server "$node" "${extra[@]}"
   for _ in $(seq 1 50); do
     redis_node "$node" ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
