@@ -319,6 +319,7 @@ staging_host_up() {
     DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
     REDIS_URL="$(staging_redis_url)" ${STAGING_HOST_ENV:-} \
     setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
+  disown  # its kill -9 in scripts/staging chaos is expected, not a job to report
   for _ in $(seq 1 100); do
     in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 && break
     sleep 0.1
