@@ -235,6 +235,7 @@ cmd_chaos() {
   [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill replica_stop replay_pause primary_down)
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
+  staging_install_deps nftables
   CHAOS_WORK="$(mktemp -d /tmp/atelier-staging-chaos.XXXXXX)"
   chmod 755 "$CHAOS_WORK"
   trap 'chaos_restore' EXIT

@@ -48,11 +48,11 @@ staging_require_root() {
   [ "$(id -u)" -eq 0 ] || die "scripts/staging needs root (network namespaces, nftables)"
 }
 
-# The packages only the staging needs (the one-machine stack does not): nft for link faults,
-# redis-sentinel, openssl for the private CA.
+# The packages only the staging needs (the one-machine stack does not): redis-sentinel, openssl
+# for the private CA; `staging_install_deps nftables` adds nft for the link faults of chaos.
 staging_install_deps() {
   local missing=() pkg
-  for pkg in nftables redis-sentinel openssl wrk jq curl; do
+  for pkg in redis-sentinel openssl wrk jq curl "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
