@@ -132,8 +132,57 @@ RedisStatus RedisConnection::fail_context(std::string_view what, int saved_errno
   return status;
 }
 
+RedisStatus RedisConnection::resolve_master() {
+  std::string failures;
+  for (const RedisEndpoint& sentinel : options_.sentinels) {
+    ContextPtr context(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
+                                               to_timeval(options_.connect_timeout)));
+    if (!context || context->err != 0) {
+      failures += " " + sentinel.host + ":" + std::to_string(sentinel.port) + " unreachable;";
+      continue;
+    }
+    if (redisSetTimeout(context.get(), to_timeval(options_.command_timeout)) != REDIS_OK) continue;
+    const std::string_view args[] = {"SENTINEL", "get-master-addr-by-name",
+                                     options_.sentinel_master};
+    ArgvArrays argv(args);
+    ReplyPtr reply(static_cast<redisReply*>(
+        redisCommandArgv(context.get(), argv.count(), argv.pointers.data(), argv.sizes.data())));
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->type != REDIS_REPLY_STRING) {
+      failures += " " + sentinel.host + ":" + std::to_string(sentinel.port) + " gave no master;";
+      continue;
+    }
+    int port = 0;
+    const std::string_view port_text(reply->element[1]->str, reply->element[1]->len);
+    const auto [ptr, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port <= 0) continue;
+    options_.host.assign(reply->element[0]->str, reply->element[0]->len);
+    options_.port = port;
+    return {};
+  }
+  return {RedisError::io,
+          "no Sentinel named a master for " + options_.sentinel_master + ":" + failures};
+}
+
+RedisStatus RedisConnection::server_reply_error(const redisReply& reply) {
+  const std::string_view text(reply.str, reply.len);
+  if (!options_.sentinels.empty() && text.starts_with("READONLY")) {
+    context_.reset();
+    return {RedisError::closed, "master demoted: " + std::string(text)};
+  }
+  return server_error(reply);
+}
+
 RedisStatus RedisConnection::connect() {
   if (context_) return {};
+  // Sentinel protocol for clients: ask a Sentinel for the master, connect, then check with ROLE
+  // that the node really is a master (a failover may be under way).
+  if (!options_.sentinels.empty()) {
+    RedisStatus resolved = resolve_master();
+    if (!resolved.ok()) return resolved;
+  }
   context_.reset(redisConnectWithTimeout(options_.host.c_str(), options_.port,
                                          to_timeval(options_.connect_timeout)));
   const int saved_errno = errno;
@@ -179,6 +228,20 @@ RedisStatus RedisConnection::connect() {
     const std::string_view args[] = {"SELECT", db};
     RedisStatus status = handshake(args, "SELECT");
     if (!status.ok()) return status;
+  }
+  if (!options_.sentinels.empty()) {
+    ReplyPtr reply;
+    const std::string_view args[] = {"ROLE"};
+    RedisStatus status = exchange(args, reply);
+    if (!status.ok()) return status;
+    const bool master =
+        reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
+        reply->element[0]->type == REDIS_REPLY_STRING &&
+        std::string_view(reply->element[0]->str, reply->element[0]->len) == "master";
+    if (!master) {
+      context_.reset();
+      return {RedisError::closed, "the node the Sentinels named is not a master (yet)"};
+    }
   }
   return {};
 }
@@ -228,7 +291,7 @@ RedisStatus RedisConnection::set(std::string_view key, std::string_view value,
   // kNoExpiry: plain SET, the key lives until it is deleted (content-keyed entries).
   RedisStatus status = exchange(std::span(args, ttl == kNoExpiry ? 3 : 5), reply);
   if (!status.ok()) return status;
-  if (reply->type == REDIS_REPLY_ERROR) return server_error(*reply);
+  if (reply->type == REDIS_REPLY_ERROR) return server_reply_error(*reply);
   return {};
 }
 
@@ -295,10 +358,16 @@ RedisResult<std::size_t> RedisConnection::set_many(std::span<const SetCommand> b
     }
     if (reply->type == REDIS_REPLY_ERROR) {
       if (result.ok()) set_status(result, server_error(*reply));
+      const std::string_view text(reply->str, reply->len);
+      if (!options_.sentinels.empty() && text.starts_with("READONLY")) {
+        // Drain the rest first (the context stays in step), then drop it: see server_reply_error.
+        result.error = RedisError::closed;
+      }
     } else {
       ++result.value;
     }
   }
+  if (result.error == RedisError::closed) context_.reset();
   return result;
 }
 

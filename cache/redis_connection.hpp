@@ -110,6 +110,12 @@ class RedisConnection {
   // context is dead after any error, STACK-NOTES §3) and reports io/timeout/closed.
   RedisStatus exchange(std::span<const std::string_view> args, ReplyPtr& reply);
   RedisStatus fail_context(std::string_view what, int saved_errno);
+  // Asks each Sentinel in turn for the master's address (into options_.host/port); ok when one
+  // answered. Used by connect() when options_.sentinels is not empty.
+  RedisStatus resolve_master();
+  // After a failover the old master may come back as a replica: a write it refuses with
+  // READONLY means "reconnect and ask the Sentinels again", so the connection is dropped.
+  RedisStatus server_reply_error(const redisReply& reply);
 
   RedisOptions options_;
   ContextPtr context_;

@@ -7,6 +7,8 @@ namespace atelier::cache {
 namespace {
 
 constexpr std::string_view kScheme = "redis://";
+constexpr std::string_view kSentinelScheme = "redis-sentinel://";
+constexpr int kSentinelPort = 26379;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() &&
@@ -29,7 +31,8 @@ struct MalformedUrl : std::invalid_argument {
 // The password is part of the URL, so the message never echoes the URL into a log line.
 [[noreturn]] void reject(std::string_view why) {
   throw MalformedUrl("REDIS_URL: " + std::string(why) +
-                     " (expected redis://[:password@]host:port[/db])");
+                     " (expected redis://[:password@]host:port[/db] or "
+                     "redis-sentinel://[:password@]host:port[,host:port...][/db]#master)");
 }
 
 int hex_value(char c) {
@@ -71,14 +74,58 @@ int parse_number(std::string_view digits, int min, int max, std::string_view wha
   return value;
 }
 
+// "host[:port]" or "[v6]:port"; the port defaults to default_port.
+RedisEndpoint parse_endpoint(std::string_view authority, int default_port) {
+  std::string_view host;
+  std::string_view port;
+  if (authority.starts_with('[')) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) reject("unterminated [IPv6] host");
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') reject("unexpected text after [IPv6] host");
+      port = after.substr(1);
+      if (port.empty()) reject("empty port");
+    }
+  } else {
+    const auto colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) reject("empty port");
+    }
+    if (host.find(':') != std::string_view::npos) reject("IPv6 hosts must be in [brackets]");
+  }
+  if (host.empty()) reject("missing host");
+  RedisEndpoint endpoint{std::string(host), default_port};
+  if (!port.empty()) endpoint.port = parse_number(port, 1, 65535, "port");
+  return endpoint;
+}
+
 // Throws MalformedUrl; nullopt only for an empty URL.
 std::optional<RedisOptions> parse_or_throw(std::string_view url) {
   url = trim(url);
   if (url.empty()) return std::nullopt;
-  if (!url.starts_with(kScheme)) reject("scheme must be redis://");
-  std::string_view rest = url.substr(kScheme.size());
-
   RedisOptions options;
+  std::string_view rest;
+  const bool sentinel = url.starts_with(kSentinelScheme);
+  if (sentinel) {
+    rest = url.substr(kSentinelScheme.size());
+    const auto hash = rest.find('#');
+    if (hash == std::string_view::npos || hash + 1 == rest.size()) {
+      reject("a Sentinel URL needs #master-name");
+    }
+    options.sentinel_master = std::string(rest.substr(hash + 1));
+    if (options.sentinel_master.find_first_of(" \t\r\n") != std::string::npos) {
+      reject("the master name must not contain blanks");
+    }
+    rest = rest.substr(0, hash);
+  } else if (url.starts_with(kScheme)) {
+    rest = url.substr(kScheme.size());
+  } else {
+    reject("scheme must be redis:// or redis-sentinel://");
+  }
 
   // Path: "/db" (an empty path or a lone "/" means db 0).
   std::string_view authority = rest;
@@ -108,31 +155,21 @@ std::optional<RedisOptions> parse_or_throw(std::string_view url) {
     }
   }
 
-  // Host and port; "[::1]:6379" for IPv6 literals.
-  std::string_view host;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) reject("unterminated [IPv6] host");
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') reject("unexpected text after [IPv6] host");
-      port = after.substr(1);
-      if (port.empty()) reject("empty port");
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty()) reject("empty port");
-    }
-    if (host.find(':') != std::string_view::npos) reject("IPv6 hosts must be in [brackets]");
+  if (!sentinel) {
+    RedisEndpoint endpoint = parse_endpoint(authority, options.port);
+    options.host = std::move(endpoint.host);
+    options.port = endpoint.port;
+    return options;
   }
-  if (host.empty()) reject("missing host");
-  options.host = std::string(host);
-  if (!port.empty()) options.port = parse_number(port, 1, 65535, "port");
+  // Sentinels: "host[:port],host[:port]...", asked in this order.
+  while (true) {
+    const auto comma = authority.find(',');
+    options.sentinels.push_back(parse_endpoint(authority.substr(0, comma), kSentinelPort));
+    if (comma == std::string_view::npos) break;
+    authority = authority.substr(comma + 1);
+  }
+  options.host = options.sentinels.front().host;
+  options.port = options.sentinels.front().port;
   return options;
 }
 

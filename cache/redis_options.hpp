@@ -6,26 +6,38 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace atelier::cache {
 
+struct RedisEndpoint {
+  std::string host;
+  int port = 0;
+};
+
 struct RedisOptions {
+  // With sentinels, host/port are only where the last master was found; every (re)connect asks
+  // the Sentinels first (RedisConnection::connect).
   std::string host = "127.0.0.1";
   int port = 6379;
-  std::optional<std::string> username;  // Redis 6 ACL user; nullopt -> `AUTH <password>`
-  std::optional<std::string> password;  // nullopt -> no AUTH at all
-  int db = 0;                           // SELECTed after connect when not 0
+  std::optional<std::string> username;   // Redis 6 ACL user; nullopt -> `AUTH <password>`
+  std::optional<std::string> password;   // nullopt -> no AUTH at all
+  int db = 0;                            // SELECTed after connect when not 0
+  std::vector<RedisEndpoint> sentinels;  // empty: connect to host:port directly
+  std::string sentinel_master;           // the master name the Sentinels monitor
   // Short by design: Redis is an accelerator, so a slow Redis must cost a request at most a few
   // hundred ms before the request falls back to Postgres (see Cache / CacheHealth).
   std::chrono::milliseconds connect_timeout{200};
   std::chrono::milliseconds command_timeout{100};
 };
 
-// Parses `redis://[[user]:password@]host[:port][/db]` (host may be `[v6-address]`; port defaults to
-// 6379, db to 0; user and password may be percent-encoded). The timeouts keep their defaults.
-// Returns nullopt for an empty (or all-blank) URL, which means "cache disabled", and also for a
-// malformed one; callers that must tell the two apart (config validation at startup) ask
-// redis_url_error().
+// Parses `redis://[[user]:password@]host[:port][/db]`, or
+// `redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/db]#master` (Sentinels,
+// port 26379 by default; the password is the data nodes', Sentinels are asked without one) (host
+// may be `[v6-address]`; port defaults to 6379, db to 0; user and password may be percent-encoded).
+// The timeouts keep their defaults. Returns nullopt for an empty (or all-blank) URL, which means
+// "cache disabled", and also for a malformed one; callers that must tell the two apart (config
+// validation at startup) ask redis_url_error().
 std::optional<RedisOptions> parse_redis_url(std::string_view url);
 
 // Empty when `url` is empty or valid; otherwise one sentence naming the problem. Never echoes the

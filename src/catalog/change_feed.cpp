@@ -55,7 +55,8 @@ void ChangeFeed::poke() {
 }
 
 void ChangeFeed::loop() {
-  CatalogReader reader{options_.read_conninfo};
+  CatalogReader reader = options_.read_endpoints ? CatalogReader{options_.read_endpoints}
+                                                 : CatalogReader{options_.read_conninfo};
   std::atomic<bool> notified{false};  // set by the listener's receiver (declared after it)
   std::unique_ptr<Listener> listener;
   auto next_listen_attempt = Clock::now();

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
@@ -34,8 +35,13 @@ struct RevisionChange {
   std::uint64_t revision = 0;  // 0: the product was deleted
 };
 
+class ReadEndpoints;
+
 struct ChangeFeedOptions {
   std::string read_conninfo;
+  // With replicas: the catalog's read endpoints (the feed reads where the catalog is read, so it
+  // never moves to a revision the replica in use has not replayed). Null: read_conninfo.
+  std::shared_ptr<ReadEndpoints> read_endpoints;
   std::string listen_conninfo;
   std::chrono::milliseconds poll_interval{5000};
   // Called on the feed's thread after the table moved, with every product whose revision changed

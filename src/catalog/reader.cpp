@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "catalog/queries.hpp"
+#include "catalog/read_endpoints.hpp"
 
 namespace atelier::catalog {
 
@@ -137,11 +138,14 @@ struct CatalogReader::Connection {
 };
 
 CatalogReader::CatalogReader(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+CatalogReader::CatalogReader(std::shared_ptr<ReadEndpoints> endpoints)
+    : endpoints_(std::move(endpoints)) {}
 CatalogReader::~CatalogReader() = default;
 CatalogReader::CatalogReader(CatalogReader&&) noexcept = default;
 CatalogReader& CatalogReader::operator=(CatalogReader&&) noexcept = default;
 
 CatalogReader::Connection& CatalogReader::connection() {
+  if (endpoints_) return endpoint_connection();
   if (!connection_) {
     const auto now = std::chrono::steady_clock::now();
     if (now < next_connect_attempt_) {
@@ -155,6 +159,30 @@ CatalogReader::Connection& CatalogReader::connection() {
     }
   }
   return *connection_;
+}
+
+CatalogReader::Connection& CatalogReader::endpoint_connection() {
+  // Move when the preferred endpoint changed (a replica came back, or fell too far behind).
+  if (connection_ && endpoint_ != endpoints_->preferred()) connection_.reset();
+  if (connection_) return *connection_;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_connect_attempt_) {
+    throw pqxx::broken_connection("database unreachable (waiting before the next attempt)");
+  }
+  // A replica that refuses the connection is reported and the next endpoint tried at once, so a
+  // stopped replica costs no request an error; only when the primary fails too does it throw.
+  for (std::size_t tries = 0;; ++tries) {
+    endpoint_ = endpoints_->preferred();
+    try {
+      connection_ = std::make_unique<Connection>(endpoints_->conninfo(endpoint_));
+      return *connection_;
+    } catch (const pqxx::broken_connection&) {
+      endpoints_->report_failure(endpoint_);
+      if (endpoint_ + 1 < endpoints_->size() && tries < endpoints_->size()) continue;
+      next_connect_attempt_ = now + kReconnectPause;
+      throw;
+    }
+  }
 }
 
 template <typename Fn>

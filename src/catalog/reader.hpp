@@ -17,9 +17,14 @@ namespace atelier::catalog {
 
 enum class CartAdd { added, unknown_sku };
 
+class ReadEndpoints;
+
 class CatalogReader {
  public:
   explicit CatalogReader(std::string conninfo);
+  // Reads from whichever endpoint `endpoints` prefers (replicas first, the primary last), moving
+  // when that changes; never for the cart, whose reads must see its own writes.
+  explicit CatalogReader(std::shared_ptr<ReadEndpoints> endpoints);
   ~CatalogReader();
   CatalogReader(const CatalogReader&) = delete;
   CatalogReader& operator=(const CatalogReader&) = delete;
@@ -104,8 +109,11 @@ class CatalogReader {
   Result<Versioned<std::vector<model::ProductStyles>>> product_styles_for(const IdSelection& ids);
   Result<Versioned<std::vector<model::RelatedIds>>> related_for(const IdSelection& ids);
   Connection& connection();
+  Connection& endpoint_connection();
 
   std::string conninfo_;
+  std::shared_ptr<ReadEndpoints> endpoints_;  // null: always conninfo_
+  std::size_t endpoint_ = 0;                  // index in endpoints_ of the open connection
   std::unique_ptr<Connection> connection_;
   // After a failed connect, further attempts wait this long, so a dead database makes requests
   // fail fast with 503 instead of each one waiting for connect_timeout.

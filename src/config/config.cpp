@@ -94,7 +94,19 @@ const std::vector<Variable>& variables() {
       {"ATELIER_CHANGE_POLL_MS", "5000",
        "How often a host looks for catalog publishes it was not notified of (it LISTENs on "
        "atelier_catalog and applies each publish at once; the poll covers a lost connection)."},
-      {"REDIS_URL", "(empty: no cache)", "Redis URL, redis://[:password@]host:port[/db]."},
+      {"ATELIER_READ_DATABASE_URLS", "(empty: read from DATABASE_URL)",
+       "Comma-separated PostgreSQL URLs of streaming replicas the catalog is read from, in order "
+       "of preference; DATABASE_URL is always the last fall-back and stays the only URL of the "
+       "cart (writes and reads, so a shopper reads their own writes)."},
+      {"ATELIER_REPLICA_MAX_LAG_MS", "30000",
+       "A replica whose replay is further behind than this is skipped (reads move to the next "
+       "URL) until it catches up."},
+      {"ATELIER_REPLICA_CHECK_MS", "1000",
+       "How often a host checks each read URL (reachable, in recovery, replay lag)."},
+      {"REDIS_URL", "(empty: no cache)",
+       "Redis URL, redis://[:password@]host:port[/db], or "
+       "redis-sentinel://[:password@]sentinel:port[,sentinel:port...][/db]#master to ask "
+       "Sentinels for the master on every (re)connect (follows a failover without a restart)."},
       {"ATELIER_REDIS_CONNECT_TIMEOUT_MS", "200", "Redis connect timeout."},
       {"ATELIER_REDIS_TIMEOUT_MS", "100", "Redis command timeout; slower answers count as errors."},
       {"ATELIER_PAGE_CACHE_TTL_S", "3600",
@@ -133,6 +145,11 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_DB_CONNECT_TIMEOUT_MS", 100, 600000, c.db_connect_timeout);
   r.duration("ATELIER_DB_STATEMENT_TIMEOUT_MS", 10, 600000, c.db_statement_timeout);
   r.duration("ATELIER_CHANGE_POLL_MS", 50, 600000, c.change_poll_interval);
+  std::string read_urls;
+  r.text("ATELIER_READ_DATABASE_URLS", read_urls);
+  c.read_database_urls = split_list(read_urls);
+  r.duration("ATELIER_REPLICA_MAX_LAG_MS", 0, 86400000, c.replica_max_lag);
+  r.duration("ATELIER_REPLICA_CHECK_MS", 50, 600000, c.replica_check_interval);
   r.text("REDIS_URL", c.redis_url);
   r.duration("ATELIER_REDIS_CONNECT_TIMEOUT_MS", 1, 60000, c.redis_connect_timeout);
   r.duration("ATELIER_REDIS_TIMEOUT_MS", 1, 60000, c.redis_command_timeout);
@@ -155,10 +172,28 @@ std::string help_text(std::string_view program, std::string_view summary) {
   return out.str();
 }
 
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
+}
+
 std::string postgres_conninfo(const Config& config, std::string_view application_name) {
+  return postgres_conninfo(config, config.database_url, application_name);
+}
+
+std::string postgres_conninfo(const Config& config, std::string_view url_view,
+                              std::string_view application_name) {
   // A URL and key=value pairs cannot be mixed in one libpq string, so URLs get the settings as
   // query parameters and key=value strings get them appended.
-  const std::string& url = config.database_url;
+  const std::string url{url_view};
   const bool is_url = url.starts_with("postgresql://") || url.starts_with("postgres://");
   const auto connect_s = std::max<std::int64_t>(
       1, std::chrono::duration_cast<std::chrono::seconds>(config.db_connect_timeout).count());

@@ -28,6 +28,22 @@ std::uint64_t revision_of(const model::RelatedIds& r) {
   return r.revision;
 }
 
+// Replicas from ATELIER_READ_DATABASE_URLS, then the primary as the last fall-back.
+std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(const config::Config& config) {
+  if (config.read_database_urls.empty()) return nullptr;
+  std::vector<std::string> conninfos;
+  std::vector<std::string> labels;
+  for (const std::string& url : config.read_database_urls) {
+    conninfos.push_back(config::postgres_conninfo(config, url, "atelier-api"));
+    labels.push_back(catalog::endpoint_label(url));
+  }
+  conninfos.push_back(config::postgres_conninfo(config, "atelier-api"));
+  labels.push_back(catalog::endpoint_label(config.database_url));
+  return std::make_shared<catalog::ReadEndpoints>(std::move(conninfos), std::move(labels),
+                                                  config.replica_max_lag,
+                                                  config.replica_check_interval);
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -58,12 +74,14 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
 Service::Service(config::Config config)
     : config_(std::move(config)),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
+      read_endpoints_(make_read_endpoints(config_)),
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
                                                   config_.local_cache_mb * 1024 * 1024)) {
   metrics_->attach_cache_counters(&cache_->cache().counters());
   catalog::ChangeFeedOptions feed;
   feed.read_conninfo = conninfo_;
+  feed.read_endpoints = read_endpoints_;
   feed.listen_conninfo = config::postgres_conninfo(config_, "atelier-api-listen");
   feed.poll_interval = config_.change_poll_interval;
   feed.on_changes = [this](std::span<const catalog::RevisionChange> changes) {
@@ -83,10 +101,39 @@ catalog::CatalogReader& Service::reader() {
   thread_local const Service* owner = nullptr;
   thread_local std::unique_ptr<catalog::CatalogReader> local;
   if (!local || owner != this) {
+    local = read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
+                            : std::make_unique<catalog::CatalogReader>(conninfo_);
+    owner = this;
+  }
+  return *local;
+}
+
+catalog::CatalogReader& Service::cart_reader() {
+  if (!read_endpoints_) return reader();
+  thread_local const Service* owner = nullptr;
+  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  if (!local || owner != this) {
     local = std::make_unique<catalog::CatalogReader>(conninfo_);
     owner = this;
   }
   return *local;
+}
+
+// [{"endpoint":"10.0.0.5:5432","state":"up","replica":true,"lag_seconds":0.0,"preferred":true},..]
+std::vector<json::ReadEndpointState> Service::read_endpoint_states() const {
+  std::vector<json::ReadEndpointState> out;
+  if (!read_endpoints_) return out;
+  const auto health = read_endpoints_->health();
+  const std::size_t preferred = read_endpoints_->preferred();
+  for (std::size_t i = 0; i < health.size(); ++i) {
+    const auto& h = health[i];
+    out.push_back({read_endpoints_->label(i),
+                   !h.checked    ? "unknown"
+                   : h.reachable ? "up"
+                                 : "down",
+                   h.in_recovery, h.lag_seconds, i == preferred});
+  }
+  return out;
 }
 
 void Service::note_database(bool reachable) {
@@ -367,7 +414,7 @@ Reply Service::cart_get(const RequestView& request) {
     return r;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto result = reader().cart(*session);
+  auto result = cart_reader().cart(*session);
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) return database_error(result.error(), "cart_get");
   r.body = json::write_cart(result.value());
@@ -389,7 +436,7 @@ Reply Service::cart_post(const RequestView& request) {
     session = new_session;
   }
   const auto start = std::chrono::steady_clock::now();
-  auto result = reader().add_to_cart(*session, sku_id);
+  auto result = cart_reader().add_to_cart(*session, sku_id);
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) {
     Reply r = database_error(result.error(), "cart_post");
@@ -417,11 +464,13 @@ Reply Service::readyz() {
   r.cache_control = kNoStore;
   auto version = reader().dataset_version();
   const std::string_view cache_state = cache::to_string(cache_->cache().state());
+  const std::vector<json::ReadEndpointState> endpoints = read_endpoint_states();
   if (!version.ok()) {
     const CatalogFailure& failure = catalog_failure(version.error().kind);
     r.status = 503;  // whatever failed, this host cannot answer product requests now
     r.retry_after_seconds = 1;
-    r.body = json::write_not_ready(failure.readiness_message, failure.readiness, cache_state);
+    r.body =
+        json::write_not_ready(failure.readiness_message, failure.readiness, cache_state, endpoints);
     return r;
   }
   if (!feed_->ready()) {
@@ -430,11 +479,12 @@ Reply Service::readyz() {
     r.status = 503;
     r.retry_after_seconds = 1;
     r.body = json::write_not_ready("The host is still reading the catalog's revisions.", "up",
-                                   cache_state);
+                                   cache_state, endpoints);
     return r;
   }
-  r.body = json::write_ready({version.value(), feed_->last_publish(),
-                              static_cast<std::int64_t>(feed_->products()), cache_state});
+  r.body =
+      json::write_ready({version.value(), feed_->last_publish(),
+                         static_cast<std::int64_t>(feed_->products()), cache_state, endpoints});
   return r;
 }
 
@@ -446,6 +496,28 @@ Reply Service::metrics_text() {
                             {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()},
                             {feed_->last_publish(), feed_->publishes_applied(),
                              feed_->full_reloads(), feed_->products(), feed_->listening()});
+  if (read_endpoints_) {
+    // Per read endpoint (replicas, then the primary): reachable, replay lag, the one in use.
+    const auto health = read_endpoints_->health();
+    const std::size_t preferred = read_endpoints_->preferred();
+    std::string up =
+        "# HELP atelier_db_read_endpoint_up Read endpoint reachable at the last check.\n"
+        "# TYPE atelier_db_read_endpoint_up gauge\n";
+    std::string lag =
+        "# HELP atelier_db_replica_lag_seconds Replay lag of a read endpoint.\n"
+        "# TYPE atelier_db_replica_lag_seconds gauge\n";
+    std::string used =
+        "# HELP atelier_db_read_endpoint_preferred 1 for the endpoint reads use.\n"
+        "# TYPE atelier_db_read_endpoint_preferred gauge\n";
+    for (std::size_t i = 0; i < health.size(); ++i) {
+      const std::string label = "{endpoint=\"" + read_endpoints_->label(i) + "\"} ";
+      up += "atelier_db_read_endpoint_up" + label + (health[i].reachable ? "1\n" : "0\n");
+      lag +=
+          "atelier_db_replica_lag_seconds" + label + std::to_string(health[i].lag_seconds) + "\n";
+      used += "atelier_db_read_endpoint_preferred" + label + (i == preferred ? "1\n" : "0\n");
+    }
+    r.body += up + lag + used;
+  }
   return r;
 }
 

@@ -11,11 +11,13 @@
 #include "cache/cache_key.hpp"
 #include "cache/read_through.hpp"
 #include "catalog/change_feed.hpp"
+#include "catalog/read_endpoints.hpp"
 #include "catalog/reader.hpp"
 #include "config/config.hpp"
 #include "http/http_metrics.hpp"
 #include "http/reply.hpp"
 #include "http/request_parsing.hpp"
+#include "json/serialize.hpp"
 
 namespace atelier::http {
 
@@ -53,6 +55,10 @@ class Service {
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
   catalog::CatalogReader& reader();
+  // The cart's reader: always the primary (DATABASE_URL), so a shopper reads their own writes.
+  // The same object as reader() when no replicas are configured.
+  catalog::CatalogReader& cart_reader();
+  std::vector<json::ReadEndpointState> read_endpoint_states() const;
   // One log line when the database or the cache changes state (down/up, backoff/up), not one per
   // failed request.
   void note_database(bool reachable);
@@ -60,6 +66,7 @@ class Service {
 
   const config::Config config_;
   const std::string conninfo_;
+  std::shared_ptr<catalog::ReadEndpoints> read_endpoints_;  // null: no replicas configured
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<cache::ReadThrough> cache_;
   // Last: its thread calls forget_revisions (cache_) and is joined first on destruction.

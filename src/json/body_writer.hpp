@@ -65,6 +65,8 @@ class BodyWriter {
   void price(model::Cents cents);
   void timestamp(model::EpochMillis millis);
   void boolean(bool value) { ok_ = ok_ && writer().Bool(value); }
+  // A finite double (RapidJSON refuses NaN and infinities: the writer then fails, STACK-NOTES §4).
+  void number(double value) { ok_ = ok_ && writer().Double(value); }
   void null() { ok_ = ok_ && writer().Null(); }
 
   void start_object() { ok_ = ok_ && writer().StartObject(); }

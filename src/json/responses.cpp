@@ -41,6 +41,31 @@ std::string write_error(std::string_view message) {
   return out.finish();
 }
 
+namespace {
+
+void put_read_endpoints(detail::BodyWriter& out, std::span<const ReadEndpointState> endpoints) {
+  if (endpoints.empty()) return;
+  out.key("read_endpoints");
+  out.start_array();
+  for (const auto& e : endpoints) {
+    out.start_object();
+    out.key("endpoint");
+    out.text(e.endpoint);
+    out.key("state");
+    out.ascii(e.state);
+    out.key("replica");
+    out.boolean(e.replica);
+    out.key("lag_seconds");
+    out.number(e.lag_seconds);
+    out.key("preferred");
+    out.boolean(e.preferred);
+    out.end_object();
+  }
+  out.end_array();
+}
+
+}  // namespace
+
 std::string write_ready(const ReadyState& state) {
   detail::BodyWriter out;
   out.start_object();
@@ -56,12 +81,14 @@ std::string write_ready(const ReadyState& state) {
   out.integer(state.products);
   out.key("cache");
   out.text(state.cache);
+  put_read_endpoints(out, state.read_endpoints);
   out.end_object();
   return out.finish();
 }
 
 std::string write_not_ready(std::string_view message, std::string_view database_state,
-                            std::string_view cache_state) {
+                            std::string_view cache_state,
+                            std::span<const ReadEndpointState> read_endpoints) {
   detail::BodyWriter out;
   out.start_object();
   out.key("error");
@@ -70,6 +97,7 @@ std::string write_not_ready(std::string_view message, std::string_view database_
   out.text(database_state);
   out.key("cache");
   out.text(cache_state);
+  put_read_endpoints(out, read_endpoints);
   out.end_object();
   return out.finish();
 }

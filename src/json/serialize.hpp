@@ -35,17 +35,27 @@ std::string write_error(std::string_view message);
 // GET /readyz 200 — {"status":"ready","database":"up","dataset_version":3,"publish":7,
 // "products":1000011,"cache":"up"}: the dataset, the newest catalog publish this host applied and
 // the products in its revision table.
+// One catalog read endpoint as /readyz shows it (replicas, then the primary).
+struct ReadEndpointState {
+  std::string_view endpoint;  // host:port
+  std::string_view state;     // up | down | unknown
+  bool replica = false;
+  double lag_seconds = 0;
+  bool preferred = false;  // the one reads use now
+};
 struct ReadyState {
   std::int64_t dataset_version = 0;
   std::int64_t publish = 0;
   std::int64_t products = 0;
   std::string_view cache;
+  std::span<const ReadEndpointState> read_endpoints;  // empty: no "read_endpoints" key
 };
 std::string write_ready(const ReadyState& state);
 
 // GET /readyz 503 — {"error":"<message>","database":"down|not_loaded","cache":"up"}.
 std::string write_not_ready(std::string_view message, std::string_view database_state,
-                            std::string_view cache_state);
+                            std::string_view cache_state,
+                            std::span<const ReadEndpointState> read_endpoints = {});
 
 // One log line's object: every value a string, keys in the given order, any bytes escaped and
 // invalid UTF-8 replaced (U+FFFD), so a request path from the wire cannot break the line.

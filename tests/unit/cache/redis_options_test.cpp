@@ -106,5 +106,34 @@ TEST(ParseRedisUrl, ErrorMessageDoesNotLeakThePassword) {
   EXPECT_EQ(error.find("topsecret"), std::string::npos);
 }
 
+TEST(ParseRedisUrl, SentinelUrlListsSentinelsAndNamesTheMaster) {
+  const auto options =
+      parse_redis_url("redis-sentinel://:pw@10.213.1.21:26379,10.213.1.22,[::1]:26380/3#atelier");
+  ASSERT_TRUE(options);
+  ASSERT_EQ(options->sentinels.size(), 3u);
+  EXPECT_EQ(options->sentinels[0].host, "10.213.1.21");
+  EXPECT_EQ(options->sentinels[0].port, 26379);
+  EXPECT_EQ(options->sentinels[1].port, 26379) << "Sentinel port is the default";
+  EXPECT_EQ(options->sentinels[2].host, "::1");
+  EXPECT_EQ(options->sentinels[2].port, 26380);
+  EXPECT_EQ(options->sentinel_master, "atelier");
+  EXPECT_EQ(options->password, "pw");
+  EXPECT_EQ(options->db, 3);
+}
+
+TEST(ParseRedisUrl, SentinelUrlWithoutMasterNameIsRejected) {
+  EXPECT_FALSE(parse_redis_url("redis-sentinel://10.0.0.1:26379"));
+  EXPECT_FALSE(parse_redis_url("redis-sentinel://10.0.0.1:26379#"));
+  EXPECT_NE(redis_url_error("redis-sentinel://10.0.0.1:26379").find("#master"), std::string::npos);
+  EXPECT_FALSE(parse_redis_url("redis-sentinel://10.0.0.1:26379,#m")) << "empty sentinel entry";
+}
+
+TEST(ParseRedisUrl, PlainUrlHasNoSentinels) {
+  const auto options = parse_redis_url("redis://127.0.0.1:6380");
+  ASSERT_TRUE(options);
+  EXPECT_TRUE(options->sentinels.empty());
+  EXPECT_FALSE(parse_redis_url("redis://127.0.0.1:6380#m")) << "fragments only for Sentinel URLs";
+}
+
 }  // namespace
 }  // namespace atelier::cache

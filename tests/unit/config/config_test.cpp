@@ -76,5 +76,28 @@ TEST(Config, ConninfoCarriesTimeoutsForUrlsAndKeyValueStrings) {
   EXPECT_NE(kv.find(" options='-c statement_timeout=250'"), std::string::npos);
 }
 
+TEST(Config, ReadUrlsAreAnOptionalCommaSeparatedList) {
+  auto none = parse_map({});
+  EXPECT_TRUE(none.config.read_database_urls.empty()) << "no replicas unless configured";
+  auto two = parse_map({{"ATELIER_READ_DATABASE_URLS",
+                         " postgresql://a@10.0.0.2:5432/db , ,postgresql://a@10.0.0.3:5432/db"},
+                        {"ATELIER_REPLICA_MAX_LAG_MS", "1500"}});
+  EXPECT_TRUE(two.errors.empty());
+  ASSERT_EQ(two.config.read_database_urls.size(), 2u);
+  EXPECT_EQ(two.config.read_database_urls[0], "postgresql://a@10.0.0.2:5432/db");
+  EXPECT_EQ(two.config.read_database_urls[1], "postgresql://a@10.0.0.3:5432/db");
+  EXPECT_EQ(two.config.replica_max_lag.count(), 1500);
+  auto bad = parse_map({{"ATELIER_REPLICA_CHECK_MS", "soon"}});
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].find("ATELIER_REPLICA_CHECK_MS"), std::string::npos);
+}
+
+TEST(Config, ReplicaConninfoCarriesTheSameSettings) {
+  Config c;
+  const std::string info = postgres_conninfo(c, "postgresql://a@10.0.0.2:5432/db", "atelier-api");
+  EXPECT_TRUE(info.starts_with("postgresql://a@10.0.0.2:5432/db?connect_timeout="));
+  EXPECT_NE(info.find("statement_timeout"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atelier::config

@@ -1,0 +1,269 @@
+# scripts/staging chaos: faults across nodes under a constant page-view load from `client` through
+# lb over HTTPS (scripts/chaos-lib/chaos_run.lua: the page_view mix of scripts/bench, answers per
+# 100 ms bucket and status class, 503s split into host "503h" / NGINX "503n", "!" = no
+# Retry-After). One case at a time; each prints errors by status, p99, recovery, and the whole run
+# goes to bench/<stamp>-staging-chaos.json.
+#
+#   scripts/staging chaos [case...] [--rate R] [--lead-in S] [--hold S] [--tail S]
+#   cases: link_cut host_kill redis_kill replica_stop replay_pause primary_down (default: all)
+#     link_cut      nftables drops every packet of host2 (no reset) for --hold S
+#     host_kill     kill -9 of host2's atelier-api, started again after --hold S
+#     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
+#                   comes back as a replica
+#     replica_stop  pg2 stopped for --hold S: hosts fall back to pg1
+#     replay_pause  pg_wal_replay_pause() on pg2, a catalog load publishes on pg1, replay resumed
+#                   after --hold S: hosts keep the replica's version until it catches up
+#     primary_down  pg1 stopped for --hold S: catalog reads go on from pg2 and the cache, cart
+#                   POSTs get 503 + Retry-After, and every acknowledged cart row is still there
+# Sourced by scripts/staging after staging.sh.
+# shellcheck shell=bash
+
+# window_stats, now_ms, CHAOS_LIB and BENCH_LIB come from scripts/chaos' library (definitions only).
+. "$ATELIER_ROOT/scripts/chaos-lib/lib.sh"
+
+# Seconds from FAULT_MS to the end of the last bucket with an error (0: none after the fault).
+chaos_recovery_s() {
+  awk -F'\t' -v fault="$2" '$1 >= fault && $2 != "200" && $2 != "201" && $2 != "404" { if ($1 > last) last = $1 }
+    END { if (last == 0) print 0; else printf "%.1f\n", (last + 100 - fault) / 1000 }' "$1"
+}
+
+CHAOS_WRK_PID=""
+chaos_load_start() { # PREFIX SECONDS
+  in_node client env LUA_PATH="$BENCH_LIB/?.lua;;" BENCH_SCENARIO=page_view BENCH_MAX_ID="$CHAOS_MAX_ID" \
+    BENCH_RATE="$CHAOS_RATE" BENCH_THREADS=2 BENCH_SKU_FILE="$CHAOS_WORK/skus.txt" \
+    BENCH_SESSION_PREFIX="$CHAOS_SESSIONS" BENCH_RESULT="$1.result.json" BENCH_DISTRIBUTION="" \
+    CHAOS_BUCKETS="$1.buckets.tsv" CHAOS_BUCKET_MS=100 \
+    timeout -s INT -k 30 "$(($2 + 30))" \
+    wrk -t 2 -c "$CHAOS_CONNECTIONS" -d "${2}s" --timeout 10s -s "$CHAOS_LIB/chaos_run.lua" \
+    "https://$(node_ip lb)" >"$1.wrk.txt" 2>&1 &
+  CHAOS_WRK_PID=$!
+}
+chaos_load_wait() {
+  [ -n "$CHAOS_WRK_PID" ] && wait "$CHAOS_WRK_PID" 2>/dev/null || true
+  CHAOS_WRK_PID=""
+}
+
+host_readyz() { in_node client curl -s -m 2 "http://$(node_ip "$1"):$HOST_PORT_STAGING/readyz" || true; }
+hosts_versions() {
+  local node out=()
+  for node in host1 host2 host3; do out+=("$(host_readyz "$node" | jq -r '.dataset_version // "none"' 2>/dev/null || echo none)"); done
+  echo "${out[*]}"
+}
+redis_master_node() {
+  local ip
+  ip="$(sentinel_node sen1 sentinel get-master-addr-by-name "$SENTINEL_MASTER" | sed -n 1p)"
+  case "$ip" in "$(node_ip redis1)") echo redis1 ;; "$(node_ip redis2)") echo redis2 ;; *) echo unknown ;; esac
+}
+cache_hits_total() {
+  local node sum=0 v
+  for node in host1 host2 host3; do
+    v="$(in_node client curl -s -m 2 "http://$(node_ip "$node"):$HOST_PORT_STAGING/metrics" |
+      awk '/^atelier_cache_hits_total / { s += $2 } END { printf "%d", s }')"
+    sum=$((sum + ${v:-0}))
+  done
+  echo "$sum"
+}
+
+# chaos_case NAME: runs the load, calls fault_NAME at lead-in (it echoes a JSON object of its own
+# observations and may take as long as it needs), then summarises into $CHAOS_WORK/NAME.json.
+chaos_case() {
+  local name="$1" prefix="$CHAOS_WORK/$1" total fault_at extra
+  total=$((CHAOS_LEAD_IN + CHAOS_HOLD + CHAOS_TAIL + 15))
+  if declare -F "prepare_$name" >/dev/null; then "prepare_$name"; fi
+  say "== $name: $CHAOS_RATE req/s of page views over HTTPS through lb, fault at ${CHAOS_LEAD_IN}s"
+  chaos_load_start "$prefix" "$total"
+  sleep "$CHAOS_LEAD_IN"
+  fault_at="$(now_ms)"
+  extra="$("fault_$name" || echo '{"fault_failed":true}')"
+  chaos_load_wait
+  if declare -F "finish_$name" >/dev/null; then "finish_$name"; fi
+  local load_start load_end
+  load_start="$(awk -F'\t' 'NR == 1 || $1 < m { m = $1 } END { printf "%.0f", m }' "$prefix.buckets.tsv")"
+  load_end="$(awk -F'\t' '$1 > m { m = $1 } END { printf "%.0f", m }' "$prefix.buckets.tsv")"
+  jq -n --arg name "$name" --argjson extra "${extra:-{\}}" \
+    --argjson before "$(window_stats "$prefix.buckets.tsv" "${load_start:-0}" "$((fault_at - 100))")" \
+    --argjson after "$(window_stats "$prefix.buckets.tsv" "$((fault_at - 100))" "$((${load_end:-0} + 100))")" \
+    --argjson recovery "$(chaos_recovery_s "$prefix.buckets.tsv" "$fault_at")" \
+    --slurpfile result "$prefix.result.json" '
+    {case: $name, before_fault: $before, from_fault: $after, errors_end_s_after_fault: $recovery,
+     requests_per_s: $result[0].requests_per_s, latency_ms: $result[0].latency_ms,
+     observed: $extra}' >"$prefix.json"
+  jq -r '"\(.case): before \(.before_fault.errors) errors / \(.before_fault.requests); from the fault on \(.from_fault.errors) errors / \(.from_fault.requests) \(.from_fault.statuses); last error \(.errors_end_s_after_fault) s after the fault; p99 \(.latency_ms.p99) ms, max \(.latency_ms.max) ms\n  observed: \(.observed | tojson)"' "$prefix.json"
+}
+
+fault_link_cut() {
+  local t0 ns
+  ns="$(node_ns host2)"
+  t0="$(now_ms)"
+  ip netns exec "$ns" nft -f - <<NFT
+table inet atelier_chaos {
+  chain in { type filter hook input priority 0; policy drop; iifname "lo" accept; }
+  chain out { type filter hook output priority 0; policy drop; oifname "lo" accept; }
+}
+NFT
+  sleep "$CHAOS_HOLD"
+  ip netns exec "$ns" nft delete table inet atelier_chaos
+  jq -n -c --argjson held "$(( $(now_ms) - t0 ))" '{link_dropped_ms: $held, node: "host2"}'
+}
+
+fault_host_kill() {
+  staging_host_kill host2
+  sleep "$CHAOS_HOLD"
+  local t0
+  t0="$(now_ms)"
+  staging_host_up host2 >/dev/null 2>&1
+  jq -n -c --argjson up "$(( $(now_ms) - t0 ))" '{node: "host2", restart_to_healthy_ms: $up}'
+}
+
+# With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
+# first seconds, and the case would show nothing: its hosts run without it.
+restart_hosts() {
+  local node
+  for node in host1 host2 host3; do
+    staging_host_kill "$node"
+    sleep 0.2
+    STAGING_HOST_ENV="$1" staging_host_up "$node" >/dev/null 2>&1
+  done
+}
+prepare_redis_kill() { restart_hosts "ATELIER_LOCAL_CACHE_MB=0"; }
+finish_redis_kill() { restart_hosts ""; }
+
+fault_redis_kill() {
+  local old new t0 promoted="" hits0 hits1 hits_per_s_after hits_per_s_before
+  hits0="$(cache_hits_total)"
+  sleep 2
+  hits_per_s_before="$(( ($(cache_hits_total) - hits0) / 2 ))"
+  old="$(redis_master_node)"
+  t0="$(now_ms)"
+  kill -KILL "$(cat "$STAGING_DIR/$old/redis.pid")"
+  for _ in $(seq 1 200); do
+    new="$(redis_master_node)"
+    if [ "$new" != "$old" ] && [ "$new" != unknown ]; then promoted="$(( $(now_ms) - t0 ))"; break; fi
+    sleep 0.1
+  done
+  hits0="$(cache_hits_total)"
+  local t_promoted
+  t_promoted="$(now_ms)"
+  sleep 3
+  hits1="$(cache_hits_total)"
+  hits_per_s_after="$(( (hits1 - hits0) * 1000 / ($(now_ms) - t_promoted + 1) ))"
+  # The old master returns as a replica of the new one (the Sentinels would also tell it so).
+  staging_redis_server "$old" --replicaof "$(node_ip "$new")" "$REDIS_PORT_STAGING" >/dev/null
+  local hosts_cache
+  hosts_cache="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache; done | tr '\n' ' ')"
+  jq -n -c --arg old "$old" --arg new "$new" --arg ms "${promoted:-none}" --arg c "$hosts_cache" \
+    --argjson before "$hits_per_s_before" --argjson after "$hits_per_s_after" \
+    '{killed_master: $old, new_master: $new, promoted_after_ms: $ms, hosts_cache_state_3s_later: $c,
+      redis_hits_per_s_before_kill: $before, redis_hits_per_s_in_3s_after_promotion: $after}'
+}
+
+fault_replica_stop() {
+  staging_pg_stop pg2
+  sleep 2
+  local preferred
+  preferred="$(host_readyz host1 | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint')"
+  sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
+  staging_pg_start pg2
+  sleep 3
+  local back
+  back="$(host_readyz host1 | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint')"
+  jq -n -c --arg during "$preferred" --arg after "$back" \
+    '{host1_reads_from_while_pg2_down: $during, host1_reads_from_after: $after}'
+}
+
+fault_replay_pause() {
+  local before during lag primary after t_resume caught=""
+  before="$(hosts_versions)"
+  psql_node pg2 -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_pause()' >/dev/null
+  in_node client env DATABASE_URL="$(staging_database_url)" "$ATELIER_BIN/atelier-etl" \
+    --data "$STAGING_DIR/data" >"$CHAOS_WORK/replay_pause.load.log" 2>&1
+  primary="$(psql_node pg1 -U atelier_loader -d atelier -Atqc 'SELECT version FROM catalog.dataset')"
+  sleep "$CHAOS_HOLD"
+  during="$(hosts_versions)"
+  lag="$(in_node client curl -s "http://$(node_ip host1):$HOST_PORT_STAGING/metrics" |
+    awk -v ep="$(node_ip pg2)" 'index($0, "atelier_db_replica_lag_seconds{endpoint=\"" ep) == 1 { print $2 }')"
+  t_resume="$(now_ms)"
+  psql_node pg2 -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_resume()' >/dev/null
+  for _ in $(seq 1 100); do
+    after="$(hosts_versions)"
+    if [ "$after" = "$primary $primary $primary" ]; then caught="$(( $(now_ms) - t_resume ))"; break; fi
+    sleep 0.1
+  done
+  jq -n -c --arg b "$before" --arg d "$during" --arg a "$after" --arg p "$primary" --arg lag "$lag" \
+    --arg ms "${caught:-never}" \
+    '{hosts_versions_before: $b, primary_published: $p, hosts_versions_while_paused: $d,
+      host1_replica_lag_s_while_paused: $lag, hosts_versions_after_resume: $a,
+      hosts_on_new_version_ms_after_resume: $ms}'
+}
+
+fault_primary_down() {
+  staging_pg_stop pg1
+  sleep "$CHAOS_HOLD"
+  local ready
+  ready="$(host_readyz host1 | jq -c '{status, database, dataset_version}')"
+  staging_pg_start pg1
+  jq -n -c --argjson r "${ready:-null}" '{host1_readyz_while_pg1_down: $r}'
+}
+
+# Puts the staging back after a case that was interrupted (^C, a failed step): link open, replay
+# running, both databases and host2 up.
+chaos_restore() {
+  if [ -n "$CHAOS_WRK_PID" ]; then kill -INT "$CHAOS_WRK_PID" 2>/dev/null || true; fi
+  ip netns exec "$(node_ns host2)" nft delete table inet atelier_chaos 2>/dev/null || true
+  staging_pg_start pg1 2>/dev/null || true
+  staging_pg_start pg2 2>/dev/null || true
+  psql_node pg2 -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_resume()' >/dev/null 2>&1 || true
+  in_node client curl -fsS -m 2 "http://$(node_ip host2):$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 ||
+    staging_host_up host2 >/dev/null 2>&1 || true
+  rm -rf "$CHAOS_WORK"
+  return 0
+}
+
+cmd_chaos() {
+  local cases=()
+  CHAOS_RATE=600 CHAOS_LEAD_IN=5 CHAOS_HOLD=8 CHAOS_TAIL=8 CHAOS_CONNECTIONS=64
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rate) CHAOS_RATE="$2"; shift 2 ;;
+      --lead-in) CHAOS_LEAD_IN="$2"; shift 2 ;;
+      --hold) CHAOS_HOLD="$2"; shift 2 ;;
+      --tail) CHAOS_TAIL="$2"; shift 2 ;;
+      link_cut | host_kill | redis_kill | replica_stop | replay_pause | primary_down) cases+=("$1"); shift ;;
+      *) die "unknown chaos case or option '$1'" ;;
+    esac
+  done
+  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill replica_stop replay_pause primary_down)
+  staging_require_root
+  [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
+  staging_install_deps nftables
+  CHAOS_WORK="$(mktemp -d /tmp/atelier-staging-chaos.XXXXXX)"
+  chmod 755 "$CHAOS_WORK"
+  trap 'chaos_restore' EXIT
+  local stamp
+  stamp="$(date +%Y%m%d-%H%M%S)"
+  CHAOS_SESSIONS="chaos-$stamp-"
+  CHAOS_MAX_ID="$(psql_node pg1 -U atelier_loader -d atelier -Atqc 'SELECT max(id) FROM catalog.products')"
+  local low=$(((CHAOS_MAX_ID * 9 + 9) / 10))
+  psql_node pg1 -U atelier_loader -d atelier -Atqc "SELECT k.id FROM catalog.skus k
+    JOIN catalog.styles s ON s.id = k.style_id WHERE s.product_id >= $low ORDER BY random() LIMIT 5000" \
+    >"$CHAOS_WORK/skus.txt"
+  local c
+  for c in "${cases[@]}"; do chaos_case "$c"; done
+  # Nothing acknowledged is lost: every 201 the load saw is a cart row on pg1.
+  local acked rows
+  acked="$(cat "$CHAOS_WORK"/*.buckets.tsv | awk -F'\t' '$2 == "201" { s += $3 } END { printf "%d", s }')"
+  rows="$(psql_node pg1 -U atelier_loader -d atelier -Atqc "SELECT count(*) FROM atelier.cart WHERE session LIKE '${CHAOS_SESSIONS}%'")"
+  say "cart: $acked POSTs answered 201, $rows rows of those sessions on pg1"
+  mkdir -p "$ATELIER_ROOT/bench"
+  local out="$ATELIER_ROOT/bench/$stamp-staging-chaos.json"
+  local files=()
+  for c in "${cases[@]}"; do files+=("$CHAOS_WORK/$c.json"); done
+  jq -s --argjson acked "$acked" --argjson rows "$rows" --argjson rate "$CHAOS_RATE" \
+    --arg commit "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" \
+    '{rate: $rate, commit: $commit, protocol: "HTTPS through lb (wrk: HTTP/1.1 over TLS)",
+      cases: ., cart_acknowledged: $acked, cart_rows_kept: $rows, cart_nothing_lost: ($rows >= $acked)}' \
+    "${files[@]}" >"$out"
+  psql_node pg1 -U atelier_loader -d atelier -Atqc "DELETE FROM atelier.cart WHERE session LIKE '${CHAOS_SESSIONS}%'" >/dev/null
+  echo "files       ${out#"$ATELIER_ROOT"/}"
+  rm -rf "$CHAOS_WORK"
+}

@@ -1,0 +1,426 @@
+# A multi-node staging on this machine (issue 13): one Linux network namespace per node, joined by
+# a bridge that itself lives in a namespace of its own, so no address or link of the staging ever
+# exists in the machine's own namespace and traffic can only go between the nodes made here.
+# Source after common.sh. Needs root (ip netns, nft).
+# shellcheck shell=bash
+
+# STAGING_NAME=x gives a second staging of the same checkout (prefix and directory of its own);
+# the CTest test uses "test".
+STAGING_NAME="${STAGING_NAME:-}"
+STAGING_DIR="$ATELIER_ROOT/.staging${STAGING_NAME:+-$STAGING_NAME}"
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+
+# Names carry a prefix unique to the checkout (a hash of its path), so two checkouts, or CI beside
+# a developer's staging, never share a namespace or a link. Interface names are at most 15 bytes:
+# "<prefix>b" for the bridge and "<prefix>-<n>" for links (prefix = "a" + 6 hex digits).
+staging_hash="$(printf '%s:%s' "$ATELIER_ROOT" "$STAGING_NAME" | sha1sum | cut -c1-6)"
+STAGING_PREFIX="a$staging_hash"
+# A /24 inside 10.213.0.0/16, chosen by the same hash. It exists only inside the namespaces (the
+# machine's own namespace has no route to it), so even two checkouts with the same /24 could not
+# see each other: each has its own bridge namespace.
+STAGING_NET="10.213.$((16#${staging_hash:0:2}))"
+
+# node -> last octet. Sentinels run on nodes of their own (sen1..3), as on separate machines.
+STAGING_NODES=(lb host1 host2 host3 pg1 pg2 redis1 redis2 sen1 sen2 sen3 client)
+declare -A STAGING_OCTET=(
+  [lb]=10 [host1]=11 [host2]=12 [host3]=13 [pg1]=21 [pg2]=22 [redis1]=31 [redis2]=32
+  [sen1]=41 [sen2]=42 [sen3]=43 [client]=50
+)
+STAGING_SWITCH="$STAGING_PREFIX-sw"   # the namespace holding the bridge
+STAGING_BRIDGE="${STAGING_PREFIX}b"
+
+PG_PORT_STAGING=5432
+REDIS_PORT_STAGING=6379
+SENTINEL_PORT=26379
+HOST_PORT_STAGING=8080
+SENTINEL_MASTER=atelier
+
+node_ns() { echo "$STAGING_PREFIX-$1"; }
+node_ip() { echo "$STAGING_NET.${STAGING_OCTET[$1]}"; }
+# Runs a command inside a node's namespace.
+in_node() {
+  local node="$1"
+  shift
+  ip netns exec "$(node_ns "$node")" "$@"
+}
+
+staging_require_root() {
+  [ "$(id -u)" -eq 0 ] || die "scripts/staging needs root (network namespaces, nftables)"
+}
+
+# The packages only the staging needs (the one-machine stack does not): redis-sentinel, openssl
+# for the private CA; `staging_install_deps nftables` adds nft for the link faults of chaos.
+staging_install_deps() {
+  local missing=() pkg
+  for pkg in redis-sentinel openssl wrk jq curl "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ||
+    die "could not install ${missing[*]}"
+}
+
+# Every namespace of this checkout's staging that exists now, also those of an interrupted run.
+staging_namespaces() {
+  ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^$STAGING_PREFIX-" || true
+}
+
+# Stops every process inside this checkout's namespaces (TERM, then KILL), removes their nftables
+# rules and the namespaces (which takes the veth pairs and the bridge with them).
+staging_teardown() {
+  local ns pids pid
+  local all=()
+  mapfile -t all < <(staging_namespaces)
+  [ ${#all[@]} -eq 0 ] && return 0
+  for ns in "${all[@]}"; do
+    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  done
+  for _ in $(seq 1 50); do
+    local left=0
+    for ns in "${all[@]}"; do
+      [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && left=1
+    done
+    [ "$left" = 0 ] && break
+    sleep 0.1
+  done
+  for ns in "${all[@]}"; do
+    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
+    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  done
+  for ns in "${all[@]}"; do
+    ip netns exec "$ns" nft flush ruleset 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  say "staging: removed ${#all[@]} namespaces (${all[*]})"
+}
+
+# The switch namespace with its bridge, then one namespace per node with a veth pair to it.
+staging_network_up() {
+  ip netns add "$STAGING_SWITCH"
+  ip -n "$STAGING_SWITCH" link set lo up
+  ip -n "$STAGING_SWITCH" link add "$STAGING_BRIDGE" type bridge
+  ip -n "$STAGING_SWITCH" link set "$STAGING_BRIDGE" up
+  local node ns i=0 port
+  for node in "${STAGING_NODES[@]}"; do
+    i=$((i + 1))
+    ns="$(node_ns "$node")"
+    port="$STAGING_PREFIX-$i"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    # Both ends are created inside the switch namespace, then one end moves into the node: no
+    # link of the staging ever shows in the machine's own namespace, even for a moment.
+    ip -n "$STAGING_SWITCH" link add "$port" type veth peer name eth0 netns "$ns"
+    ip -n "$STAGING_SWITCH" link set "$port" master "$STAGING_BRIDGE" up
+    ip -n "$ns" addr add "$(node_ip "$node")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip netns exec "$ns" sysctl -qw net.core.somaxconn=4096 net.ipv4.ip_local_port_range="32768 60999"
+  done
+  say "staging: ${#STAGING_NODES[@]} nodes on $STAGING_NET.0/24 behind bridge $STAGING_BRIDGE (namespace $STAGING_SWITCH)"
+}
+
+# PostgreSQL data must be reachable by the postgres user; under a private checkout it goes to /tmp.
+staging_pg_dir() {
+  local node="$1" dir="$STAGING_DIR/$1"
+  if [ ! -e "$dir" ]; then
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      rmdir "$dir"
+      ln -s "$(mktemp -d "/tmp/atelier-staging-$node.XXXXXX")" "$dir"
+      chown postgres:postgres "$(readlink -f "$dir")"
+    fi
+  fi
+  echo "$dir"
+}
+
+pg_as() { runuser -u postgres -- "$@"; }
+
+# pg_ctl inside a node's namespace, as postgres.
+pg_ctl_node() {
+  local node="$1"
+  shift
+  in_node "$node" runuser -u postgres -- "$PG_BIN/pg_ctl" "$@"
+}
+
+staging_pg_primary_up() {
+  local dir data ip
+  dir="$(staging_pg_dir pg1)"
+  data="$dir/data"
+  ip="$(node_ip pg1)"
+  pg_as "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+    >"$dir/initdb.log" 2>&1 || die "initdb failed: see $dir/initdb.log"
+  pg_as mkdir -p "$dir/run"
+  # wal_level=replica (not the one-machine stack's minimal): the standby streams every change.
+  cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '$ip'
+port = $PG_PORT_STAGING
+unix_socket_directories = '$dir/run'
+max_connections = 200
+shared_buffers = '256MB'
+work_mem = '16MB'
+maintenance_work_mem = '256MB'
+wal_level = replica
+max_wal_senders = 5
+wal_keep_size = '512MB'
+hot_standby = on
+hot_standby_feedback = on
+max_wal_size = '2GB'
+random_page_cost = 1.1
+jit = off
+CONF
+  # Trust only inside the staging's own /24, which exists nowhere but in these namespaces.
+  cat >"$data/pg_hba.conf" <<HBA
+local all all trust
+host all all $STAGING_NET.0/24 trust
+host replication all $STAGING_NET.0/24 trust
+HBA
+  pg_ctl_node pg1 -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    die "pg1 did not start: see $dir/server.log"
+  in_node pg1 "$PG_BIN/psql" -h "$ip" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+CREATE ROLE atelier_loader LOGIN;
+CREATE ROLE atelier_api LOGIN;
+CREATE DATABASE atelier OWNER atelier_loader;
+REVOKE ALL ON DATABASE atelier FROM PUBLIC;
+GRANT CONNECT ON DATABASE atelier TO atelier_api;
+SQL
+  say "pg1: primary up on $ip:$PG_PORT_STAGING"
+}
+
+# The hot standby: a base backup of pg1 taken from inside pg2's namespace (so it crosses the
+# bridge), with -R writing primary_conninfo and standby.signal.
+staging_pg_standby_up() {
+  local dir data ip
+  dir="$(staging_pg_dir pg2)"
+  data="$dir/data"
+  ip="$(node_ip pg2)"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    in_node pg2 runuser -u postgres -- "$PG_BIN/pg_basebackup" -h "$(node_ip pg1)" -p "$PG_PORT_STAGING" \
+      -U postgres -D "$data" -R -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
+      die "pg_basebackup failed: see $dir/basebackup.log"
+    pg_as mkdir -p "$dir/run"
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '$ip'
+unix_socket_directories = '$dir/run'
+CONF
+  fi
+  pg_ctl_node pg2 -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+    die "pg2 did not start: see $dir/server.log"
+  say "pg2: hot standby up on $ip:$PG_PORT_STAGING, streaming from pg1"
+}
+
+staging_pg_stop() {
+  local node="$1" data="$STAGING_DIR/$1/data"
+  pg_ctl_node "$node" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+staging_pg_start() {
+  local node="$1" dir="$STAGING_DIR/$1"
+  pg_ctl_node "$node" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+}
+
+psql_node() {
+  local node="$1"
+  shift
+  in_node client "$PG_BIN/psql" -h "$(node_ip "$node")" -p "$PG_PORT_STAGING" -X -v ON_ERROR_STOP=1 "$@"
+}
+
+staging_redis_password() {
+  local f="$STAGING_DIR/redis-password"
+  if [ ! -s "$f" ]; then
+    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  cat "$f"
+}
+
+# redis-server on NODE from a COPY of cache/redis.conf: a Sentinel failover makes Redis rewrite
+# its config file (CONFIG REWRITE), which must never be the repository's.
+staging_redis_server() {
+  local node="$1" dir="$STAGING_DIR/$1" password
+  shift
+  password="$(staging_redis_password)"
+  mkdir -p "$dir"
+  [ -f "$dir/redis.conf" ] || cp "$ATELIER_ROOT/cache/redis.conf" "$dir/redis.conf"
+  in_node "$node" redis-server "$dir/redis.conf" --bind "$(node_ip "$node")" \
+    --port "$REDIS_PORT_STAGING" --dir "$dir" --requirepass "$password" --masterauth "$password" \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory 512mb \
+    "$@" || die "redis on $node did not start: see $dir/redis.log"
+}
+
+# redis1 (master) and redis2 (replica), from cache/redis.conf with the node's address.
+staging_redis_up() {
+  local node="$1" extra=()
+  if [ "$node" != redis1 ]; then extra=(--replicaof "$(node_ip redis1)" "$REDIS_PORT_STAGING"); fi
+  staging_redis_server "$node" "${extra[@]}"
+  for _ in $(seq 1 50); do
+    redis_node "$node" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  say "$node: redis up on $(node_ip "$node"):$REDIS_PORT_STAGING${extra[*]:+ (replica of redis1)}"
+}
+
+redis_node() {
+  local node="$1"
+  shift
+  REDISCLI_AUTH="$(staging_redis_password)" in_node client redis-cli -h "$(node_ip "$node")" \
+    -p "$REDIS_PORT_STAGING" --no-auth-warning "$@"
+}
+
+sentinel_node() {
+  local node="$1"
+  shift
+  in_node client redis-cli -h "$(node_ip "$node")" -p "$SENTINEL_PORT" "$@"
+}
+
+# Three Sentinels (Debian's redis-sentinel), quorum 2, 1 s to declare the master down.
+staging_sentinel_up() {
+  local node="$1" dir="$STAGING_DIR/$1"
+  mkdir -p "$dir"
+  cat >"$dir/sentinel.conf" <<CONF
+bind $(node_ip "$node")
+port $SENTINEL_PORT
+protected-mode no
+daemonize yes
+pidfile $dir/sentinel.pid
+logfile $dir/sentinel.log
+dir $dir
+sentinel monitor $SENTINEL_MASTER $(node_ip redis1) $REDIS_PORT_STAGING 2
+sentinel auth-pass $SENTINEL_MASTER $(staging_redis_password)
+sentinel down-after-milliseconds $SENTINEL_MASTER 1000
+sentinel failover-timeout $SENTINEL_MASTER 5000
+sentinel parallel-syncs $SENTINEL_MASTER 1
+CONF
+  in_node "$node" redis-sentinel "$dir/sentinel.conf" || die "sentinel on $node did not start"
+  for _ in $(seq 1 50); do
+    sentinel_node "$node" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  say "$node: sentinel up on $(node_ip "$node"):$SENTINEL_PORT"
+}
+
+staging_database_url() { echo "postgresql://atelier_loader@$(node_ip pg1):$PG_PORT_STAGING/atelier"; }
+staging_api_url_for() { echo "postgresql://atelier_api@$(node_ip "$1"):$PG_PORT_STAGING/atelier"; }
+staging_redis_url() {
+  echo "redis-sentinel://:$(staging_redis_password)@$(node_ip sen1):$SENTINEL_PORT,$(node_ip sen2):$SENTINEL_PORT,$(node_ip sen3):$SENTINEL_PORT/0#$SENTINEL_MASTER"
+}
+
+# One atelier-api per host node: catalog reads from pg2 (pg1 the fall-back), cart on pg1, Redis
+# through the Sentinels.
+staging_host_up() {
+  local node="$1" dir="$STAGING_DIR/$1" ip
+  ip="$(node_ip "$node")"
+  mkdir -p "$dir"
+  [ -z "$(ip netns pids "$(node_ns "$node")")" ] || die "$node already runs a process (staging_host_kill first)"
+  # A simple command, not in_node: a backgrounded function would keep a copy of the caller's
+  # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
+  ip netns exec "$(node_ns "$node")" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
+    DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
+    REDIS_URL="$(staging_redis_url)" ${STAGING_HOST_ENV:-} \
+    setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
+  disown  # its kill -9 in scripts/staging chaos is expected, not a job to report
+  for _ in $(seq 1 100); do
+    in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 ||
+    die "$node: atelier-api did not come up (see $dir/host.log)"
+  say "$node: atelier-api up on $ip:$HOST_PORT_STAGING (pid $(ip netns pids "$(node_ns "$node")" | tr '\n' ' '))"
+}
+
+# kill -9 of every process of a host node (only its atelier-api runs there), and wait until they
+# are gone: a host started again before that finds its port still taken. By namespace, not by a
+# saved pid: `ip netns exec` runs its command as a child, so $! is not the host.
+staging_host_kill() {
+  local ns pids
+  ns="$(node_ns "$1")"
+  mapfile -t pids < <(ip netns pids "$ns")
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill -KILL "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    [ -z "$(ip netns pids "$ns")" ] && break
+    sleep 0.05
+  done
+}
+
+# A private CA and a certificate for the lb's address, made with openssl on every `up`.
+staging_tls_up() {
+  local dir="$STAGING_DIR/tls" ip
+  ip="$(node_ip lb)"
+  mkdir -p "$dir"
+  (
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=Atelier staging CA $STAGING_PREFIX" \
+      -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=lb.staging" -keyout "$dir/lb.key" \
+      -out "$dir/lb.csr" 2>/dev/null
+    printf 'subjectAltName=IP:%s,DNS:lb.staging\nextendedKeyUsage=serverAuth\n' "$ip" >"$dir/ext.cnf"
+    openssl x509 -req -in "$dir/lb.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+      -days 30 -extfile "$dir/ext.cnf" -out "$dir/lb.pem" 2>/dev/null
+  ) || die "could not make the staging certificates"
+  chmod 644 "$dir/ca.pem" "$dir/lb.pem"
+  say "tls: private CA $dir/ca.pem, certificate for $ip (lb.staging)"
+}
+
+# NGINX on lb from the project's template: the same upstream, retry and error settings as the
+# one-machine stack, with TCP upstreams to the hosts' addresses, and the client side replaced by
+# TLS + HTTP/2 on :443 and plain HTTP/1.1 on :80 (to measure what TLS costs).
+staging_lb_up() {
+  local dir="$STAGING_DIR/lb" ip upstreams="" node listen
+  ip="$(node_ip lb)"
+  mkdir -p "$dir/logs" "$dir/tmp"
+  for node in host1 host2 host3; do
+    upstreams+="    server $(node_ip "$node"):$HOST_PORT_STAGING max_fails=2 fail_timeout=2s;"$'\n'
+  done
+  listen="    listen $ip:80 reuseport backlog=4096;
+    listen $ip:443 ssl http2 reuseport backlog=4096;
+    ssl_certificate $STAGING_DIR/tls/lb.pem;
+    ssl_certificate_key $STAGING_DIR/tls/lb.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:staging_tls:10m;
+    ssl_session_timeout 1h;"
+  grep -Eq '^[[:space:]]*listen .*@@LISTEN_PORT@@' "$ATELIER_ROOT/nginx/nginx.conf.template" ||
+    die "nginx/nginx.conf.template has no 'listen ...@@LISTEN_PORT@@' line to replace"
+  sed -e "s|@@STACK_DIR@@|$dir|g" -e "s|@@RATE_LIMIT@@|off|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
+    awk -v ups="$upstreams" -v listen="$listen" '
+      /^[ \t]*@@UPSTREAMS@@[ \t]*$/ { printf "%s", ups; next }
+      /^[ \t]*listen .*@@LISTEN_PORT@@/ { print listen; next }
+      { print }' >"$dir/nginx.conf"
+  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
+    die "staging nginx config invalid: $(cat "$dir/logs/configtest.log")"
+  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" || die "nginx on lb did not start"
+  for _ in $(seq 1 50); do
+    lb_curl -fsS "https://$ip/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  say "lb: nginx up on https://$ip (TLS, HTTP/2) and http://$ip -> hosts :$HOST_PORT_STAGING"
+}
+
+# curl from the client node, trusting only the staging's CA.
+lb_curl() { in_node client curl --cacert "$STAGING_DIR/tls/ca.pem" "$@"; }
+
+staging_write_env() {
+  local f="$STAGING_DIR/env" node
+  {
+    echo "# Written by scripts/staging up: the topology. Addresses exist only inside the namespaces;"
+    echo "# run clients with: ip netns exec $(node_ns client) CMD"
+    echo "export STAGING_PREFIX='$STAGING_PREFIX'"
+    echo "export STAGING_SUBNET='$STAGING_NET.0/24'"
+    echo "export STAGING_SWITCH_NS='$STAGING_SWITCH'   # holds bridge $STAGING_BRIDGE"
+    for node in "${STAGING_NODES[@]}"; do
+      local var="${node^^}"
+      echo "export STAGING_${var}_NS='$(node_ns "$node")' STAGING_${var}_IP='$(node_ip "$node")'"
+    done
+    echo "export API_URL='https://$(node_ip lb)'   # TLS + HTTP/2 (CA: $STAGING_DIR/tls/ca.pem)"
+    echo "export API_HTTP_URL='http://$(node_ip lb)'   # plain HTTP/1.1, for the TLS comparison"
+    echo "export STAGING_CA='$STAGING_DIR/tls/ca.pem'"
+    echo "export DATABASE_URL='$(staging_database_url)'   # pg1, the primary: loader, ops"
+    echo "export API_DATABASE_URL='$(staging_api_url_for pg1)'   # hosts: cart (read + write)"
+    echo "export API_READ_DATABASE_URLS='$(staging_api_url_for pg2)'   # hosts: catalog reads (pg1 the fall-back)"
+    echo "export REDIS_URL='$(staging_redis_url)'"
+    for node in host1 host2 host3; do
+      echo "export ${node^^}_URL='http://$(node_ip "$node"):$HOST_PORT_STAGING'"
+    done
+  } >"$f"
+}
