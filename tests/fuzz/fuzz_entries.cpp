@@ -921,13 +921,14 @@ void fuzz_cache_entry(std::string_view data) {
   const auto moved = cache::decode_entry(std::string(data));
   check(entry == moved, "decode_entry(string_view) and decode_entry(string&&) differ", data);
 
-  // Reference validity of the version-1 layout (entry.hpp).
-  bool valid = data.size() >= 5 && static_cast<unsigned char>(data[0]) == cache::kEntryFormat &&
+  // Reference validity of the version-2 layout (entry.hpp).
+  bool valid = data.size() >= 6 && static_cast<unsigned char>(data[0]) == cache::kEntryFormat &&
                all_digits(data.substr(1, 3));
   if (valid) {
     const int status = std::stoi(std::string(data.substr(1, 3)));
-    const std::size_t etag_size = static_cast<unsigned char>(data[4]);
-    valid = status >= 100 && status <= 599 && data.size() - 5 >= etag_size;
+    const unsigned coding = static_cast<unsigned char>(data[4]);
+    const std::size_t etag_size = static_cast<unsigned char>(data[5]);
+    valid = status >= 100 && status <= 599 && coding <= 1 && data.size() - 6 >= etag_size;
   }
   check(entry.has_value() == valid, "decode_entry accepted a malformed value or the reverse", data);
   if (entry) {
@@ -945,6 +946,8 @@ void fuzz_cache_entry(std::string_view data) {
         std::min<std::size_t>(static_cast<unsigned char>(data[2]), rest.size());
     made.etag = std::string(rest.substr(0, etag_size));
     made.body = std::string(rest.substr(etag_size));
+    made.coding = static_cast<unsigned char>(data[1]) % 2 == 0 ? cache::BodyCoding::identity
+                                                               : cache::BodyCoding::gzip;
     const std::string bytes = cache::encode_entry(made);
     const ExactBuffer encoded(bytes);
     check(cache::decode_entry(encoded.view()) == made, "decode_entry(encode_entry(e)) != e", data);
