@@ -17,6 +17,7 @@
 #include "etl/catalog_files.hpp"
 #include "etl/copy_text.hpp"
 #include "etl/csv_line.hpp"
+#include "http/content_negotiation.hpp"
 #include "http/request_parsing.hpp"
 
 namespace atelier::fuzz {
@@ -987,6 +988,37 @@ void fuzz_redis_url(std::string_view data) {
   check(again && same_options(*again, *options), "the canonical URL parses differently", canonical);
   const auto padded = cache::parse_redis_url(" \t" + std::string(data) + "\r\n");
   check(padded && same_options(*padded, *options), "surrounding blanks changed the URL", data);
+}
+
+void fuzz_accept_encoding(std::string_view data) {
+  using encoding::Coding;
+  const ExactBuffer buffer(data);
+  static const std::vector<std::vector<Coding>> kOffers = {
+      {}, {Coding::gzip}, {Coding::br}, {Coding::br, Coding::gzip}, {Coding::gzip, Coding::br}};
+  std::string upper(data);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  const std::string padded = " \t" + std::string(data) + "\t ";
+  std::string lower;
+  for (const char c : data) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  const bool names_gzip = lower.find("gzip") != std::string::npos;
+  const bool has_wildcard = lower.find('*') != std::string::npos;
+  for (const auto& offered : kOffers) {
+    const Coding chosen = http::negotiate_coding(buffer.view(), offered);
+    check(chosen == Coding::identity ||
+              std::find(offered.begin(), offered.end(), chosen) != offered.end(),
+          "chose a coding that was not offered", data);
+    check(http::negotiate_coding(std::nullopt, offered) == Coding::identity,
+          "no header must mean identity", data);
+    // Coding names and parameter names are case-insensitive; q-values are digits.
+    check(http::negotiate_coding(upper, offered) == chosen, "the answer depends on case", data);
+    check(http::negotiate_coding(padded, offered) == chosen,
+          "surrounding whitespace changed the answer", data);
+    if (chosen == Coding::gzip) {
+      check(names_gzip || has_wildcard, "gzip chosen without gzip or * in the header", data);
+    }
+  }
 }
 
 void run_or_abort(void (*entry)(std::string_view), const std::uint8_t* data, std::size_t size) {
