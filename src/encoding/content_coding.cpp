@@ -22,12 +22,12 @@ namespace {
 
 // windowBits 15 + 16: a gzip wrapper instead of a zlib one (zlib.h, deflateInit2).
 constexpr int kGzipWindowBits = 15 + 16;
+constexpr int kGzipLevel = 6;  // content_coding.hpp says why
 
 struct DeflateStream {
   z_stream z{};
   DeflateStream() {
-    if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 9, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
+    if (deflateInit2(&z, kGzipLevel, Z_DEFLATED, kGzipWindowBits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
       throw std::runtime_error("zlib deflateInit2 failed");
     }
   }
