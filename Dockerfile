@@ -5,7 +5,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config libpistache-dev libpqxx-dev libhiredis-dev rapidjson-dev \
+      build-essential cmake pkg-config libpistache-dev libpqxx-dev libhiredis-dev rapidjson-dev zlib1g-dev \
       libgtest-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -20,7 +20,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpistache0 libpqxx-6.4 libhiredis0.14 curl ca-certificates \
+      libpistache0 libpqxx-6.4 libhiredis0.14 zlib1g curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin atelier
 COPY --from=build /src/build/src/tools/atelier-api /src/build/src/tools/atelier-etl \

@@ -5,12 +5,17 @@
 namespace atelier::cache {
 namespace {
 
-constexpr std::size_t kHeaderSize = 5;  // version + 3 status digits + etag length
+constexpr std::size_t kHeaderSize = 6;  // version + 3 status digits + coding + etag length
 
 struct Header {
   int status;
+  BodyCoding coding;
   std::size_t etag_size;
 };
+
+bool is_known(BodyCoding coding) {
+  return coding == BodyCoding::identity || coding == BodyCoding::gzip;
+}
 
 std::optional<Header> parse_header(std::string_view bytes) {
   if (bytes.size() < kHeaderSize) return std::nullopt;
@@ -21,9 +26,11 @@ std::optional<Header> parse_header(std::string_view bytes) {
     status = status * 10 + (bytes[i] - '0');
   }
   if (status < 100 || status > 599) return std::nullopt;
-  const std::size_t etag_size = static_cast<unsigned char>(bytes[4]);
+  const auto coding = static_cast<BodyCoding>(static_cast<unsigned char>(bytes[4]));
+  if (!is_known(coding)) return std::nullopt;
+  const std::size_t etag_size = static_cast<unsigned char>(bytes[5]);
   if (bytes.size() - kHeaderSize < etag_size) return std::nullopt;
-  return Header{status, etag_size};
+  return Header{status, coding, etag_size};
 }
 
 }  // namespace
@@ -35,12 +42,14 @@ std::string encode_entry(const Entry& entry) {
   if (entry.etag.size() > kMaxEtagSize) {
     throw std::invalid_argument("cache entry etag longer than 255 bytes");
   }
+  if (!is_known(entry.coding)) throw std::invalid_argument("cache entry coding unknown");
   std::string out;
   out.reserve(kHeaderSize + entry.etag.size() + entry.body.size());
   out.push_back(static_cast<char>(kEntryFormat));
   out.push_back(static_cast<char>('0' + entry.status / 100));
   out.push_back(static_cast<char>('0' + entry.status / 10 % 10));
   out.push_back(static_cast<char>('0' + entry.status % 10));
+  out.push_back(static_cast<char>(entry.coding));
   out.push_back(static_cast<char>(static_cast<unsigned char>(entry.etag.size())));
   out.append(entry.etag);
   out.append(entry.body);
@@ -52,6 +61,7 @@ std::optional<Entry> decode_entry(std::string_view bytes) {
   if (!header) return std::nullopt;
   Entry entry;
   entry.status = header->status;
+  entry.coding = header->coding;
   entry.etag.assign(bytes.substr(kHeaderSize, header->etag_size));
   entry.body.assign(bytes.substr(kHeaderSize + header->etag_size));
   return entry;
@@ -62,6 +72,7 @@ std::optional<Entry> decode_entry(std::string&& bytes) {
   if (!header) return std::nullopt;
   Entry entry;
   entry.status = header->status;
+  entry.coding = header->coding;
   entry.etag.assign(bytes, kHeaderSize, header->etag_size);
   // Shift the body to the front of the buffer we already own instead of allocating a second one.
   bytes.erase(0, kHeaderSize + header->etag_size);

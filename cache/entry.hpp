@@ -8,29 +8,38 @@
 
 namespace atelier::cache {
 
+// The content coding `body` is kept in (RFC 9110 §8.4.1). Product bodies are compressed once, when
+// they are made, and sent as they are to every client that accepts the coding (src/encoding/).
+enum class BodyCoding : unsigned char { identity = 0, gzip = 1 };
+
 struct Entry {
   int status = 200;  // 200, or 404 for an unknown id (cached briefly, see CacheOptions)
-  std::string etag;  // strong ETag with quotes, as produced by json::etag_for; may be empty
-  std::string body;  // response bytes (JSON), binary-safe
+  std::string etag;  // strong ETag (quotes included) of the IDENTITY bytes, json::etag_for; may be
+                     // empty. Other representations derive theirs from it (src/encoding/).
+  std::string body;  // response bytes in `coding`, binary-safe
+  BodyCoding coding = BodyCoding::identity;
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
-// Wire format, version 1:
-//   byte 0      format version (0x01)
+// Wire format, version 2:
+//   byte 0      format version (0x02)
 //   bytes 1..3  status as three ASCII digits ("200", "404")
-//   byte 4      etag length L (0..255)
-//   bytes 5..   L bytes of etag, then the body (everything up to the end of the value)
+//   byte 4      body coding (0 identity, 1 gzip)
+//   byte 5      etag length L (0..255)
+//   bytes 6..   L bytes of etag, then the body (everything up to the end of the value)
 // A fixed header keeps decode a few bounds checks and one copy. Bump kEntryFormat when the layout
-// changes: old values then decode as a miss and are rewritten on the next load.
-inline constexpr unsigned char kEntryFormat = 1;
+// changes: old values then decode as a miss and are rewritten on the next load. Version 1 had no
+// coding byte (identity bodies only).
+inline constexpr unsigned char kEntryFormat = 2;
 inline constexpr std::size_t kMaxEtagSize = 255;
 
-// Throws std::invalid_argument for a status outside 100..599 or an etag longer than kMaxEtagSize.
+// Throws std::invalid_argument for a status outside 100..599, an etag longer than kMaxEtagSize or
+// an unknown coding.
 std::string encode_entry(const Entry& entry);
 
-// nullopt for anything malformed (wrong version, short value, bad status digits, etag past the
-// end).
+// nullopt for anything malformed (wrong version, short value, bad status digits, unknown coding,
+// etag past the end).
 std::optional<Entry> decode_entry(std::string_view bytes);
 // Same, reusing the buffer of `bytes` for the body (the common case: a value fresh from Redis).
 std::optional<Entry> decode_entry(std::string&& bytes);

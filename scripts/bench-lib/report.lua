@@ -77,7 +77,9 @@ end
 local function ms(us) return us / 1000 end
 
 -- Collects everything into one table. `threads` are the wrk thread handles kept by setup().
--- Success is 200, or 201 for a cart POST (CONTRACT §1); everything else counts as an error.
+-- Success is 200, or 201 for a cart POST (CONTRACT §1), or 304 (only a revisit sends
+-- If-None-Match; a revisit of a product that changed gets its 200); everything else counts as an
+-- error.
 function M.collect(summary, latency, threads, settings)
   local statuses, sent, body_sizes = {}, {}, {}
   for _, thread in ipairs(threads) do
@@ -89,7 +91,7 @@ function M.collect(summary, latency, threads, settings)
   local status_counts = {}
   for status, count in pairs(statuses) do
     answered = answered + count
-    if status == 200 or status == 201 then succeeded = succeeded + count end
+    if status == 200 or status == 201 or status == 304 then succeeded = succeeded + count end
     status_counts[tostring(status)] = count
   end
   local median, mean, sampled = M.histogram_median(body_sizes)
@@ -101,6 +103,8 @@ function M.collect(summary, latency, threads, settings)
     requests = summary.requests,
     requests_per_s = summary.requests / seconds,
     bytes = summary.bytes,
+    -- Everything read from the sockets (status lines, headers, bodies) per response.
+    bytes_per_request = summary.requests > 0 and summary.bytes / summary.requests or 0,
     latency_ms = {
       min = ms(latency.min),
       mean = ms(latency.mean),

@@ -6,6 +6,9 @@
 --   BENCH_THREADS         wrk -t (to split the rate)
 --   BENCH_SKU_FILE        optional file of sku ids (one per line) for cart POSTs
 --   BENCH_SESSION_PREFIX  cart session names (Authorization header), default "bench-"
+--   BENCH_ACCEPT_ENCODING Accept-Encoding of every request ("" = none: identity)
+--   BENCH_REVISIT_SHARE   page_view: share of views that are revisits with If-None-Match
+--   BENCH_ETAG_FILE       page_view: "path<TAB>etag" lines, the pages revisits come back to
 --   BENCH_RESULT          where done() writes the result JSON
 --   BENCH_DISTRIBUTION    where done() writes the latency distribution table
 -- Needs LUA_PATH to include this folder (scripts/bench sets it).
@@ -23,17 +26,34 @@ local scenario = os.getenv("BENCH_SCENARIO") or "styles"
 local max_id = env_number("BENCH_MAX_ID", 1000011)
 local rate = env_number("BENCH_RATE", 0)
 local thread_count = env_number("BENCH_THREADS", 2)
+local accept_encoding = os.getenv("BENCH_ACCEPT_ENCODING") or scenarios.BROWSER_ACCEPT_ENCODING
+local revisit_share = env_number("BENCH_REVISIT_SHARE", scenarios.PAGE_VIEW_REVISIT)
+
+-- Calls add(line) for each line of the file at path; nothing when there is no such file.
+local function each_line(path, add)
+  if path == nil or path == "" then return end
+  local file = io.open(path, "r")
+  if file == nil then return end
+  for line in file:lines() do add(line) end
+  file:close()
+end
+
+-- "path<TAB>etag" lines (scripts/bench fetches them before the run).
+local function read_etags(path)
+  local etags = {}
+  each_line(path, function(line)
+    local url_path, etag = line:match("^([^\t]+)\t(.+)$")
+    if url_path then etags[url_path] = etag end
+  end)
+  return etags
+end
 
 local function read_ids(path)
   local ids = {}
-  if path == nil or path == "" then return ids end
-  local file = io.open(path, "r")
-  if file == nil then return ids end
-  for line in file:lines() do
+  each_line(path, function(line)
     local id = tonumber(line)
     if id then ids[#ids + 1] = id end
-  end
-  file:close()
+  end)
   return ids
 end
 
@@ -49,6 +69,7 @@ end
 statuses = {}
 sent = {}
 body_sizes = {}
+revisits = 0
 
 local source
 local schedule
@@ -64,6 +85,8 @@ function init(_)
     skus = read_ids(os.getenv("BENCH_SKU_FILE")),
     session_prefix = os.getenv("BENCH_SESSION_PREFIX") or "bench-",
     path_prefix = path_prefix,
+    revisit_share = revisit_share,
+    etags = read_etags(os.getenv("BENCH_ETAG_FILE")),
   })
   if rate > 0 then schedule = pacing.schedule(rate / thread_count) end
   base_headers = wrk.headers
@@ -75,12 +98,14 @@ if rate > 0 then
 end
 
 function request()
-  local method, path, body, session, kind = source.next()
+  local method, path, body, session, kind, if_none_match = source.next()
   sent[kind] = (sent[kind] or 0) + 1
   -- wrk.format uses only the headers given (plus Host), so keep-alive goes in every request:
   -- without it Pistache answers `Connection: Close` and wrk reconnects per request
   -- (STACK-NOTES §0.1).
   local headers = { ["Host"] = base_headers["Host"], ["Connection"] = "keep-alive" }
+  if accept_encoding ~= "" then headers["Accept-Encoding"] = accept_encoding end
+  if if_none_match then headers["If-None-Match"] = if_none_match end
   if session then headers["Authorization"] = session end
   if body then headers["Content-Type"] = "application/json" end
   return wrk.format(method, path, headers, body)
@@ -99,6 +124,8 @@ function done(summary, latency, _)
     id_range = { scenarios.cold_range_start(max_id), max_id },
     target_rate = rate,
     threads = #threads,
+    accept_encoding = accept_encoding,
+    revisit_share = revisit_share,
   })
   local result_path = os.getenv("BENCH_RESULT")
   if result_path and result_path ~= "" then report.write_json(result_path, result) end

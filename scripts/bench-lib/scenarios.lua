@@ -9,6 +9,17 @@ local M = {}
 M.PAGE_VIEW_CART_READ = 0.20
 M.PAGE_VIEW_CART_ADD = 0.05
 
+-- Share of page views that are revisits: the browser has the page's three bodies from an earlier
+-- visit, older than their max-age of 60 s (a visit within the minute sends no request at all), and
+-- asks with If-None-Match; an unchanged product answers 304. Our assumption, not a measured
+-- figure: a shopper comes back to a product page after looking at others, the cart or another
+-- tab, and a product changes rarely. 15% is a middle value; the bench prints the 304s it got, and
+-- --revisit-share changes it. scripts/k6/lib/atelier.js uses the same default.
+M.PAGE_VIEW_REVISIT = 0.15
+
+-- What a browser sends (Chrome, Firefox and Safari all send these three codings).
+M.BROWSER_ACCEPT_ENCODING = "gzip, deflate, br"
+
 -- Front ends ask for the list with the default page size.
 M.LIST_PAGE_SIZE = 5
 
@@ -32,7 +43,11 @@ end
 --   cfg.skus         array of sku ids to add to carts (or nil: cfg.sku_min..cfg.sku_max)
 --   cfg.sessions     number of distinct cart sessions; cfg.session_prefix their name prefix
 --   cfg.path_prefix  prepended to every path ("" or e.g. "/api/fec2/hr-rfp")
--- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind.
+--   cfg.revisit_share  page_view: share of views that are revisits (default M.PAGE_VIEW_REVISIT)
+--   cfg.etags        page_view: { [path] = etag } of the pages a revisit may come back to (seen
+--                    before the run, with the run's Accept-Encoding); no revisits when empty
+-- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind,
+-- and the If-None-Match value (or nil).
 function M.source(cfg)
   assert(M.is_known(cfg.scenario), "unknown scenario " .. tostring(cfg.scenario))
   local low = M.cold_range_start(cfg.max_id)
@@ -40,6 +55,15 @@ function M.source(cfg)
   local prefix = cfg.path_prefix or ""
   local sessions = cfg.sessions or 1000
   local pending = {} -- page_view: the rest of the current page's requests
+  local revisit_share = cfg.revisit_share or M.PAGE_VIEW_REVISIT
+  local revisit_ids = {}
+  for path, _ in pairs(cfg.etags or {}) do
+    local id = path:match("^.*/products/(%d+)$")
+    if id and cfg.etags[path .. "/styles"] and cfg.etags[path .. "/related"] then
+      revisit_ids[#revisit_ids + 1] = tonumber(id)
+    end
+  end
+  table.sort(revisit_ids) -- pairs() order is not stable; the draw below should be
 
   local function product_id() return math.random(low, high) end
   local function session() return cfg.session_prefix .. math.random(1, sessions) end
@@ -61,12 +85,27 @@ function M.source(cfg)
     return "POST", prefix .. "/cart", '{"sku_id":' .. sku_id() .. "}", session(), "cart_post"
   end
 
+  -- A revisit asks for the same three bodies with the ETags it kept.
+  local function revisit(request)
+    return function()
+      local method, path, body, sess, kind = request()
+      return method, path, body, sess, kind .. "_revisit", cfg.etags[path]
+    end
+  end
+
   local function next_page_view()
     if #pending == 0 then
-      local id = product_id()
-      pending[#pending + 1] = function() return product(id) end
-      pending[#pending + 1] = function() return styles(id) end
-      pending[#pending + 1] = function() return related(id) end
+      if #revisit_ids > 0 and math.random() < revisit_share then
+        local id = revisit_ids[math.random(1, #revisit_ids)]
+        pending[#pending + 1] = revisit(function() return product(id) end)
+        pending[#pending + 1] = revisit(function() return styles(id) end)
+        pending[#pending + 1] = revisit(function() return related(id) end)
+      else
+        local id = product_id()
+        pending[#pending + 1] = function() return product(id) end
+        pending[#pending + 1] = function() return styles(id) end
+        pending[#pending + 1] = function() return related(id) end
+      end
       if math.random() < M.PAGE_VIEW_CART_READ then pending[#pending + 1] = cart_read end
       if math.random() < M.PAGE_VIEW_CART_ADD then pending[#pending + 1] = cart_add end
     end

@@ -237,6 +237,8 @@ Reply ApiHandler::answer(const Http::Request& request) noexcept {
     }
     const auto if_none_match = raw_header(request, "If-None-Match");
     if (if_none_match) view.if_none_match = *if_none_match;
+    const auto accept_encoding = raw_header(request, "Accept-Encoding");
+    if (accept_encoding) view.accept_encoding = *accept_encoding;
     view.body = request.body();
     if (request.body().size() > service_->config().max_request_bytes) {
       return json_error(413, kTooLarge);

@@ -19,6 +19,7 @@ struct RequestView {
   std::optional<std::string_view> authorization;
   std::optional<std::string_view> cookie;
   std::optional<std::string_view> if_none_match;
+  std::optional<std::string_view> accept_encoding;
   std::string_view body;
 };
 
@@ -28,12 +29,14 @@ struct Reply {
   int status = 200;
   std::string body;
   std::string_view content_type = kJsonContentType;
-  std::string etag;                // product responses: strong ETag (quotes included)
-  std::string_view cache_control;  // "" = none
-  std::string_view allow;          // 405 and OPTIONS
-  std::string set_cookie;          // new cart session
-  int retry_after_seconds = 0;     // 503
-  bool no_body = false;            // 204 / 304
+  std::string etag;                   // product responses: strong ETag (quotes included)
+  std::string_view content_encoding;  // "" = identity; else the coding of `body` ("gzip")
+  std::string_view vary;              // product responses: "Accept-Encoding"
+  std::string_view cache_control;     // "" = none
+  std::string_view allow;             // 405 and OPTIONS
+  std::string set_cookie;             // new cart session
+  int retry_after_seconds = 0;        // 503
+  bool no_body = false;               // 204 / 304
 };
 
 // An error reply: `status` with the JSON body {"error": message} (CONTRACT §3).

@@ -3,7 +3,9 @@
 #include <exception>
 
 #include "cache/redis_options.hpp"
+#include "encoding/representation.hpp"
 #include "http/catalog_failure.hpp"
+#include "http/content_negotiation.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
 
@@ -13,6 +15,8 @@ namespace {
 
 constexpr std::string_view kProductCacheControl = "public, max-age=60";
 constexpr std::string_view kNoStore = "no-store";
+// Product bodies differ by Accept-Encoding (gzip or identity), so shared caches must key on it.
+constexpr std::string_view kVaryEncoding = "Accept-Encoding";
 
 std::string not_found_message(std::int64_t id) {
   return "No product with id " + std::to_string(id) + ".";
@@ -245,13 +249,26 @@ Reply Service::from_cached(cache::Entry entry, const RequestView& request) const
   r.status = entry.status;
   if (entry.status == 200) {
     r.cache_control = kProductCacheControl;
-    r.etag = std::move(entry.etag);
+    r.vary = kVaryEncoding;
+    // The representation the client accepts, with its own ETag: If-None-Match compares against
+    // that one, so a tag of the gzip bytes never validates the identity bytes or the reverse.
+    const encoding::Coding coding =
+        negotiate_coding(request.accept_encoding, encoding::codings_of(entry));
+    r.etag = encoding::representation_etag(entry.etag, coding);
     if (request.if_none_match && !r.etag.empty() &&
         if_none_match_matches(*request.if_none_match, r.etag)) {
       r.status = 304;
       r.no_body = true;
       return r;
     }
+    auto body = encoding::body_in(std::move(entry), coding);
+    if (!body) {
+      log_event("error", "cached_body_corrupt", {{"path", request.path}});
+      return json_error(500, "The service failed while answering; try again.");
+    }
+    r.body = std::move(*body);
+    if (coding != encoding::Coding::identity) r.content_encoding = encoding::to_string(coding);
+    return r;
   } else if (entry.status == 503) {
     r.retry_after_seconds = 1;
   }
@@ -280,12 +297,9 @@ cache::Entry error_entry(int status, std::string_view message) {
   return e;
 }
 
+// Compressed here, once, when a miss makes the body (encoding/representation.hpp).
 cache::Entry ok_entry(std::string body) {
-  cache::Entry e;
-  e.status = 200;
-  e.etag = json::etag_for(body);
-  e.body = std::move(body);
-  return e;
+  return encoding::make_entry(std::move(body));
 }
 
 cache::Entry failure_entry(const catalog::Error& error) {

@@ -44,6 +44,8 @@ std::string response_head(const Reply& reply, bool http10, std::optional<bool> k
     append_number(out, static_cast<long long>(response_body(reply).size()));
     out.append("\r\n");
   }
+  if (!reply.content_encoding.empty()) header(out, "Content-Encoding", reply.content_encoding);
+  if (!reply.vary.empty()) header(out, "Vary", reply.vary);
   if (!reply.etag.empty()) header(out, "ETag", reply.etag);
   if (!reply.cache_control.empty()) header(out, "Cache-Control", reply.cache_control);
   header(out, "Access-Control-Allow-Origin", "*");

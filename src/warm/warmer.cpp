@@ -13,6 +13,7 @@
 #include "cache/redis_connection.hpp"
 #include "cache/redis_options.hpp"
 #include "catalog/reader.hpp"
+#include "encoding/representation.hpp"
 #include "json/serialize.hpp"
 
 namespace atelier::warm {
@@ -154,9 +155,9 @@ void worker(const config::Config& config, const WarmOptions& options,
             for (auto& body : bodies.value()) {
               if (!wanted(unit, body.id)) continue;
               ++n;
-              std::string etag = json::etag_for(body.json);
+              // The same entry a host's miss makes: compressed once, here.
               batch.push_back({cache::CacheKey::body(kind.body, body.id, body.revision),
-                               cache::Entry{200, std::move(etag), std::move(body.json)}});
+                               encoding::make_entry(std::move(body.json))});
             }
             products = std::max(products, n);
           }

@@ -17,6 +17,7 @@
 #include "etl/catalog_files.hpp"
 #include "etl/copy_text.hpp"
 #include "etl/csv_line.hpp"
+#include "http/content_negotiation.hpp"
 #include "http/request_parsing.hpp"
 
 namespace atelier::fuzz {
@@ -939,13 +940,14 @@ void fuzz_cache_entry(std::string_view data) {
   const auto moved = cache::decode_entry(std::string(data));
   check(entry == moved, "decode_entry(string_view) and decode_entry(string&&) differ", data);
 
-  // Reference validity of the version-1 layout (entry.hpp).
-  bool valid = data.size() >= 5 && static_cast<unsigned char>(data[0]) == cache::kEntryFormat &&
+  // Reference validity of the version-2 layout (entry.hpp).
+  bool valid = data.size() >= 6 && static_cast<unsigned char>(data[0]) == cache::kEntryFormat &&
                all_digits(data.substr(1, 3));
   if (valid) {
     const int status = std::stoi(std::string(data.substr(1, 3)));
-    const std::size_t etag_size = static_cast<unsigned char>(data[4]);
-    valid = status >= 100 && status <= 599 && data.size() - 5 >= etag_size;
+    const unsigned coding = static_cast<unsigned char>(data[4]);
+    const std::size_t etag_size = static_cast<unsigned char>(data[5]);
+    valid = status >= 100 && status <= 599 && coding <= 1 && data.size() - 6 >= etag_size;
   }
   check(entry.has_value() == valid, "decode_entry accepted a malformed value or the reverse", data);
   if (entry) {
@@ -963,6 +965,8 @@ void fuzz_cache_entry(std::string_view data) {
         std::min<std::size_t>(static_cast<unsigned char>(data[2]), rest.size());
     made.etag = std::string(rest.substr(0, etag_size));
     made.body = std::string(rest.substr(etag_size));
+    made.coding = static_cast<unsigned char>(data[1]) % 2 == 0 ? cache::BodyCoding::identity
+                                                               : cache::BodyCoding::gzip;
     const std::string bytes = cache::encode_entry(made);
     const ExactBuffer encoded(bytes);
     check(cache::decode_entry(encoded.view()) == made, "decode_entry(encode_entry(e)) != e", data);
@@ -1002,6 +1006,37 @@ void fuzz_redis_url(std::string_view data) {
   check(again && same_options(*again, *options), "the canonical URL parses differently", canonical);
   const auto padded = cache::parse_redis_url(" \t" + std::string(data) + "\r\n");
   check(padded && same_options(*padded, *options), "surrounding blanks changed the URL", data);
+}
+
+void fuzz_accept_encoding(std::string_view data) {
+  using encoding::Coding;
+  const ExactBuffer buffer(data);
+  static const std::vector<std::vector<Coding>> kOffers = {
+      {}, {Coding::gzip}, {Coding::br}, {Coding::br, Coding::gzip}, {Coding::gzip, Coding::br}};
+  std::string upper(data);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  const std::string padded = " \t" + std::string(data) + "\t ";
+  std::string lower;
+  for (const char c : data) lower.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
+  const bool names_gzip = lower.find("gzip") != std::string::npos;
+  const bool has_wildcard = lower.find('*') != std::string::npos;
+  for (const auto& offered : kOffers) {
+    const Coding chosen = http::negotiate_coding(buffer.view(), offered);
+    check(chosen == Coding::identity ||
+              std::find(offered.begin(), offered.end(), chosen) != offered.end(),
+          "chose a coding that was not offered", data);
+    check(http::negotiate_coding(std::nullopt, offered) == Coding::identity,
+          "no header must mean identity", data);
+    // Coding names and parameter names are case-insensitive; q-values are digits.
+    check(http::negotiate_coding(upper, offered) == chosen, "the answer depends on case", data);
+    check(http::negotiate_coding(padded, offered) == chosen,
+          "surrounding whitespace changed the answer", data);
+    if (chosen == Coding::gzip) {
+      check(names_gzip || has_wildcard, "gzip chosen without gzip or * in the header", data);
+    }
+  }
 }
 
 void run_or_abort(void (*entry)(std::string_view), const std::uint8_t* data, std::size_t size) {

@@ -39,17 +39,21 @@ void fuzz_cache_entry(std::string_view data);
 // REDIS_URL: cache::parse_redis_url / redis_url_error (cache/redis_options.hpp).
 void fuzz_redis_url(std::string_view data);
 
+// Accept-Encoding: http::negotiate_coding (src/http/content_negotiation.hpp).
+void fuzz_accept_encoding(std::string_view data);
+
 struct FuzzTarget {
   std::string_view name;  // directory name under corpus/ and regressions/, binary <name>_fuzz
   void (*entry)(std::string_view);
 };
 
-inline constexpr std::array<FuzzTarget, 5> kFuzzTargets{{
+inline constexpr std::array<FuzzTarget, 6> kFuzzTargets{{
     {"request_parsing", fuzz_request_parsing},
     {"cart_body", fuzz_cart_body},
     {"csv_lines", fuzz_csv_lines},
     {"cache_entry", fuzz_cache_entry},
     {"redis_url", fuzz_redis_url},
+    {"accept_encoding", fuzz_accept_encoding},
 }};
 
 // For LLVMFuzzerTestOneInput: runs `entry` and turns an InvariantBroken (or any other escaping

@@ -12,6 +12,10 @@
 //   MAX_PRODUCT_ID  largest product id; ids are drawn from its last 10%         default 1000011
 //   PRE_VUS/MAX_VUS VUs allocated up front / at most                     default RATE/20 / RATE
 //   SUMMARY_JSON    also write k6's summary data to this file
+//   ACCEPT_ENCODING Accept-Encoding of every request            default gzip, deflate, br (browsers)
+//   IDENTITY        1: ask for identity bodies instead (Accept-Encoding: identity)
+//   REVISIT_SHARE   page_view.js: share of views that revisit a page with If-None-Match
+//                                                                              default 0.15
 import http from 'k6/http';
 import { check, fail } from 'k6';
 
@@ -29,7 +33,14 @@ export const settings = {
   duration: __ENV.DURATION || '1m',
   p99Ms: envNumber('P99_MS', 100),
   maxProductId: Math.floor(envNumber('MAX_PRODUCT_ID', 1000011)),
+  // What browsers send; k6 inflates gzip and br bodies itself, so the checks read JSON either way.
+  acceptEncoding: __ENV.IDENTITY === '1' ? 'identity' : (__ENV.ACCEPT_ENCODING || 'gzip, deflate, br'),
+  revisitShare: __ENV.REVISIT_SHARE === undefined || __ENV.REVISIT_SHARE === ''
+    ? 0.15 : Number(__ENV.REVISIT_SHARE),
 };
+if (!(settings.revisitShare >= 0 && settings.revisitShare <= 1)) {
+  fail(`REVISIT_SHARE must be 0..1, got "${__ENV.REVISIT_SHARE}"`);
+}
 settings.preVus = Math.round(envNumber('PRE_VUS', Math.max(20, Math.ceil(settings.rate / 20))));
 settings.maxVus = Math.round(envNumber('MAX_VUS', Math.max(200, settings.rate, settings.preVus)));
 
@@ -44,6 +55,9 @@ export const coldRange = {
 // cart with this probability and adds to it with that one (scripts/bench-lib/scenarios.lua).
 export const PAGE_VIEW_CART_READ = 0.2;
 export const PAGE_VIEW_CART_ADD = 0.05;
+// Share of page views that revisit a page seen before with If-None-Match (expecting 304): the
+// same assumption as scripts/bench-lib/scenarios.lua, which says why.
+export const PAGE_VIEW_REVISIT = settings.revisitShare;
 export const LIST_PAGE_SIZE = 5;
 const CART_SESSIONS = 1000;
 
@@ -67,12 +81,15 @@ const ENDPOINTS = {
   cart_post: { name: 'POST /cart', status: 201 },
 };
 
-function params(endpoint, headers) {
+function params(endpoint, headers, revisit) {
   const spec = ENDPOINTS[endpoint];
   return {
-    headers: Object.assign({ Connection: 'keep-alive' }, headers || {}),
+    headers: Object.assign({ Connection: 'keep-alive', 'Accept-Encoding': settings.acceptEncoding },
+      headers || {}),
     tags: { name: spec.name, endpoint },
-    responseCallback: http.expectedStatuses(spec.status),
+    // A revisit sends If-None-Match: 304 for an unchanged product, 200 for one that changed.
+    responseCallback: revisit ? http.expectedStatuses(spec.status, 304)
+      : http.expectedStatuses(spec.status),
     // Bodies are discarded by default (options below); the checks read these few as text.
     responseType: 'text',
     timeout: '5s',
@@ -81,6 +98,22 @@ function params(endpoint, headers) {
 
 function cartSession(runId) {
   return `k6-${runId}-${randomInt(1, CART_SESSIONS)}`;
+}
+
+// The three bodies of a product page again, with the ETags of the earlier visit.
+function revisitRequest(endpoint, url, etag) {
+  return {
+    method: 'GET', url, params: params(endpoint, { 'If-None-Match': etag }, true),
+    check: (r) => r.status === 304 || r.status === 200,
+  };
+}
+
+export function revisitRequests(page) {
+  return [
+    revisitRequest('product', `${settings.baseUrl}/products/${page.id}`, page.etags[0]),
+    revisitRequest('styles', `${settings.baseUrl}/products/${page.id}/styles`, page.etags[1]),
+    revisitRequest('related', `${settings.baseUrl}/products/${page.id}/related`, page.etags[2]),
+  ];
 }
 
 // Request descriptions in http.batch() form plus the check that goes with each.
@@ -231,7 +264,7 @@ export function summaryText(data, scenarioName) {
       + ' saturated; the achieved rate is below RATE');
   }
   const failedRate = value('http_req_failed', 'rate');
-  lines.push(`failed      ${fixed(100 * (failedRate || 0), 3)}% of requests (not 200, or 201 for a cart POST)`);
+  lines.push(`failed      ${fixed(100 * (failedRate || 0), 3)}% of requests (not 200, 201 for a cart POST, 304 for a revisit)`);
   lines.push(`checks      ${fixed(100 * (value('checks', 'rate') || 0), 3)}% passed`);
   lines.push('latency');
   const overall = trendLine('all requests', m.http_req_duration && m.http_req_duration.values);

@@ -17,9 +17,21 @@ function answer(method, url) {
   return { status: 404, body: '{"error":"not found"}' };
 }
 
+// Product bodies carry an ETag (the path's, so a revisit can be traced to its first visit) and
+// answer 304 to a matching If-None-Match, as the hosts do.
 function request(method, url, body, params) {
   sent.push({ method, url, body, params: params || {} });
-  return Object.assign({ url }, answer(method, url));
+  const response = Object.assign({ url, headers: {} }, answer(method, url));
+  const path = new URL(url).pathname;
+  if (response.status === 200 && path.startsWith('/products/')) {
+    response.headers.Etag = `"${path}"`;
+    const headers = (params && params.headers) || {};
+    if (headers['If-None-Match'] === response.headers.Etag) {
+      response.status = 304;
+      response.body = '';
+    }
+  }
+  return response;
 }
 
 export default {

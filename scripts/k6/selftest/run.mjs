@@ -49,6 +49,13 @@ for (const name of scripts) {
     const endpoint = req.params.tags.endpoint;
     byEndpoint[endpoint] = (byEndpoint[endpoint] || 0) + 1;
     assert.equal(req.params.headers.Connection, 'keep-alive', `${name}: keep-alive`);
+    assert.equal(req.params.headers['Accept-Encoding'], 'gzip, deflate, br',
+      `${name}: browsers' Accept-Encoding`);
+    if (req.params.headers['If-None-Match'] !== undefined) {
+      byEndpoint.revisit = (byEndpoint.revisit || 0) + 1;
+      assert.equal(req.params.headers['If-None-Match'], `"${new URL(req.url).pathname}"`,
+        `${name}: a revisit sends the ETag its first visit got`);
+    }
     assert.ok(req.url.startsWith('http://127.0.0.1:9/'), `${name}: base url ${req.url}`);
     const id = /\/products\/(\d+)/.exec(req.url);
     if (id) {
@@ -75,6 +82,10 @@ for (const name of scripts) {
     assert.equal(perIteration.related, 1);
     assert.ok(Math.abs(perIteration.cart_get - 0.2) < 0.03, 'cart read in ~20% of views');
     assert.ok(Math.abs(perIteration.cart_post - 0.05) < 0.015, 'cart add in ~5% of views');
+    // Three conditional requests per revisit, in ~15% of views.
+    assert.ok(Math.abs(perIteration.revisit / 3 - 0.15) < 0.03, 'revisits in ~15% of views');
+  } else {
+    assert.equal(perIteration.revisit, undefined, `${name}: no revisits`);
   }
   if (k6.checks.fails > 0) {
     failures += 1;

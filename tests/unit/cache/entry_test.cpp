@@ -22,9 +22,17 @@ TEST(EntryCodec, RoundTripsA404EntryWithoutEtag) {
   EXPECT_EQ(decode_entry(encode_entry(entry)), entry);
 }
 
-TEST(EntryCodec, LayoutIsVersionStatusEtagLengthEtagBody) {
+TEST(EntryCodec, LayoutIsVersionStatusCodingEtagLengthEtagBody) {
   const std::string bytes = encode_entry(Entry{200, "\"ab\"", "[]"});
-  EXPECT_EQ(bytes, "\x01"s + "200" + "\x04"s + "\"ab\"" + "[]");
+  EXPECT_EQ(bytes, "\x02"s + "200" + "\x00"s + "\x04"s + "\"ab\"" + "[]");
+  const std::string gzip = encode_entry(Entry{200, "\"ab\"", "\x1f\x8b", BodyCoding::gzip});
+  EXPECT_EQ(gzip, "\x02"s + "200" + "\x01"s + "\x04"s + "\"ab\"" + "\x1f\x8b");
+}
+
+TEST(EntryCodec, RoundTripsAGzipEntry) {
+  const Entry entry{200, "\"0123456789abcdef\"", "\x1f\x8b\x08\0\0"s, BodyCoding::gzip};
+  EXPECT_EQ(decode_entry(std::string_view(encode_entry(entry))), entry);
+  EXPECT_EQ(decode_entry(encode_entry(entry)), entry);
 }
 
 TEST(EntryCodec, BodyIsBinarySafe) {
@@ -50,20 +58,22 @@ TEST(EntryCodec, EncodeRejectsBadStatusAndLongEtag) {
   EXPECT_THROW(encode_entry(Entry{600, "", ""}), std::invalid_argument);
   EXPECT_THROW(encode_entry(Entry{200, std::string(kMaxEtagSize + 1, 'x'), ""}),
                std::invalid_argument);
+  EXPECT_THROW(encode_entry(Entry{200, "", "", static_cast<BodyCoding>(7)}), std::invalid_argument);
 }
 
 TEST(EntryCodec, MalformedValuesDecodeAsMiss) {
   const std::string valid = encode_entry(Entry{200, "\"abc\"", "{}"});
   EXPECT_FALSE(decode_entry(std::string_view("")));
-  EXPECT_FALSE(
-      decode_entry(std::string_view("\x01"
-                                    "20")));                          // short header
-  EXPECT_FALSE(decode_entry(std::string_view("{\"id\":1}")));         // raw JSON, no header
-  EXPECT_FALSE(decode_entry("\x02"s + valid.substr(1)));              // unknown format
-  EXPECT_FALSE(decode_entry("\x01"s + "2x0" + valid.substr(4)));      // non-digit status
-  EXPECT_FALSE(decode_entry("\x01"s + "099" + valid.substr(4)));      // status below 100
-  EXPECT_FALSE(decode_entry("\x01"s + "200" + "\x09"s + "\"abc\""));  // etag past the end
-  EXPECT_FALSE(decode_entry(std::string_view(valid).substr(0, 7)));   // truncated etag
+  // Version 1 (no coding byte) is read as a miss and rewritten by the next load.
+  EXPECT_FALSE(decode_entry("\x01"s + "200" + "\x05"s + "\"abc\"" + "{}"));
+  EXPECT_FALSE(decode_entry("\x02"s + "200" + "\x00"s));                    // short header
+  EXPECT_FALSE(decode_entry(std::string_view("{\"id\":1}")));               // raw JSON, no header
+  EXPECT_FALSE(decode_entry("\x03"s + valid.substr(1)));                    // unknown format
+  EXPECT_FALSE(decode_entry("\x02"s + "2x0" + valid.substr(4)));            // non-digit status
+  EXPECT_FALSE(decode_entry("\x02"s + "099" + valid.substr(4)));            // status below 100
+  EXPECT_FALSE(decode_entry("\x02"s + "200" + "\x02"s + valid.substr(5)));  // unknown coding
+  EXPECT_FALSE(decode_entry("\x02"s + "200" + "\x00\x09"s + "\"abc\""));    // etag past the end
+  EXPECT_FALSE(decode_entry(std::string_view(valid).substr(0, 8)));         // truncated etag
 }
 
 }  // namespace

@@ -27,6 +27,39 @@ TEST(Wire, ProductReplyHead) {
   EXPECT_EQ(response_body(reply), R"({"id":1})");
 }
 
+TEST(Wire, CompressedProductReplyHead) {
+  Reply reply;
+  reply.body = "\x1f\x8b";
+  reply.etag = "\"abc-gzip\"";
+  reply.content_encoding = "gzip";
+  reply.vary = "Accept-Encoding";
+  reply.cache_control = "public, max-age=60";
+  EXPECT_EQ(response_head(reply, false, true),
+            "HTTP/1.1 200 OK\r\n"
+            "Content-Type: application/json; charset=utf-8\r\n"
+            "Content-Length: 2\r\n"
+            "Content-Encoding: gzip\r\n"
+            "Vary: Accept-Encoding\r\n"
+            "ETag: \"abc-gzip\"\r\n"
+            "Cache-Control: public, max-age=60\r\n"
+            "Access-Control-Allow-Origin: *\r\n"
+            "Connection: keep-alive\r\n"
+            "\r\n");
+}
+
+TEST(Wire, NotModifiedKeepsVaryAndETag) {
+  Reply reply;
+  reply.status = 304;
+  reply.no_body = true;
+  reply.etag = "\"abc-gzip\"";
+  reply.vary = "Accept-Encoding";
+  const std::string head = response_head(reply, false, true);
+  EXPECT_NE(head.find("\r\nVary: Accept-Encoding\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nETag: \"abc-gzip\"\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  EXPECT_EQ(response_body(reply), "");
+}
+
 TEST(Wire, VersionAndConnection) {
   Reply reply;
   reply.status = 404;
