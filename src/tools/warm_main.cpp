@@ -105,6 +105,11 @@ int main(int argc, char** argv) {
     for (const auto& e : parsed.errors) std::cerr << "atelier-warm: " << e << "\n";
     return 2;
   }
+  // A batch job, not a request path: a statement of a few thousand products may take longer than
+  // a host's request timeout, so the warm-up allows a minute unless told otherwise.
+  if (std::getenv("ATELIER_DB_STATEMENT_TIMEOUT_MS") == nullptr) {
+    parsed.config.db_statement_timeout = std::chrono::seconds(60);
+  }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 

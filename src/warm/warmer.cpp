@@ -22,10 +22,12 @@ std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int
   std::vector<WorkUnit> units;
   const std::int64_t batch = std::max<std::int64_t>(1, o.batch_size);
   if (!o.ids.empty()) {
-    // At most `batch` ids per unit: each is read by list, so the span between them costs nothing.
+    // At most a quarter of `batch` ids per unit: each is read by list (`= ANY`), so the span
+    // between them costs nothing, while a list query costs more per id than a range.
+    const std::int64_t per_unit = std::max<std::int64_t>(1, batch / 4);
     WorkUnit current;
     for (std::int64_t id : o.ids) {
-      if (static_cast<std::int64_t>(current.only.size()) >= batch) {
+      if (static_cast<std::int64_t>(current.only.size()) >= per_unit) {
         units.push_back(std::move(current));
         current = WorkUnit{};
       }

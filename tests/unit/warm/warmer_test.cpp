@@ -30,7 +30,7 @@ TEST(PlanUnits, AnEmptyRangeHasNoWork) {
 
 TEST(PlanUnits, ExplicitIdsAreGroupedByCountAndKeptExactly) {
   WarmOptions options;
-  options.batch_size = 3;
+  options.batch_size = 12;  // a quarter of it per unit of listed ids
   options.ids = {1, 2, 50, 150, 151, 10'000, 10'001};
   const auto units = plan_units(options, 0, 0);
   ASSERT_EQ(units.size(), 3u);
