@@ -66,10 +66,11 @@ observe_wait() {
 }
 
 # A role of its own for the exporter: pg_monitor (the statistics views) plus reading the loader's
-# summary table, nothing else. Local trust auth like the other private roles; in production give
-# it a password and put it in the exporter's DATA_SOURCE_NAME.
-observe_pg_role() {
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
+# summary tables, nothing else. Local trust auth like the other private roles; in production give
+# it a password and put it in the exporter's DATA_SOURCE_NAME. observe_pg_role_sql DB prints the
+# SQL (also run on the staging's primary, scripts/lib/staging-observe.sh).
+observe_pg_role_sql() {
+  cat <<SQL
 SET client_min_messages = warning;
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_MONITOR_ROLE') THEN
@@ -77,7 +78,7 @@ DO \$\$ BEGIN
   END IF;
 END \$\$;
 GRANT pg_monitor TO $PG_MONITOR_ROLE;
-GRANT CONNECT ON DATABASE $PG_DB TO $PG_MONITOR_ROLE;
+GRANT CONNECT ON DATABASE $1 TO $PG_MONITOR_ROLE;
 CREATE SCHEMA IF NOT EXISTS atelier AUTHORIZATION atelier_loader;
 GRANT USAGE ON SCHEMA atelier TO $PG_MONITOR_ROLE;
 DO \$\$ BEGIN
@@ -91,20 +92,32 @@ END \$\$;
 SQL
 }
 
-# NGINX's stub_status on its own loopback port (never on the API port): a file in
-# $STACK_DIR/nginx/conf.d, which nginx.conf.template includes, then a reload.
-observe_nginx_status() {
-  local dir="$STACK_DIR/nginx/conf.d"
-  mkdir -p "$dir"
-  cat >"$dir/stub_status.conf" <<CONF
+observe_pg_role() {
+  observe_pg_role_sql "$PG_DB" |
+    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -qAt -v ON_ERROR_STOP=1 >/dev/null
+}
+
+# observe_stub_status_conf FILE LISTEN [ALLOW]: an NGINX server with only stub_status on LISTEN
+# (never the API port), for prometheus-nginx-exporter; ALLOW limits it to one client address.
+observe_stub_status_conf() {
+  local access="stub_status;"
+  [ -n "${3:-}" ] && access="stub_status; allow $3; deny all;"
+  mkdir -p "$(dirname "$1")"
+  cat >"$1" <<CONF
 # Written by scripts/lib/observe.sh: NGINX's counters for prometheus-nginx-exporter.
 server {
-  listen 127.0.0.1:$NGINX_STATUS_PORT;
+  listen $2;
   access_log off;
-  location = /stub_status { stub_status; }
+  location = /stub_status { $access }
   location / { return 404; }
 }
 CONF
+}
+
+# NGINX's stub_status on its own loopback port: a file in $STACK_DIR/nginx/conf.d, which
+# nginx.conf.template includes, then a reload.
+observe_nginx_status() {
+  observe_stub_status_conf "$STACK_DIR/nginx/conf.d/stub_status.conf" "127.0.0.1:$NGINX_STATUS_PORT"
   if pidfile_alive "$STACK_DIR/nginx/nginx.pid"; then
     nginx -p "$STACK_DIR/nginx" -c "$STACK_DIR/nginx/nginx.conf" -s reload
   fi

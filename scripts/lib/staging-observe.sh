@@ -43,30 +43,13 @@ observe_staging_start() {
     command -v "$bin" >/dev/null || die "$bin is not installed (scripts/install-deps --observe)"
   done
   [ -f "$STAGING_DIR/env" ] || die "no staging here: scripts/staging up first"
-  mkdir -p "$STAGING_OBS_DIR/prometheus-data" "$STAGING_DIR/lb/conf.d"
+  mkdir -p "$STAGING_OBS_DIR/prometheus-data"
   # NGINX's counters on lb's own address and a port of their own, for the client node only.
-  cat >"$STAGING_DIR/lb/conf.d/stub_status.conf" <<CONF
-# Written by scripts/staging observe: NGINX's counters for prometheus-nginx-exporter.
-server {
-  listen $(node_ip lb):$STAGING_NGINX_STATUS_PORT;
-  access_log off;
-  location = /stub_status { stub_status; allow $(node_ip client); deny all; }
-  location / { return 404; }
-}
-CONF
+  observe_stub_status_conf "$STAGING_DIR/lb/conf.d/stub_status.conf" \
+    "$(node_ip lb):$STAGING_NGINX_STATUS_PORT" "$(node_ip client)"
   in_node lb nginx -p "$STAGING_DIR/lb" -c "$STAGING_DIR/lb/nginx.conf" -s reload 2>/dev/null
   # The exporter's role on the primary (the standby gets it by replication).
-  psql_node pg1 -U postgres -d atelier -qAt >/dev/null <<SQL
-SET client_min_messages = warning;
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_MONITOR_ROLE') THEN
-    CREATE ROLE $PG_MONITOR_ROLE LOGIN;
-  END IF;
-END \$\$;
-GRANT pg_monitor TO $PG_MONITOR_ROLE;
-GRANT USAGE ON SCHEMA atelier TO $PG_MONITOR_ROLE;
-GRANT SELECT ON atelier.datasets, atelier.publishes TO $PG_MONITOR_ROLE;
-SQL
+  observe_pg_role_sql atelier | psql_node pg1 -U postgres -d atelier -qAt >/dev/null
   obs_spawn nginx-exporter prometheus-nginx-exporter \
     -nginx.scrape-uri "http://$(node_ip lb):$STAGING_NGINX_STATUS_PORT/stub_status" \
     -nginx.retries 20 -nginx.retry-interval 250ms -web.listen-address 127.0.0.1:29113
