@@ -156,37 +156,40 @@ void Cache::record(const RedisStatus& status) {
 }
 
 void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl) {
-  const KeyedEntry one{std::string(key), entry};
-  put_many(std::span(&one, 1), ttl);
+  const EntryRef one{key, &entry};
+  store(std::span(&one, 1), ttl);
 }
 
 std::size_t Cache::put_many(std::span<const KeyedEntry> entries, std::chrono::milliseconds ttl) {
+  std::vector<EntryRef> refs;
+  refs.reserve(entries.size());
+  for (const KeyedEntry& e : entries) refs.push_back({e.key, &e.entry});
+  return store(refs, ttl);
+}
+
+std::size_t Cache::store(std::span<const EntryRef> entries, std::chrono::milliseconds ttl) {
   if (entries.empty() || skip()) return 0;
   WorkerSlot& worker = slot();
-  std::vector<std::string> values;
+  std::vector<std::string> values;  // reserved: the commands' views into it stay valid
   std::vector<SetCommand> batch;
   values.reserve(entries.size());
   batch.reserve(entries.size());
-  for (const KeyedEntry& e : entries) {
+  for (const EntryRef& e : entries) {
     try {
-      values.push_back(encode_entry(e.entry));
+      values.push_back(encode_entry(*e.entry));
     } catch (const std::invalid_argument&) {
       counters_.errors.fetch_add(1, std::memory_order_relaxed);  // caller bug; never worth a 500
       continue;
     }
-    batch.push_back({e.key, values.back(), effective_ttl(e.entry, ttl, worker)});
+    batch.push_back({e.key, values.back(), effective_ttl(*e.entry, ttl, worker)});
   }
+  // One pipelined round trip whatever the count (one SET costs the same as set()).
   RedisConnection& connection = worker.connection;
   const auto start = std::chrono::steady_clock::now();
-  const RedisResult<std::size_t> stored = call_with_reconnect(connection, [&] {
-    return batch.size() == 1 ? RedisResult<std::size_t>{connection.set(batch[0].key, batch[0].value,
-                                                                       batch[0].ttl),
-                                                        1}
-                             : connection.set_many(batch);
-  });
+  const RedisResult<std::size_t> stored =
+      call_with_reconnect(connection, [&] { return connection.set_many(batch); });
   observe(start);
   record(stored);
-  if (!stored.ok()) return batch.size() == 1 ? 0 : stored.value;
   for (std::size_t i = 0; i < stored.value && i < values.size(); ++i) {
     counters_.bytes_written.fetch_add(values[i].size(), std::memory_order_relaxed);
   }

@@ -94,6 +94,12 @@ class Cache {
   struct WorkerSlot;
   WorkerSlot& slot();
   bool skip();
+  // An entry to store and its key, without copying either (put and put_many share store).
+  struct EntryRef {
+    std::string_view key;
+    const Entry* entry;
+  };
+  std::size_t store(std::span<const EntryRef> entries, std::chrono::milliseconds ttl);
   std::chrono::milliseconds effective_ttl(const Entry& entry, std::chrono::milliseconds ttl,
                                           WorkerSlot& worker) const;
   void record(const RedisStatus& status);

@@ -32,10 +32,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string utc_timestamp_now() {
-  return copy_timestamp(now_epoch_ms());
-}
-
 // Serialises progress output of several threads.
 class ProgressLog {
  public:
@@ -458,7 +454,9 @@ LoadReport load_catalog(const LoadOptions& options) {
     }
 
     std::atomic<bool> cancel{false};
-    const std::string loaded_at = utc_timestamp_now();
+    // One time for the whole load: the tables' defaults and the new products' timestamps.
+    const std::int64_t now_ms = now_epoch_ms();
+    const std::string loaded_at = copy_timestamp(now_ms);
     run_table_jobs(queue, sessions, report.schema, loaded_at, cancel, options.progress, jobs, log,
                    start);
 
@@ -478,7 +476,6 @@ LoadReport load_catalog(const LoadOptions& options) {
         &digests_of(CatalogFile::related)};
     std::vector<ProductState> states;
     states.reserve(products.size());
-    const std::int64_t now_ms = now_epoch_ms();
     product_job->stamp = [&](std::int64_t id, std::uint64_t row_hash, std::string& out) {
       ProductState state;
       state.id = id;

@@ -237,21 +237,25 @@ UpdateReport apply_update(const UpdateOptions& options) {
   if (present(kDeletedFile)) deleted = read_deleted(path_of(kDeletedFile), existing);
   const auto is_deleted = [&](std::int64_t id) { return has(deleted.ids, id); };
 
+  // product.csv, read once: its rows (with placeholder stamps: the real ones need every file's
+  // digests, and replace them in the transaction) and each row's hash.
   FileUpdate products_update;
   products_update.file = CatalogFile::products;
   products_update.present = present("product.csv");
-  Ids new_product_rows;  // ids of accepted product.csv rows
+  std::unordered_map<std::int64_t, std::uint64_t> product_row_hash;
   if (products_update.present) {
-    RowEncoder scan(CatalogFile::products, {});
-    StreamHooks hooks;
-    hooks.products = &new_product_rows;
-    hooks.veto = [&](const CsvRecord& r) -> std::string_view {
-      const auto id = parse_whole_number(r.fields[0].text);
-      return id && is_deleted(*id) ? "product is deleted by this update" : "";
-    };
-    stream_file(spec_of(CatalogFile::products), path_of("product.csv"), scan, hooks);
-    sort_unique(new_product_rows);
+    RowEncoder encoder(CatalogFile::products, {},
+                       [&](std::int64_t id, std::uint64_t row_hash, std::string& out) {
+                         product_row_hash[id] = row_hash;
+                         out.append("\t1970-01-01 00:00:00+00\t1970-01-01 00:00:00+00\t0");
+                       });
+    encode_file(products_update, path_of("product.csv"), encoder,
+                [&](const CsvRecord& r) -> std::string_view {
+                  const auto id = parse_whole_number(r.fields[0].text);
+                  return id && is_deleted(*id) ? "product is deleted by this update" : "";
+                });
   }
+  const Ids& new_product_rows = products_update.products;  // ids of accepted product.csv rows
   // Parents of every other row: the products that will exist after the update.
   IdSet parents;
   for (const std::int64_t id : existing_ids) {
@@ -408,22 +412,9 @@ UpdateReport apply_update(const UpdateOptions& options) {
       return it != before.end() && it->id == id ? &*it : nullptr;
     };
 
-    // The product rows, stamped like a full load's: digests of the files this update replaced,
-    // the others kept.
-    std::unordered_map<std::int64_t, std::uint64_t> product_row_hash;
+    // The product rows; their stamps follow below, from the digests of the files this update
+    // replaced and the kept ones.
     if (products_update.present) {
-      RowEncoder encoder(CatalogFile::products, {},
-                         [&](std::int64_t id, std::uint64_t row_hash, std::string& out) {
-                           product_row_hash[id] = row_hash;
-                           // Placeholders: the stamps below replace them once every digest is
-                           // known.
-                           out.append("\t1970-01-01 00:00:00+00\t1970-01-01 00:00:00+00\t0");
-                         });
-      encode_file(products_update, path_of("product.csv"), encoder,
-                  [&](const CsvRecord& r) -> std::string_view {
-                    const auto id = parse_whole_number(r.fields[0].text);
-                    return id && is_deleted(*id) ? "product is deleted by this update" : "";
-                  });
       db.exec("CREATE TEMP TABLE update_products (LIKE " + table("products") + ") ON COMMIT DROP");
       copy_into(db, "update_products", spec_of(CatalogFile::products).copy_columns,
                 products_update.copy);
