@@ -9,6 +9,8 @@
 --   BENCH_ACCEPT_ENCODING Accept-Encoding of every request ("" = none: identity)
 --   BENCH_REVISIT_SHARE   page_view: share of views that are revisits with If-None-Match
 --   BENCH_ETAG_FILE       page_view: "path<TAB>etag" lines, the pages revisits come back to
+--   BENCH_CART_SHARE      page_view: factor on the cart's probabilities (0 = no cart requests)
+--   BENCH_ADD_SHARE       cart: share of requests that are adds (default 0.5)
 --   BENCH_RESULT          where done() writes the result JSON
 --   BENCH_DISTRIBUTION    where done() writes the latency distribution table
 -- Needs LUA_PATH to include this folder (scripts/bench sets it).
@@ -28,6 +30,8 @@ local rate = env_number("BENCH_RATE", 0)
 local thread_count = env_number("BENCH_THREADS", 2)
 local accept_encoding = os.getenv("BENCH_ACCEPT_ENCODING") or scenarios.BROWSER_ACCEPT_ENCODING
 local revisit_share = env_number("BENCH_REVISIT_SHARE", scenarios.PAGE_VIEW_REVISIT)
+local cart_share = env_number("BENCH_CART_SHARE", 1)
+local add_share = env_number("BENCH_ADD_SHARE", 0.5)
 
 -- Calls add(line) for each line of the file at path; nothing when there is no such file.
 local function each_line(path, add)
@@ -86,6 +90,8 @@ function init(_)
     session_prefix = os.getenv("BENCH_SESSION_PREFIX") or "bench-",
     path_prefix = path_prefix,
     revisit_share = revisit_share,
+    cart_share = cart_share,
+    add_share = add_share,
     etags = read_etags(os.getenv("BENCH_ETAG_FILE")),
   })
   if rate > 0 then schedule = pacing.schedule(rate / thread_count) end

@@ -44,6 +44,8 @@ end
 --   cfg.sessions     number of distinct cart sessions; cfg.session_prefix their name prefix
 --   cfg.path_prefix  prepended to every path ("" or e.g. "/api/fec2/hr-rfp")
 --   cfg.revisit_share  page_view: share of views that are revisits (default M.PAGE_VIEW_REVISIT)
+--   cfg.cart_share   page_view: factor on PAGE_VIEW_CART_READ and _ADD (default 1; 0 = no cart)
+--   cfg.add_share    cart: share of requests that are adds (default 0.5)
 --   cfg.etags        page_view: { [path] = etag } of the pages a revisit may come back to (seen
 --                    before the run, with the run's Accept-Encoding); no revisits when empty
 -- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind,
@@ -56,6 +58,8 @@ function M.source(cfg)
   local sessions = cfg.sessions or 1000
   local pending = {} -- page_view: the rest of the current page's requests
   local revisit_share = cfg.revisit_share or M.PAGE_VIEW_REVISIT
+  local cart_read_share = M.PAGE_VIEW_CART_READ * (cfg.cart_share or 1)
+  local cart_add_share = M.PAGE_VIEW_CART_ADD * (cfg.cart_share or 1)
   local revisit_ids = {}
   for path, _ in pairs(cfg.etags or {}) do
     local id = path:match("^.*/products/(%d+)$")
@@ -106,8 +110,8 @@ function M.source(cfg)
         pending[#pending + 1] = function() return styles(id) end
         pending[#pending + 1] = function() return related(id) end
       end
-      if math.random() < M.PAGE_VIEW_CART_READ then pending[#pending + 1] = cart_read end
-      if math.random() < M.PAGE_VIEW_CART_ADD then pending[#pending + 1] = cart_add end
+      if math.random() < cart_read_share then pending[#pending + 1] = cart_read end
+      if math.random() < cart_add_share then pending[#pending + 1] = cart_add end
     end
     return table.remove(pending, 1)()
   end
@@ -118,9 +122,9 @@ function M.source(cfg)
     related = function() return related(product_id()) end,
     products = list_page,
     page_view = next_page_view,
-    -- A cart session alternates between adding and reading, half and half.
+    -- A cart session alternates between adding and reading, half and half by default.
     cart = function()
-      if math.random() < 0.5 then return cart_add() end
+      if math.random() < (cfg.add_share or 0.5) then return cart_add() end
       return cart_read()
     end,
   }
