@@ -4,6 +4,8 @@
 #   STACK_DIR  PG_PORT  REDIS_PORT  NGINX_PORT  HOST_PORTS (space-separated)
 # shellcheck shell=bash
 
+. "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
+
 # Absolute, because nginx -p and pg_ctl resolve relative paths against their own directories.
 mkdir -p "$STACK_DIR"
 STACK_DIR="$(cd "$STACK_DIR" && pwd)"
@@ -130,17 +132,6 @@ catalog_loaded() {
     WHERE EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'catalog'
                   AND table_name = 'skus' AND column_name = 'product_id')" 2>/dev/null |
     grep -q '^1$'
-}
-
-# Polls `command...` every 0.1 s, up to `tries` times; true as soon as it succeeds.
-poll() { # TRIES COMMAND...
-  local tries="$1" _
-  shift
-  for _ in $(seq 1 "$tries"); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
 }
 
 # One PING; bounded, so a port held by something that never answers cannot stall the poll.
@@ -283,11 +274,7 @@ nginx_start() {
     upstreams+="    server $target max_fails=2 fail_timeout=2s;"$'\n'
     i=$((i + 1))
   done
-  local rate="${NGINX_RATE_LIMIT:-off}"
-  sed -e "s|@@LISTEN_PORT@@|$NGINX_PORT|g" -e "s|@@STACK_DIR@@|$dir|g" \
-    -e "s|@@RATE_LIMIT@@|$rate|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
-    awk -v ups="$upstreams" '{ if ($0 ~ /^[ \t]*@@UPSTREAMS@@[ \t]*$/) printf "%s", ups; else print }' \
-      >"$dir/nginx.conf"
+  nginx_conf_render "$dir" "$NGINX_PORT" "$upstreams" "${NGINX_RATE_LIMIT:-off}" >"$dir/nginx.conf"
   if pidfile_alive "$dir/nginx.pid"; then
     nginx -p "$dir" -c "$dir/nginx.conf" -s reload
   else
