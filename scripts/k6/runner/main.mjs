@@ -377,7 +377,7 @@ class Run {
     const started = now();
     const m = await vu.send({ cmd: 'iter', exec: scenario.exec, iter: vu.iter });
     vu.iter += 1;
-    if (vu.dead) return;
+    if (vu.dead || this.stopping) return;
     if (m.type !== 'done') {
       this.logOnce('script', m.error);
       return;
@@ -399,17 +399,24 @@ class Run {
     const period = sc.timeUnitMs / sc.rate;
     const idle = [...pool];
     let allocated = pool.length;
+    let initializing = false;
     const inflight = new Set();
     const started = now();
     let index = 0;
+    let ended = false;
     const startIteration = () => {
       const vu = idle.pop();
       if (!vu) {
         this.registry.add('dropped_iterations', 1, { ...(this.options.tags || {}), ...sc.tags, scenario: sc.name });
-        if (allocated < sc.maxVus) {
+        // One more VU, initialized in the background one at a time, as k6 does: starting a
+        // worker costs tens of ms of CPU, and starting hundreds at once on a saturated machine
+        // would only deepen the saturation that made the VUs scarce.
+        if (allocated < sc.maxVus && !initializing) {
           allocated += 1;
-          this.newVu(sc).then((v) => { pool.push(v); if (!this.stopping) idle.push(v); })
-            .catch((err) => { allocated -= 1; this.logOnce('script', err.message); });
+          initializing = true;
+          this.newVu(sc).then((v) => { pool.push(v); if (!ended) idle.push(v); })
+            .catch((err) => { allocated -= 1; if (!ended) this.logOnce('script', err.message); })
+            .finally(() => { initializing = false; });
         }
         return;
       }
@@ -427,6 +434,7 @@ class Run {
       const wait = started + index * period - now();
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, wait)));
     }
+    ended = true;
     await this.drain(inflight, sc.gracefulStopMs);
   }
 
@@ -544,6 +552,8 @@ class Run {
     if (ticker) clearInterval(ticker);
     const busy = this.allVus.filter((vu) => vu !== first && vu.pending);
     if (busy.length > 0) process.stderr.write(`${busy.length} iterations interrupted after gracefulStop\n`);
+    // Interrupted iterations end here: their VUs stop, so no late request adds to the summary.
+    await Promise.all(busy.map((vu) => vu.stop()));
 
     const teardown = await first.send({ cmd: 'teardown' });
     if (teardown.type !== 'done') throw new ScriptError(`teardown() failed: ${teardown.error}`);
