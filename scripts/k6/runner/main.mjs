@@ -152,6 +152,14 @@ function scenariosOf(options, overrides) {
   });
 }
 
+// A request that was not made (bad URL or parameter): k6's shape of an error response.
+function failedResult(error, code) {
+  return {
+    status: 0, statusText: '', proto: '', headers: {}, body: null, url: '', error, errorCode: code,
+    timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 },
+  };
+}
+
 // ---- VUs ------------------------------------------------------------------------------------
 class Vu {
   constructor(id, run) {
@@ -188,12 +196,14 @@ class Vu {
   onMessage(m) {
     if (m.samples && m.samples.length) this.run.recordScriptSamples(m.samples, this.tags);
     if (m.type === 'http') {
-      this.run.http(this, m).then((responses) => {
-        if (this.dead) return;
-        this.replyPort.postMessage(responses);
-        Atomics.store(this.flag, 0, 1);
-        Atomics.notify(this.flag, 0);
-      });
+      // Whatever happens, the blocked VU gets an answer: a bug here must not hang it.
+      this.run.http(this, m).catch((err) => m.requests.map(() => failedResult(`runner: ${err.message}`, 1000)))
+        .then((responses) => {
+          if (this.dead) return;
+          this.replyPort.postMessage(responses);
+          Atomics.store(this.flag, 0, 1);
+          Atomics.notify(this.flag, 0);
+        });
       return;
     }
     this.settle(m);
@@ -304,14 +314,16 @@ class Run {
 
   async one(vu, req, group) {
     let url;
+    let timeoutMs;
     try {
       url = new URL(req.url);
-    } catch {
-      const r = { status: 0, statusText: '', proto: '', headers: {}, body: null, url: req.url, error: `invalid URL "${req.url}"`, errorCode: 1020, timings: { blocked: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0, duration: 0 } };
+      timeoutMs = req.timeout === null ? 60e3 : durationMs(req.timeout, 'timeout');
+    } catch (err) {
+      const r = failedResult(url ? err.message : `invalid URL "${req.url}"`, url ? 1000 : 1020);
+      r.url = req.url;
       this.logOnce('request', r.error);
       return r;
     }
-    const timeoutMs = req.timeout === null ? 60e3 : durationMs(req.timeout, 'timeout');
     const headers = { 'User-Agent': this.userAgent, ...req.headers };
     let method = req.method;
     let body = req.body === null ? null : Buffer.from(req.body);

@@ -114,6 +114,9 @@ function describe(method, url, body, params) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
   }
   const callback = p.responseCallback === undefined ? defaultCallback : p.responseCallback;
+  if (callback !== null && !(callback && Array.isArray(callback.expected))) {
+    throw new Error('responseCallback must be null or http.expectedStatuses(...) (as in k6)');
+  }
   return {
     method: String(method).toUpperCase(), url: String(url), body: encoded, headers,
     tags: p.tags || {}, timeout: p.timeout === undefined ? null : p.timeout,
