@@ -54,15 +54,7 @@ redis_master_node() {
   ip="$(sentinel_node sen1 sentinel get-master-addr-by-name "$SENTINEL_MASTER" | sed -n 1p)"
   case "$ip" in "$(node_ip redis1)") echo redis1 ;; "$(node_ip redis2)") echo redis2 ;; *) echo unknown ;; esac
 }
-cache_hits_total() {
-  local node sum=0 v
-  for node in host1 host2 host3; do
-    v="$(in_node client curl -s -m 2 "http://$(node_ip "$node"):$HOST_PORT_STAGING/metrics" |
-      awk '/^atelier_cache_hits_total / { s += $2 } END { printf "%d", s }')"
-    sum=$((sum + ${v:-0}))
-  done
-  echo "$sum"
-}
+cache_hits_total() { hosts_metric_sum atelier_cache_hits_total; }
 
 # chaos_case NAME: runs the load, calls fault_NAME at lead-in (it echoes a JSON object of its own
 # observations and may take as long as it needs), then summarises into $CHAOS_WORK/NAME.json.
@@ -116,17 +108,10 @@ fault_host_kill() {
 }
 
 # With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
-# first seconds, and the case would show nothing: its hosts run without it.
-restart_hosts() {
-  local node
-  for node in host1 host2 host3; do
-    staging_host_kill "$node"
-    sleep 0.2
-    STAGING_HOST_ENV="$1" staging_host_up "$node" >/dev/null 2>&1
-  done
-}
-prepare_redis_kill() { restart_hosts "ATELIER_LOCAL_CACHE_MB=0"; }
-finish_redis_kill() { restart_hosts ""; }
+# first seconds, and the case would show nothing: its hosts run without it. They read Redis from
+# redis2 (the split, scripts/lib/staging.sh), so killing the master should cost reads nothing.
+prepare_redis_kill() { staging_hosts_restart "ATELIER_LOCAL_CACHE_MB=0"; }
+finish_redis_kill() { staging_hosts_restart ""; }
 
 fault_redis_kill() {
   local old new t0 promoted="" hits0 hits1 hits_per_s_after hits_per_s_before
