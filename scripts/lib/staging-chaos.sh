@@ -5,11 +5,14 @@
 # goes to bench/<stamp>-staging-chaos.json.
 #
 #   scripts/staging chaos [case...] [--rate R] [--lead-in S] [--hold S] [--tail S]
-#   cases: link_cut host_kill redis_kill replica_stop replay_pause primary_down (default: all)
+#   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause primary_down
+#          (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
 #     host_kill     kill -9 of host2's atelier-api, started again after --hold S
 #     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
 #                   comes back as a replica
+#     redis_replica_kill  kill -9 of redis2, the hosts' Redis read endpoint, started again as a
+#                   replica after --hold S: reads go to the master meanwhile, then back to redis2
 #     replica_stop  pg2 stopped for --hold S: hosts fall back to pg1
 #     replay_pause  pg_wal_replay_pause() on pg2, a catalog load publishes on pg1, replay resumed
 #                   after --hold S: hosts keep the replica's version until it catches up
@@ -142,6 +145,42 @@ fault_redis_kill() {
       redis_hits_per_s_before_kill: $before, redis_hits_per_s_in_3s_after_promotion: $after}'
 }
 
+# The hosts read from redis2: after redis_kill it is the master, so it is handed back to redis1
+# first (SENTINEL FAILOVER) and the case kills the hosts' read endpoint as a replica.
+prepare_redis_replica_kill() {
+  if [ "$(redis_master_node)" = redis2 ]; then
+    sentinel_node sen1 sentinel failover "$SENTINEL_MASTER" >/dev/null
+    for _ in $(seq 1 200); do
+      [ "$(redis_master_node)" = redis1 ] &&
+        redis_node redis2 info replication | grep -q '^master_link_status:up' && break
+      sleep 0.1
+    done
+  fi
+  staging_hosts_restart "ATELIER_LOCAL_CACHE_MB=0"
+}
+finish_redis_replica_kill() { staging_hosts_restart ""; }
+
+fault_redis_replica_kill() {
+  local master replica=redis2 during after reads0 reads1 failures
+  master="$(redis_master_node)"
+  [ "$master" = redis1 ] || die "redis_replica_kill: redis2 is not a replica"
+  reads0="$(hosts_metric_sum atelier_cache_replica_reads_total)"
+  kill -KILL "$(cat "$STAGING_DIR/$replica/redis.pid")"
+  sleep 2
+  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
+  staging_redis_server "$replica" --replicaof "$(node_ip "$master")" "$REDIS_PORT_STAGING" >/dev/null
+  sleep 12  # the probe's back-off has grown to 10 s by now
+  after="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  reads1="$(hosts_metric_sum atelier_cache_replica_reads_total)"
+  failures="$(hosts_metric_sum atelier_cache_replica_failures_total)"
+  jq -n -c --arg killed "$replica" --arg during "$during" --arg after "$after" \
+    --argjson reads "$((reads1 - reads0))" --argjson failures "$failures" \
+    '{killed_replica: $killed, hosts_cache_read_state_while_down: $during,
+      hosts_cache_read_state_after_restart: $after, replica_reads_during_case: $reads,
+      replica_failed_gets: $failures}'
+}
+
 fault_replica_stop() {
   staging_pg_stop pg2
   sleep 2
@@ -213,11 +252,11 @@ cmd_chaos() {
       --lead-in) CHAOS_LEAD_IN="$2"; shift 2 ;;
       --hold) CHAOS_HOLD="$2"; shift 2 ;;
       --tail) CHAOS_TAIL="$2"; shift 2 ;;
-      link_cut | host_kill | redis_kill | replica_stop | replay_pause | primary_down) cases+=("$1"); shift ;;
+      link_cut | host_kill | redis_kill | redis_replica_kill | replica_stop | replay_pause | primary_down) cases+=("$1"); shift ;;
       *) die "unknown chaos case or option '$1'" ;;
     esac
   done
-  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill replica_stop replay_pause primary_down)
+  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause primary_down)
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
   staging_install_deps nftables

@@ -2,9 +2,9 @@
 # the hosts reading Redis from redis2 (the split, ATELIER_REDIS_READ_URL) and without it (every
 # command on the master), alternated within each round. Hosts run without their in-process tier
 # (ATELIER_LOCAL_CACHE_MB=0), or a small catalog never reaches Redis after the first seconds. Per
-# run: page views/s, p50/p99, and from the servers themselves the commands/s and CPU seconds of
+# run: requests/s of the page-view mix, p50/p99, and from the servers themselves the commands/s and CPU seconds of
 # redis1 and redis2 (INFO stats / INFO cpu), and the hosts' hit ratio (/metrics).
-# Each round runs under `flock /work/bench.lock` (the machine is shared); writes
+# Each round runs under `flock -o /work/bench.lock` (the machine is shared); writes
 # bench/<stamp>-staging-redis-split.json with the medians. Sourced by scripts/staging.
 # shellcheck shell=bash
 
@@ -52,7 +52,7 @@ redis_split_run() {
     --argjson cpu1 "$(echo "${r1b[1]} - ${r1[1]}" | bc)" --argjson cpu2 "$(echo "${r2b[1]} - ${r2[1]}" | bc)" \
     --argjson hits "$((hits1 - hits0))" --argjson misses "$((misses1 - misses0))" \
     --argjson reads "$((reads1 - reads0))" '
-    {mode: $mode, round: $round, page_views_per_s: $w[0].requests_per_s,
+    {mode: $mode, round: $round, requests_per_s: $w[0].requests_per_s,
      p50_ms: $w[0].latency_ms.p50, p99_ms: $w[0].latency_ms.p99,
      non_2xx: $w[0].failed_responses,
      socket_errors: ($w[0].socket_errors | if type == "object" then ([.[]] | add) else . end),
@@ -81,8 +81,9 @@ cmd_redis_split() {
   staging_bench_inputs "$work"
   export BENCH_MAX_ID
   for r in $(seq 1 "$rounds"); do
-    # One round (both modes, alternating which goes first) per hold of the shared lock.
-    flock /work/bench.lock "$ATELIER_ROOT/scripts/staging" redis-split-round "$work" "$r" \
+    # One round (both modes, alternating which goes first) per hold of the shared lock. -o: the
+    # hosts a round starts must not inherit the lock's descriptor, or they would hold it for good.
+    flock -o /work/bench.lock "$ATELIER_ROOT/scripts/staging" redis-split-round "$work" "$r" \
       "$duration" "$connections" || die "round $r failed"
   done
   staging_hosts_restart ""  # back to the staging's own settings (split on, in-process tier on)
@@ -94,14 +95,14 @@ cmd_redis_split() {
     def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
       else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def medians(m): [.[] | select(.mode == m)] as $r |
-      reduce ("page_views_per_s", "p50_ms", "p99_ms", "redis1_ops_per_s", "redis2_ops_per_s",
+      reduce ("requests_per_s", "p50_ms", "p99_ms", "redis1_ops_per_s", "redis2_ops_per_s",
               "redis1_cpu_s", "redis2_cpu_s", "hit_ratio", "non_2xx", "socket_errors") as $k
         ({}; .[$k] = ([$r[][$k] | select(. != null)] | median));
     {scenario: "page_view over HTTPS through lb, hosts without in-process tier", commit: $commit,
      settings: {duration_s: $duration, connections: $connections}, runs: .,
      median: {split: medians("split"), master_only: medians("master")}}' \
     "$work"/split-*.json "$work"/master-*.json >"$out"
-  jq -r '.runs[] | "round \(.round) \(.mode)\t\(.page_views_per_s | round) pv/s\tp99 \(.p99_ms) ms\tredis1 \(.redis1_ops_per_s | round) ops/s \(.redis1_cpu_s) cpu-s\tredis2 \(.redis2_ops_per_s | round) ops/s \(.redis2_cpu_s) cpu-s\thit \(.hit_ratio)\tnon-2xx \(.non_2xx)"' "$out"
+  jq -r '.runs[] | "round \(.round) \(.mode)\t\(.requests_per_s | round) req/s\tp99 \(.p99_ms) ms\tredis1 \(.redis1_ops_per_s | round) ops/s \(.redis1_cpu_s) cpu-s\tredis2 \(.redis2_ops_per_s | round) ops/s \(.redis2_cpu_s) cpu-s\thit \(.hit_ratio)\tnon-2xx \(.non_2xx)"' "$out"
   jq -r '.median | to_entries[] | "median \(.key): \(.value | tojson)"' "$out"
   echo "files       ${out#"$ATELIER_ROOT"/}"
   rm -rf "$work"
