@@ -207,6 +207,16 @@ TEST_F(RedisSplitTest, AStoppedReplicaFallsBackToTheMasterWithoutErrorsAndIsUsed
   EXPECT_GE(cache.counters().replica_failures.load(), 3U);
   EXPECT_EQ(cache.read_state(), CacheState::backoff);
   EXPECT_GE(cache.counters().replica_skipped.load(), 1U);
+  // The Sentinel form with its only replica down: no replica to read, the master answers.
+  Cache through_sentinels(split(sentinels_, replica_through_sentinels()));
+  for (int i = 0; i < 5; ++i) {
+    const auto hit = through_sentinels.get(key("k"));
+    ASSERT_TRUE(hit.has_value()) << "lookup " << i;
+    EXPECT_EQ(*hit, entry("k"));
+  }
+  EXPECT_EQ(through_sentinels.counters().errors.load(), 0U);
+  EXPECT_EQ(through_sentinels.counters().replica_hits.load(), 0U);
+  EXPECT_GE(through_sentinels.counters().replica_failures.load(), 1U);
 
   ASSERT_EQ(ctl("start b"), 0);
   ASSERT_EQ(ctl("ready"), 0);
