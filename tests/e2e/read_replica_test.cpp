@@ -304,6 +304,35 @@ TEST_F(ReadReplica, WithTheStandbyStoppedReadsFallBackToThePrimaryWithNo5xxAndRe
                                 << " requests, first failure: " << load.first_failure();
 }
 
+// A standby made a moment ago has replayed no commit yet, so it has no replay timestamp to
+// measure its lag from (pg_last_xact_replay_timestamp() is NULL). Behind the primary, its lag must
+// still grow, so that the host that tolerates 1 s moves away.
+TEST_F(ReadReplica, AFreshStandbyThatHasReplayedNoCommitYetIsSkippedWhenItFallsBehind) {
+  const std::string skip = read_host(1);
+  // A commit on the primary during the base backup (autovacuum) would give it one: try again.
+  bool fresh = false;
+  for (int attempt = 0; attempt < 3 && !fresh; ++attempt) {
+    ASSERT_EQ(run_stack_function("pg_standby_stop && rm -rf \"$STACK_DIR/pg-standby/data\" && "
+                                 "pg_standby_start"),
+              0);
+    fresh = standby_sql("SELECT pg_last_xact_replay_timestamp() IS NULL") == "t";
+  }
+  ASSERT_TRUE(fresh) << "every new standby had replayed a commit";
+  ReplayPause pause;
+  ASSERT_TRUE(pause.paused());
+  primary_sql("SELECT txid_current()");  // one commit the standby receives and cannot replay
+  ASSERT_TRUE(eventually([] {
+    return standby_sql("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()") == "t";
+  }));
+  EXPECT_TRUE(eventually([&] { return prefers(skip, primary_label()); })) << readiness(skip).body;
+  const auto lag =
+      metric(skip, "atelier_db_replica_lag_seconds{endpoint=\"" + standby_label() + "\"}");
+  ASSERT_TRUE(lag.has_value());
+  EXPECT_GT(*lag, 1.0);
+  pause.resume();
+  EXPECT_TRUE(eventually([&] { return prefers(skip, standby_label()); })) << readiness(skip).body;
+}
+
 // Catalog ETags of some products on one host.
 std::map<std::string, std::string> etags(const std::string& host,
                                          const std::vector<std::string>& targets) {
