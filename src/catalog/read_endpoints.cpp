@@ -3,6 +3,8 @@
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "catalog/query_watchdog.hpp"
+
 namespace atelier::catalog {
 
 namespace {
@@ -92,6 +94,7 @@ void ReadEndpoints::check_loop() {
       h.checked = true;
       try {
         if (!connections[i]) connections[i] = std::make_unique<pqxx::connection>(conninfos_[i]);
+        const auto watch = QueryWatchdog::instance().watch(connections[i]->sock());
         pqxx::nontransaction tx(*connections[i]);
         const pqxx::row row = tx.exec1(kCheckSql);
         h.reachable = true;

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "catalog/queries.hpp"
+#include "catalog/query_watchdog.hpp"
 #include "catalog/read_endpoints.hpp"
 
 namespace atelier::catalog {
@@ -191,7 +192,9 @@ auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<C
   // connection object is dropped and rebuilt instead (STACK-NOTES §0.10).
   for (int attempt = 0;; ++attempt) {
     try {
-      return fn(connection());
+      Connection& c = connection();
+      const auto watch = QueryWatchdog::instance().watch(c.db.sock());
+      return fn(c);
     } catch (const pqxx::broken_connection& e) {
       connection_.reset();
       if (attempt == 0 && std::chrono::steady_clock::now() >= next_connect_attempt_) continue;

@@ -8,7 +8,11 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <signal.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <pqxx/pqxx>
@@ -302,6 +306,71 @@ TEST_F(ReadReplica, WithTheStandbyStoppedReadsFallBackToThePrimaryWithNo5xxAndRe
   load.stop();
   EXPECT_EQ(load.failures(), 0) << load.requests()
                                 << " requests, first failure: " << load.first_failure();
+}
+
+// SIGSTOPs the standby's postmaster and its children for its lifetime (SIGCONT when it ends):
+// a server that holds its connections open and never answers.
+class StandbyFrozen {
+ public:
+  StandbyFrozen() {
+    std::ifstream in(required_env("ATELIER_STACK_DIR") + "/pg-standby/data/postmaster.pid");
+    int postmaster = 0;
+    in >> postmaster;
+    if (postmaster <= 0) return;
+    pids_.push_back(postmaster);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ')'.
+      std::istringstream rest(line.substr(line.rfind(')') + 1));
+      std::string state;
+      int parent = 0;
+      rest >> state >> parent;
+      if (parent == postmaster) pids_.push_back(std::stoi(entry.path().filename().string()));
+    }
+    for (const int pid : pids_) ::kill(pid, SIGSTOP);
+  }
+  ~StandbyFrozen() {
+    for (const int pid : pids_) ::kill(pid, SIGCONT);
+  }
+  StandbyFrozen(const StandbyFrozen&) = delete;
+  StandbyFrozen& operator=(const StandbyFrozen&) = delete;
+  std::size_t processes() const { return pids_.size(); }
+
+ private:
+  std::vector<int> pids_;
+};
+
+// Frozen, not gone: connections stay open, queries get no answer, new connections no greeting.
+// Every request is still answered (from the primary), none waits for the standby to wake; the
+// client's 20 s timeout is only there so that a hang fails the test instead of stalling it.
+TEST_F(ReadReplica, WithTheStandbyFrozenRequestsMoveToThePrimaryInsteadOfHanging) {
+  const std::string host = read_host(0);
+  // Every worker thread of the host holds a connection to the standby (distinct products, so
+  // each is a read).
+  const std::string first = primary_sql("SELECT min(id) FROM catalog.products");
+  std::int64_t next = std::stoll(first) + 100;
+  for (int i = 0; i < 24; ++i) {
+    ASSERT_EQ(http_get(host, "/products/" + std::to_string(next++)).status, 200);
+  }
+  std::vector<HttpResponse> answers(8);
+  {
+    StandbyFrozen frozen;
+    ASSERT_GT(frozen.processes(), 3u);
+    std::vector<std::thread> clients;
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      const std::string target = "/products/" + std::to_string(next++) + "/styles";
+      clients.emplace_back(
+          [&, i, target] { answers[i] = http_request(host, "GET", target, "", {}, 20000); });
+    }
+    for (auto& client : clients) client.join();
+  }
+  for (const auto& answer : answers) {
+    EXPECT_EQ(answer.status, 200) << answer.error << answer.body;
+  }
+  // Awake again, the standby is used again.
+  EXPECT_TRUE(eventually([&] { return prefers(host, standby_label()); })) << readiness(host).body;
 }
 
 // A standby made a moment ago has replayed no commit yet, so it has no replay timestamp to
