@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace atelier::catalog {
 
 namespace {
@@ -28,10 +30,12 @@ void QueryWatchdog::set_limit(std::chrono::milliseconds limit) {
   if (limit_.count() > 0 && !thread_.joinable()) thread_ = std::thread([this] { loop(); });
 }
 
-QueryWatchdog::Watch QueryWatchdog::watch(int socket) {
+QueryWatchdog::Watch QueryWatchdog::watch(int socket, int statements) {
   std::lock_guard lock(mutex_);
   const std::uint64_t id = next_id_++;
-  if (socket >= 0) queries_.emplace(id, Query{socket, std::chrono::steady_clock::now()});
+  if (socket >= 0) {
+    queries_.emplace(id, Query{socket, std::max(statements, 1), std::chrono::steady_clock::now()});
+  }
   return Watch(*this, id);
 }
 
@@ -57,7 +61,7 @@ void QueryWatchdog::loop() {
     if (limit_.count() > 0) {
       const auto now = std::chrono::steady_clock::now();
       for (auto it = queries_.begin(); it != queries_.end();) {
-        if (now - it->second.start > limit_) {
+        if (now - it->second.start > limit_ * it->second.statements) {
           ::shutdown(it->second.socket, SHUT_RDWR);
           ++expired_;
           it = queries_.erase(it);

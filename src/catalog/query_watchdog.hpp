@@ -30,7 +30,8 @@ class QueryWatchdog {
   // 0 (the default) = no deadline. Applies to queries already running too.
   void set_limit(std::chrono::milliseconds limit);
 
-  // Watches the socket of one query for as long as the Watch lives.
+  // Watches the socket of one query (or of `statements` statements run back to back, each
+  // allowed the limit) for as long as the Watch lives.
   class Watch {
    public:
     Watch(QueryWatchdog& owner, std::uint64_t id) : owner_(&owner), id_(id) {}
@@ -42,7 +43,7 @@ class QueryWatchdog {
     QueryWatchdog* owner_;
     std::uint64_t id_;
   };
-  Watch watch(int socket);
+  Watch watch(int socket, int statements = 1);
 
   // Queries whose socket was shut down since start (for tests and logs).
   std::uint64_t expired() const;
@@ -50,6 +51,7 @@ class QueryWatchdog {
  private:
   struct Query {
     int socket;
+    int statements;
     std::chrono::steady_clock::time_point start;
   };
   void loop();

@@ -50,6 +50,19 @@ TEST(QueryWatchdog, AQueryThatEndedInTimeKeepsItsSocket) {
   EXPECT_EQ(got, 'x');
 }
 
+TEST(QueryWatchdog, SeveralStatementsGetTheLimitEach) {
+  QueryWatchdog watchdog;
+  watchdog.set_limit(100ms);
+  SocketPair pair;
+  const auto started = std::chrono::steady_clock::now();
+  const auto watch = watchdog.watch(pair.fds[0], 4);
+  char byte = 0;
+  EXPECT_EQ(::recv(pair.fds[0], &byte, 1, 0), 0);
+  // Cut off, but not before four statements' worth of time.
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 400ms);
+  EXPECT_EQ(watchdog.expired(), 1u);
+}
+
 TEST(QueryWatchdog, WithoutALimitNothingIsShutDown) {
   QueryWatchdog watchdog;
   SocketPair pair;
