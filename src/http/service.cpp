@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "cache/redis_options.hpp"
+#include "catalog/query_watchdog.hpp"
 #include "encoding/representation.hpp"
 #include "http/catalog_failure.hpp"
 #include "http/content_negotiation.hpp"
@@ -97,6 +98,10 @@ Service::Service(config::Config config)
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
                                                   config_.local_cache_mb * 1024 * 1024)) {
+  // A server answers a statement past its statement_timeout with an error; one that has not
+  // answered a second after that is not going to (QueryWatchdog).
+  catalog::QueryWatchdog::instance().set_limit(config_.db_statement_timeout +
+                                               std::chrono::seconds(1));
   metrics_->attach_cache_counters(&cache_->cache().counters());
   if (const auto& read = cache_->cache().options().read_redis;
       read && cache_->cache().read_state() != cache::CacheState::disabled) {
