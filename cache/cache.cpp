@@ -32,10 +32,14 @@ auto call_with_reconnect(RedisConnection& connection, Call call) {
 }  // namespace
 
 struct Cache::WorkerSlot {
-  explicit WorkerSlot(const RedisOptions& options, std::uint64_t seed)
-      : connection(options), random(static_cast<std::minstd_rand::result_type>(seed)) {}
+  WorkerSlot(const RedisOptions& options, const std::optional<RedisOptions>& read_options,
+             std::uint64_t seed)
+      : connection(options), random(static_cast<std::minstd_rand::result_type>(seed)) {
+    if (read_options) reader.emplace(*read_options);
+  }
 
-  RedisConnection connection;
+  RedisConnection connection;             // the master: every write, and reads the replica lacks
+  std::optional<RedisConnection> reader;  // the read endpoint, when there is one
   std::minstd_rand random;  // TTL jitter; per thread, so no lock and no shared RNG state
 };
 
@@ -52,8 +56,13 @@ std::chrono::milliseconds jittered_ttl(std::chrono::milliseconds ttl, double jit
 Cache::Cache(CacheOptions options)
     : options_(std::move(options)),
       instance_id_(next_instance_id.fetch_add(1, std::memory_order_relaxed)),
-      health_(options_.backoff, options_.redis.has_value()) {
+      health_(options_.backoff, options_.redis.has_value()),
+      read_health_(options_.backoff, options_.redis.has_value() && options_.read_redis) {
   if (options_.redis) probe_ = std::make_unique<RecoveryProbe>(health_, *options_.redis);
+  if (read_health_.state() != CacheState::disabled) {
+    read_probe_ =
+        std::make_unique<RecoveryProbe>(read_health_, *options_.read_redis, ProbeCommand::get);
+  }
 }
 
 Cache::~Cache() = default;
@@ -73,7 +82,10 @@ Cache::WorkerSlot& Cache::slot() {
     const auto seed =
         std::hash<std::thread::id>{}(std::this_thread::get_id()) ^
         static_cast<std::size_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    owned = std::make_unique<WorkerSlot>(*options_.redis, seed);
+    const std::optional<RedisOptions> no_reader;
+    owned = std::make_unique<WorkerSlot>(
+        *options_.redis,
+        read_health_.state() == CacheState::disabled ? no_reader : options_.read_redis, seed);
   }
   memo_instance = instance_id_;
   memo_slot = owned.get();
@@ -93,8 +105,53 @@ void Cache::observe(std::chrono::steady_clock::time_point start) const {
   options_.observe_latency(elapsed.count());
 }
 
+std::optional<Entry> Cache::get_from_replica(std::string_view key, bool& replica_missed) {
+  RedisConnection& connection = *slot().reader;
+  const auto start = std::chrono::steady_clock::now();
+  RedisResult<std::string> reply =
+      call_with_reconnect(connection, [&] { return connection.get(key); });
+  observe(start);
+  if (reply.error == RedisError::ok || reply.error == RedisError::miss) {
+    read_health_.record_success();
+    counters_.replica_reads.fetch_add(1, std::memory_order_relaxed);
+    replica_missed = true;  // until a good value says otherwise
+    if (reply.error == RedisError::miss) return std::nullopt;
+    counters_.bytes_read.fetch_add(reply.value.size(), std::memory_order_relaxed);
+    std::optional<Entry> entry = decode_entry(std::move(reply.value));
+    if (!entry) {
+      counters_.errors.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+    replica_missed = false;
+    counters_.replica_hits.fetch_add(1, std::memory_order_relaxed);
+    counters_.hits.fetch_add(1, std::memory_order_relaxed);
+    return entry;
+  }
+  // Down, slow, refusing reads while it loads a dataset or lost its master: the master answers
+  // this lookup, and a streak of these backs the replica off (its probe brings it back).
+  counters_.replica_failures.fetch_add(1, std::memory_order_relaxed);
+  if (is_outage(reply.error) || is_unready_replica(reply)) {
+    read_health_.record_failure();
+  } else {
+    read_health_.record_success();
+  }
+  return std::nullopt;
+}
+
 std::optional<Entry> Cache::get(std::string_view key) {
-  if (skip()) return std::nullopt;
+  // The read endpoint first. Its miss is not the answer: it may lag the master by the few writes
+  // it has not replayed yet (or be a fresh replica still syncing), and one more round trip to the
+  // master is far cheaper than the PostgreSQL load a miss causes.
+  bool replica_missed = false;
+  if (const CacheState read = read_health_.state(); read == CacheState::up) {
+    if (auto hit = get_from_replica(key, replica_missed)) return hit;
+  } else if (read == CacheState::backoff) {
+    counters_.replica_skipped.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (skip()) {
+    if (replica_missed) counters_.misses.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
   RedisConnection& connection = slot().connection;
   const auto start = std::chrono::steady_clock::now();
   RedisResult<std::string> reply =
@@ -114,6 +171,9 @@ std::optional<Entry> Cache::get(std::string_view key) {
         return std::nullopt;
       }
       counters_.hits.fetch_add(1, std::memory_order_relaxed);
+      if (replica_missed) {
+        counters_.master_hits_after_replica_miss.fetch_add(1, std::memory_order_relaxed);
+      }
       return entry;
     }
     case RedisError::miss:

@@ -27,6 +27,13 @@ struct RedisStatus;
 
 struct CacheOptions {
   std::optional<RedisOptions> redis;  // nullopt (empty REDIS_URL) -> CacheState::disabled
+  // The read endpoint of a read/write split (ATELIER_REDIS_READ_URL): a replica near the host.
+  // nullopt: every command goes to `redis`, as without the split. Otherwise get() asks it first
+  // and the master (`redis`) only when it misses or is unusable; put/remove always go to `redis`.
+  // Why a replica can answer reads at all: every key names the content it holds (a product's
+  // revision, a list revision), so a replica that lags can only lack a key, never hold other bytes
+  // under it (docs/ARCHITECTURE.md "Reading Redis from a replica").
+  std::optional<RedisOptions> read_redis;
   // Each TTL is scaled by a random factor in [1 - jitter, 1 + jitter], so keys written together
   // (a warm-up, a traffic burst after a reload) do not all expire in the same second.
   double ttl_jitter = 0.10;
@@ -48,6 +55,13 @@ struct CacheCounters {
   std::atomic<std::uint64_t> bytes_read{0};
   std::atomic<std::uint64_t> bytes_written{0};
   std::atomic<std::uint64_t> single_flight_waits{0};  // maintained by SingleFlight
+  // The read endpoint (CacheOptions::read_redis); all zero without one. hits/misses above count
+  // lookups whatever answered them.
+  std::atomic<std::uint64_t> replica_reads{0};  // GETs the replica answered (hit or miss)
+  std::atomic<std::uint64_t> replica_hits{0};
+  std::atomic<std::uint64_t> replica_failures{0};  // failed replica GETs (then asked the master)
+  std::atomic<std::uint64_t> replica_skipped{0};   // replica backed off: GET went to the master
+  std::atomic<std::uint64_t> master_hits_after_replica_miss{0};  // replica lagged, master had it
 };
 
 // ttl scaled by (1 + jitter * (2 * unit - 1)); unit is a uniform draw from [0, 1], jitter is
@@ -87,6 +101,10 @@ class Cache {
 
   CacheState state() const { return health_.state(); }
   const CacheHealth& health() const { return health_; }
+  // The read endpoint's own state (disabled without one): a failing replica backs off alone and
+  // its reads go to the master meanwhile.
+  CacheState read_state() const { return read_health_.state(); }
+  const CacheHealth& read_health() const { return read_health_; }
   CacheCounters& counters() { return counters_; }
   const CacheOptions& options() const { return options_; }
 
@@ -94,6 +112,9 @@ class Cache {
   struct WorkerSlot;
   WorkerSlot& slot();
   bool skip();
+  // The replica's answer to get(): a hit, or nullopt after a miss (replica_missed set) or a
+  // failure; the master is asked next in both cases.
+  std::optional<Entry> get_from_replica(std::string_view key, bool& replica_missed);
   // An entry to store and its key, without copying either (put and put_many share store).
   struct EntryRef {
     std::string_view key;
@@ -109,10 +130,12 @@ class Cache {
   const std::uint64_t instance_id_;
   CacheCounters counters_;
   CacheHealth health_;
+  CacheHealth read_health_;
   // One connection per thread that ever used this cache, owned here (not by the thread) so that
   // destroying the Cache closes every socket; each slot is only ever touched by its own thread.
   std::mutex slots_mutex_;
   std::unordered_map<std::thread::id, std::unique_ptr<WorkerSlot>> slots_;
+  std::unique_ptr<RecoveryProbe> read_probe_;
   std::unique_ptr<RecoveryProbe> probe_;  // last: joined before the members it reads go away
 };
 

@@ -70,9 +70,10 @@ bool CacheHealth::sleep_for(std::stop_token stop, std::chrono::milliseconds peri
   return !stop.stop_requested();
 }
 
-RecoveryProbe::RecoveryProbe(CacheHealth& health, RedisOptions options)
+RecoveryProbe::RecoveryProbe(CacheHealth& health, RedisOptions options, ProbeCommand command)
     : health_(health),
       options_(std::move(options)),
+      command_(command),
       thread_([this](std::stop_token stop) { run(stop); }) {}
 
 void RecoveryProbe::run(std::stop_token stop) {
@@ -81,7 +82,14 @@ void RecoveryProbe::run(std::stop_token stop) {
     // A fresh connection per probe: an idle one could have been closed by the server's `timeout`
     // and would report a false failure.
     RedisConnection connection(options_);
-    if (connection.ping().ok()) {
+    bool answered = false;
+    if (command_ == ProbeCommand::ping) {
+      answered = connection.ping().ok();
+    } else {
+      const auto read = connection.get("atelier:probe");
+      answered = read.ok() || read.error == RedisError::miss;
+    }
+    if (answered) {
       health_.probe_succeeded();
     } else {
       health_.probe_failed();

@@ -72,11 +72,17 @@ class CacheHealth {
   std::condition_variable_any transition_;
 };
 
+// What the probe asks. A replica answers PING while it is LOADING a dataset or cut off from its
+// master, but refuses reads then: a read endpoint is probed with a GET, which must answer (hit or
+// miss) for the endpoint to be used again.
+enum class ProbeCommand { ping, get };
+
 // Owns the background thread that, while the cache is in back-off, waits one back-off period and
-// then PINGs Redis on a fresh connection; joins on destruction (std::jthread + stop_token).
+// then probes Redis on a fresh connection; joins on destruction (std::jthread + stop_token).
 class RecoveryProbe {
  public:
-  RecoveryProbe(CacheHealth& health, RedisOptions options);
+  RecoveryProbe(CacheHealth& health, RedisOptions options,
+                ProbeCommand command = ProbeCommand::ping);
   RecoveryProbe(const RecoveryProbe&) = delete;
   RecoveryProbe& operator=(const RecoveryProbe&) = delete;
   ~RecoveryProbe() = default;  // jthread: request_stop() wakes the waits, then join()
@@ -86,6 +92,7 @@ class RecoveryProbe {
 
   CacheHealth& health_;
   const RedisOptions options_;
+  const ProbeCommand command_;
   std::jthread thread_;  // last member: started after, and joined before, everything it uses
 };
 

@@ -75,7 +75,32 @@ struct ArgvArrays {
   int count() const { return static_cast<int>(pointers.size()); }
 };
 
+// "ip" -> value in one replica's flat [field, value, field, value, ...] array of SENTINEL REPLICAS.
+std::string_view field_of(const redisReply& replica, std::string_view name) {
+  for (std::size_t i = 0; i + 1 < replica.elements; i += 2) {
+    const redisReply& field = *replica.element[i];
+    const redisReply& value = *replica.element[i + 1];
+    if (field.type != REDIS_REPLY_STRING || value.type != REDIS_REPLY_STRING) continue;
+    if (std::string_view(field.str, field.len) == name) return {value.str, value.len};
+  }
+  return {};
+}
+
+std::optional<int> parse_port(std::string_view text) {
+  int port = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || port <= 0 || port > 65535) {
+    return std::nullopt;
+  }
+  return port;
+}
+
 }  // namespace
+
+bool is_unready_replica(const RedisStatus& status) {
+  return status.error == RedisError::server &&
+         (status.message.starts_with("LOADING") || status.message.starts_with("MASTERDOWN"));
+}
 
 std::string_view to_string(RedisError error) {
   switch (error) {
@@ -153,17 +178,57 @@ RedisStatus RedisConnection::resolve_master() {
       failures += " " + sentinel.host + ":" + std::to_string(sentinel.port) + " gave no master;";
       continue;
     }
-    int port = 0;
-    const std::string_view port_text(reply->element[1]->str, reply->element[1]->len);
-    const auto [ptr, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port <= 0) continue;
+    const auto port = parse_port({reply->element[1]->str, reply->element[1]->len});
+    if (!port) continue;
     options_.host.assign(reply->element[0]->str, reply->element[0]->len);
-    options_.port = port;
+    options_.port = *port;
     return {};
   }
   return {RedisError::io,
           "no Sentinel named a master for " + options_.sentinel_master + ":" + failures};
+}
+
+RedisStatus RedisConnection::resolve_replica() {
+  std::string failures;
+  for (const RedisEndpoint& sentinel : options_.sentinels) {
+    const std::string name = sentinel.host + ":" + std::to_string(sentinel.port);
+    ContextPtr context(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
+                                               to_timeval(options_.connect_timeout)));
+    if (!context || context->err != 0) {
+      failures += " " + name + " unreachable;";
+      continue;
+    }
+    if (redisSetTimeout(context.get(), to_timeval(options_.command_timeout)) != REDIS_OK) continue;
+    // SENTINEL REPLICAS (Redis 5+; the older SENTINEL SLAVES is the same command).
+    const std::string_view args[] = {"SENTINEL", "replicas", options_.sentinel_master};
+    ArgvArrays argv(args);
+    ReplyPtr reply(static_cast<redisReply*>(
+        redisCommandArgv(context.get(), argv.count(), argv.pointers.data(), argv.sizes.data())));
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+      failures += " " + name + " gave no replica list;";
+      continue;
+    }
+    for (std::size_t i = 0; i < reply->elements; ++i) {
+      const redisReply& replica = *reply->element[i];
+      if (replica.type != REDIS_REPLY_ARRAY) continue;
+      // flags is "slave" alone for a healthy one; s_down, o_down or disconnected are added to it.
+      const std::string_view flags = field_of(replica, "flags");
+      if (flags.find("down") != std::string_view::npos ||
+          flags.find("disconnected") != std::string_view::npos ||
+          field_of(replica, "master-link-status") != "ok") {
+        continue;
+      }
+      const auto port = parse_port(field_of(replica, "port"));
+      const std::string_view ip = field_of(replica, "ip");
+      if (!port || ip.empty()) continue;
+      options_.host.assign(ip);
+      options_.port = *port;
+      return {};
+    }
+    failures += " " + name + " knows no healthy replica;";
+  }
+  return {RedisError::io,
+          "no Sentinel named a healthy replica of " + options_.sentinel_master + ":" + failures};
 }
 
 RedisStatus RedisConnection::server_reply_error(const redisReply& reply) {
@@ -180,7 +245,7 @@ RedisStatus RedisConnection::connect() {
   // Sentinel protocol for clients: ask a Sentinel for the master, connect, then check with ROLE
   // that the node really is a master (a failover may be under way).
   if (!options_.sentinels.empty()) {
-    RedisStatus resolved = resolve_master();
+    RedisStatus resolved = options_.sentinel_replica ? resolve_replica() : resolve_master();
     if (!resolved.ok()) return resolved;
   }
   context_.reset(redisConnectWithTimeout(options_.host.c_str(), options_.port,
@@ -234,13 +299,17 @@ RedisStatus RedisConnection::connect() {
     const std::string_view args[] = {"ROLE"};
     RedisStatus status = exchange(args, reply);
     if (!status.ok()) return status;
-    const bool master =
+    // ROLE says "master", or "slave" for a replica (Redis 7 still answers "slave" here).
+    const std::string_view wanted = options_.sentinel_replica ? "slave" : "master";
+    const bool as_named =
         reply->type == REDIS_REPLY_ARRAY && reply->elements > 0 &&
         reply->element[0]->type == REDIS_REPLY_STRING &&
-        std::string_view(reply->element[0]->str, reply->element[0]->len) == "master";
-    if (!master) {
+        std::string_view(reply->element[0]->str, reply->element[0]->len) == wanted;
+    if (!as_named) {
       context_.reset();
-      return {RedisError::closed, "the node the Sentinels named is not a master (yet)"};
+      return {RedisError::closed, options_.sentinel_replica
+                                      ? "the node the Sentinels named is no longer a replica"
+                                      : "the node the Sentinels named is not a master (yet)"};
     }
   }
   return {};
@@ -380,30 +449,39 @@ RedisStatus RedisConnection::ping() {
   return {};
 }
 
-RedisResult<std::int64_t> RedisConnection::used_memory() {
-  RedisResult<std::int64_t> result;
+RedisResult<std::string> RedisConnection::info(std::string_view section) {
+  RedisResult<std::string> result;
   ReplyPtr reply;
-  const std::string_view args[] = {"INFO", "memory"};
+  const std::string_view args[] = {"INFO", section};
   set_status(result, exchange(args, reply));
   if (!result.ok()) return result;
   if (reply->type == REDIS_REPLY_ERROR) {
     set_status(result, server_error(*reply));
-    return result;
-  }
-  if (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS) {
+  } else if (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_STATUS) {
     set_status(result, unexpected_reply("INFO"));
+  } else {
+    result.value.assign(reply->str, reply->len);
+  }
+  return result;
+}
+
+RedisResult<std::int64_t> RedisConnection::used_memory() {
+  RedisResult<std::int64_t> result;
+  const RedisResult<std::string> text = info("memory");
+  if (!text.ok()) {
+    set_status(result, text);
     return result;
   }
   // "…\r\nused_memory:1234567\r\n…"; the leading "\n" keeps used_memory_rss etc. from matching.
-  const std::string_view info(reply->str, reply->len);
+  const std::string_view body = text.value;
   constexpr std::string_view field = "used_memory:";
-  std::size_t at = info.starts_with(field) ? 0 : info.find("\nused_memory:");
+  std::size_t at = body.starts_with(field) ? 0 : body.find("\nused_memory:");
   if (at == std::string_view::npos) {
     set_status(result, {RedisError::server, "INFO memory has no used_memory"});
     return result;
   }
-  at = info.find(':', at) + 1;
-  const auto [ptr, ec] = std::from_chars(info.data() + at, info.data() + info.size(), result.value);
+  at = body.find(':', at) + 1;
+  const auto [ptr, ec] = std::from_chars(body.data() + at, body.data() + body.size(), result.value);
   (void)ptr;
   if (ec != std::errc{}) {
     set_status(result, {RedisError::server, "INFO used_memory is not a number"});

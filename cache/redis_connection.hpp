@@ -37,6 +37,12 @@ constexpr bool is_outage(RedisError error) {
   return error == RedisError::io || error == RedisError::timeout || error == RedisError::closed;
 }
 
+struct RedisStatus;
+// A server error a replica answers while it cannot serve reads (LOADING: it is loading a dataset
+// after a (re)sync; MASTERDOWN: its link to the master is down and replica-serve-stale-data is
+// off). For a read endpoint these mean "unusable for now", like an outage (Cache::get).
+bool is_unready_replica(const RedisStatus& status);
+
 struct RedisStatus {
   RedisError error = RedisError::ok;
   std::string message;  // hiredis errstr or the server's error text; empty on ok/miss
@@ -89,6 +95,8 @@ class RedisConnection {
   RedisStatus ping();
   // `used_memory` from INFO memory, in bytes.
   RedisResult<std::int64_t> used_memory();
+  // The text of INFO <section> ("field:value" lines).
+  RedisResult<std::string> info(std::string_view section);
   // PTTL in ms: -2 when the key does not exist, -1 when it has no expiry.
   RedisResult<std::int64_t> pttl(std::string_view key);
   // UNLINK (non-blocking DEL); value = number of keys removed.
@@ -113,6 +121,9 @@ class RedisConnection {
   // Asks each Sentinel in turn for the master's address (into options_.host/port); ok when one
   // answered. Used by connect() when options_.sentinels is not empty.
   RedisStatus resolve_master();
+  // The same for options_.sentinel_replica: SENTINEL REPLICAS, and the first replica the answering
+  // Sentinel sees as healthy (not down or disconnected, link to the master ok).
+  RedisStatus resolve_replica();
   // After a failover the old master may come back as a replica: a write it refuses with
   // READONLY means "reconnect and ask the Sentinels again", so the connection is dropped.
   RedisStatus server_reply_error(const redisReply& reply);

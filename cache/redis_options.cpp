@@ -192,4 +192,10 @@ std::string redis_url_error(std::string_view url) {
   }
 }
 
+std::string endpoint_label(const RedisOptions& options) {
+  if (!options.sentinels.empty()) return "sentinel:" + options.sentinel_master;
+  const bool v6 = options.host.find(':') != std::string::npos;
+  return (v6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+}
+
 }  // namespace atelier::cache

@@ -25,6 +25,9 @@ struct RedisOptions {
   int db = 0;                            // SELECTed after connect when not 0
   std::vector<RedisEndpoint> sentinels;  // empty: connect to host:port directly
   std::string sentinel_master;           // the master name the Sentinels monitor
+  // With sentinels: connect to a healthy replica of sentinel_master instead of the master (the
+  // read endpoint of a read/write split, Cache::get). Set by the caller, never by the URL.
+  bool sentinel_replica = false;
   // Short by design: Redis is an accelerator, so a slow Redis must cost a request at most a few
   // hundred ms before the request falls back to Postgres (see Cache / CacheHealth).
   std::chrono::milliseconds connect_timeout{200};
@@ -43,5 +46,9 @@ std::optional<RedisOptions> parse_redis_url(std::string_view url);
 // Empty when `url` is empty or valid; otherwise one sentence naming the problem. Never echoes the
 // URL, which may contain the password.
 std::string redis_url_error(std::string_view url);
+
+// "host:port" of a direct URL's node, or "sentinel:<master>" for the Sentinel form (where the node
+// is chosen at connect time): for /readyz and /metrics. Never contains the password.
+std::string endpoint_label(const RedisOptions& options);
 
 }  // namespace atelier::cache

@@ -32,3 +32,14 @@ ensure_tool() {
   local tool="$1"
   if [ ! -x "$ATELIER_BIN/$tool" ]; then build_targets "$tool" >&2; fi
 }
+
+# Polls `command...` every 0.1 s, up to `tries` times; true as soon as it succeeds.
+poll() { # TRIES COMMAND...
+  local tries="$1" _
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}

@@ -4,6 +4,8 @@
 #   STACK_DIR  PG_PORT  REDIS_PORT  NGINX_PORT  HOST_PORTS (space-separated)
 # shellcheck shell=bash
 
+. "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
+
 # Absolute, because nginx -p and pg_ctl resolve relative paths against their own directories.
 mkdir -p "$STACK_DIR"
 STACK_DIR="$(cd "$STACK_DIR" && pwd)"
@@ -37,21 +39,23 @@ pidfile_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # PostgreSQL data lives in $STACK_DIR/pg. As root the server must run as `postgres`; if that user
 # cannot reach the checkout (e.g. it sits under a private home directory), the data directory is
 # placed under /tmp and linked from $STACK_DIR/pg.
+# NAME (default pg): the directory under $STACK_DIR (pg-standby for the hot standby).
 pg_prepare_dir() {
+  local dir="$STACK_DIR/${1:-pg}"
   mkdir -p "$STACK_DIR"
-  if [ -e "$STACK_DIR/pg" ]; then return; fi
+  if [ -e "$dir" ]; then return; fi
   if [ -n "$PG_RUNAS" ]; then
-    mkdir -p "$STACK_DIR/pg"
-    chown postgres:postgres "$STACK_DIR/pg"
-    if ! runuser -u postgres -- test -w "$STACK_DIR/pg"; then
-      rmdir "$STACK_DIR/pg"
+    mkdir -p "$dir"
+    chown postgres:postgres "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      rmdir "$dir"
       local alt
       alt="$(mktemp -d /tmp/atelier-pg.XXXXXX)"
       chown postgres:postgres "$alt"
-      ln -s "$alt" "$STACK_DIR/pg"
+      ln -s "$alt" "$dir"
     fi
   else
-    mkdir -p "$STACK_DIR/pg"
+    mkdir -p "$dir"
   fi
 }
 
@@ -107,12 +111,15 @@ SQL
   say "postgres: up on 127.0.0.1:$PG_PORT (database $PG_DB)"
 }
 
-pg_stop() {
-  local data="$STACK_DIR/pg/data"
+pg_stop() { pg_stop_dir "$STACK_DIR/pg/data" "postgres: stopped"; }
+
+# pg_stop_dir DATA MESSAGE: a fast shutdown of the server of DATA, if one runs there.
+pg_stop_dir() {
+  local data="$1"
   [ -f "$data/PG_VERSION" ] || return 0
   if $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
-    say "postgres: stopped"
+    say "$2"
   fi
 }
 
@@ -136,17 +143,6 @@ catalog_loaded() {
     WHERE EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = 'catalog'
                   AND table_name = 'skus' AND column_name = 'product_id')" 2>/dev/null |
     grep -q '^1$'
-}
-
-# Polls `command...` every 0.1 s, up to `tries` times; true as soon as it succeeds.
-poll() { # TRIES COMMAND...
-  local tries="$1" _
-  shift
-  for _ in $(seq 1 "$tries"); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
 }
 
 # One PING; bounded, so a port held by something that never answers cannot stall the poll.
@@ -289,11 +285,7 @@ nginx_start() {
     upstreams+="    server $target max_fails=2 fail_timeout=2s;"$'\n'
     i=$((i + 1))
   done
-  local rate="${NGINX_RATE_LIMIT:-off}"
-  sed -e "s|@@LISTEN_PORT@@|$NGINX_PORT|g" -e "s|@@STACK_DIR@@|$dir|g" \
-    -e "s|@@RATE_LIMIT@@|$rate|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
-    awk -v ups="$upstreams" '{ if ($0 ~ /^[ \t]*@@UPSTREAMS@@[ \t]*$/) printf "%s", ups; else print }' \
-      >"$dir/nginx.conf"
+  nginx_conf_render "$dir" "$NGINX_PORT" "$upstreams" "${NGINX_RATE_LIMIT:-off}" >"$dir/nginx.conf"
   if pidfile_alive "$dir/nginx.pid"; then
     nginx -p "$dir" -c "$dir/nginx.conf" -s reload
   else
@@ -360,5 +352,64 @@ stack_stop_all() {
   nginx_stop
   hosts_stop
   redis_stop
+  pg_standby_stop
   pg_stop
 }
+
+# ---- PostgreSQL hot standby (issue 13; scripts/test) ---------------------------------------------
+# A streaming replica of the stack's PostgreSQL in $STACK_DIR/pg-standby, on PG_STANDBY_PORT: a
+# pg_basebackup -R of the primary (primary_conninfo + standby.signal), so the read-endpoint tests
+# run against a real hot standby on loopback. scripts/lib/staging.sh does the same across nodes.
+pg_standby_url() { echo "postgresql://atelier_api@127.0.0.1:$PG_STANDBY_PORT/$PG_DB"; }
+psql_standby() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_STANDBY_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
+
+# The one-machine stack runs wal_level=minimal (the loader's COPY skips WAL); a standby needs
+# replica. Switched once, by ALTER SYSTEM and a restart, before anything connects.
+pg_enable_streaming() {
+  local level
+  level="$("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc 'SHOW wal_level')"
+  [ "$level" = minimal ] || return 0
+  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
+    -c "ALTER SYSTEM SET wal_level = replica" -c "ALTER SYSTEM SET max_wal_senders = 4" \
+    -c "ALTER SYSTEM SET wal_keep_size = '256MB'" >/dev/null
+  pg_restart || die "postgres did not restart with wal_level=replica: see $STACK_DIR/pg/server.log"
+}
+
+# True when the standby is in recovery and its WAL receiver streams from the primary.
+pg_standby_streaming() {
+  psql_standby -Atqc "SELECT pg_is_in_recovery() AND EXISTS
+    (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')" 2>/dev/null | grep -q '^t$'
+}
+
+pg_standby_start() {
+  [ -n "${PG_STANDBY_PORT:-}" ] || die "PG_STANDBY_PORT is not set"
+  local dir="$STACK_DIR/pg-standby"
+  local data="$dir/data"
+  if [ ! -f "$data/PG_VERSION" ]; then
+    pg_enable_streaming
+    pg_prepare_dir pg-standby
+    # --no-sync: a throw-away copy of a throw-away database; fsyncing it only costs time.
+    $PG_RUNAS "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$data" -R --no-sync \
+      -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
+      die "pg_basebackup failed: see $dir/basebackup.log"
+    $PG_RUNAS mkdir -p "$dir/run"
+    # The primary's settings came with the backup; the standby needs less memory, its own
+    # socket directory, and hot_standby_feedback so its readers' rows are not vacuumed away.
+    $PG_RUNAS tee -a "$data/postgresql.conf" >/dev/null <<CONF
+unix_socket_directories = '$dir/run'
+shared_buffers = '128MB'
+hot_standby = on
+hot_standby_feedback = on
+CONF
+  fi
+  if ! $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    $PG_RUNAS mkdir -p "$dir/run"
+    $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" -o "-p $PG_STANDBY_PORT" -l "$dir/server.log" -w -t 60 \
+      start >/dev/null || die "the standby did not start: see $dir/server.log"
+  fi
+  poll 300 pg_standby_streaming ||
+    die "the standby on :$PG_STANDBY_PORT does not stream from :$PG_PORT: see $dir/server.log"
+  say "postgres: hot standby up on 127.0.0.1:$PG_STANDBY_PORT, streaming from :$PG_PORT"
+}
+
+pg_standby_stop() { pg_stop_dir "$STACK_DIR/pg-standby/data" "postgres: hot standby stopped"; }

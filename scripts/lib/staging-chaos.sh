@@ -5,11 +5,14 @@
 # goes to bench/<stamp>-staging-chaos.json.
 #
 #   scripts/staging chaos [case...] [--rate R] [--lead-in S] [--hold S] [--tail S]
-#   cases: link_cut host_kill redis_kill replica_stop replay_pause primary_down (default: all)
+#   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause primary_down
+#          (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
 #     host_kill     kill -9 of host2's atelier-api, started again after --hold S
 #     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
 #                   comes back as a replica
+#     redis_replica_kill  kill -9 of redis2, the hosts' Redis read endpoint, started again as a
+#                   replica after --hold S: reads go to the master meanwhile, then back to redis2
 #     replica_stop  pg2 stopped for --hold S: hosts fall back to pg1
 #     replay_pause  pg_wal_replay_pause() on pg2, a catalog load publishes on pg1, replay resumed
 #                   after --hold S: hosts keep the replica's version until it catches up
@@ -54,15 +57,7 @@ redis_master_node() {
   ip="$(sentinel_node sen1 sentinel get-master-addr-by-name "$SENTINEL_MASTER" | sed -n 1p)"
   case "$ip" in "$(node_ip redis1)") echo redis1 ;; "$(node_ip redis2)") echo redis2 ;; *) echo unknown ;; esac
 }
-cache_hits_total() {
-  local node sum=0 v
-  for node in host1 host2 host3; do
-    v="$(in_node client curl -s -m 2 "http://$(node_ip "$node"):$HOST_PORT_STAGING/metrics" |
-      awk '/^atelier_cache_hits_total / { s += $2 } END { printf "%d", s }')"
-    sum=$((sum + ${v:-0}))
-  done
-  echo "$sum"
-}
+cache_hits_total() { hosts_metric_sum atelier_cache_hits_total; }
 
 # chaos_case NAME: runs the load, calls fault_NAME at lead-in (it echoes a JSON object of its own
 # observations and may take as long as it needs), then summarises into $CHAOS_WORK/NAME.json.
@@ -116,17 +111,10 @@ fault_host_kill() {
 }
 
 # With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
-# first seconds, and the case would show nothing: its hosts run without it.
-restart_hosts() {
-  local node
-  for node in host1 host2 host3; do
-    staging_host_kill "$node"
-    sleep 0.2
-    STAGING_HOST_ENV="$1" staging_host_up "$node" >/dev/null 2>&1
-  done
-}
-prepare_redis_kill() { restart_hosts "ATELIER_LOCAL_CACHE_MB=0"; }
-finish_redis_kill() { restart_hosts ""; }
+# first seconds, and the case would show nothing: its hosts run without it. They read Redis from
+# redis2 (the split, scripts/lib/staging.sh), so killing the master should cost reads nothing.
+prepare_redis_kill() { staging_hosts_restart "ATELIER_LOCAL_CACHE_MB=0"; }
+finish_redis_kill() { staging_hosts_restart ""; }
 
 fault_redis_kill() {
   local old new t0 promoted="" hits0 hits1 hits_per_s_after hits_per_s_before
@@ -155,6 +143,42 @@ fault_redis_kill() {
     --argjson before "$hits_per_s_before" --argjson after "$hits_per_s_after" \
     '{killed_master: $old, new_master: $new, promoted_after_ms: $ms, hosts_cache_state_3s_later: $c,
       redis_hits_per_s_before_kill: $before, redis_hits_per_s_in_3s_after_promotion: $after}'
+}
+
+# The hosts read from redis2: after redis_kill it is the master, so it is handed back to redis1
+# first (SENTINEL FAILOVER) and the case kills the hosts' read endpoint as a replica.
+prepare_redis_replica_kill() {
+  if [ "$(redis_master_node)" = redis2 ]; then
+    sentinel_node sen1 sentinel failover "$SENTINEL_MASTER" >/dev/null
+    for _ in $(seq 1 200); do
+      [ "$(redis_master_node)" = redis1 ] &&
+        redis_node redis2 info replication | grep -q '^master_link_status:up' && break
+      sleep 0.1
+    done
+  fi
+  staging_hosts_restart "ATELIER_LOCAL_CACHE_MB=0"
+}
+finish_redis_replica_kill() { staging_hosts_restart ""; }
+
+fault_redis_replica_kill() {
+  local master replica=redis2 during after reads0 reads1 failures
+  master="$(redis_master_node)"
+  [ "$master" = redis1 ] || die "redis_replica_kill: redis2 is not a replica"
+  reads0="$(hosts_metric_sum atelier_cache_replica_reads_total)"
+  kill -KILL "$(cat "$STAGING_DIR/$replica/redis.pid")"
+  sleep 2
+  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
+  staging_redis_server "$replica" --replicaof "$(node_ip "$master")" "$REDIS_PORT_STAGING" >/dev/null
+  sleep 12  # the probe's back-off has grown to 10 s by now
+  after="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  reads1="$(hosts_metric_sum atelier_cache_replica_reads_total)"
+  failures="$(hosts_metric_sum atelier_cache_replica_failures_total)"
+  jq -n -c --arg killed "$replica" --arg during "$during" --arg after "$after" \
+    --argjson reads "$((reads1 - reads0))" --argjson failures "$failures" \
+    '{killed_replica: $killed, hosts_cache_read_state_while_down: $during,
+      hosts_cache_read_state_after_restart: $after, replica_reads_during_case: $reads,
+      replica_failed_gets: $failures}'
 }
 
 fault_replica_stop() {
@@ -228,11 +252,11 @@ cmd_chaos() {
       --lead-in) CHAOS_LEAD_IN="$2"; shift 2 ;;
       --hold) CHAOS_HOLD="$2"; shift 2 ;;
       --tail) CHAOS_TAIL="$2"; shift 2 ;;
-      link_cut | host_kill | redis_kill | replica_stop | replay_pause | primary_down) cases+=("$1"); shift ;;
+      link_cut | host_kill | redis_kill | redis_replica_kill | replica_stop | replay_pause | primary_down) cases+=("$1"); shift ;;
       *) die "unknown chaos case or option '$1'" ;;
     esac
   done
-  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill replica_stop replay_pause primary_down)
+  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause primary_down)
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
   staging_install_deps nftables

@@ -306,8 +306,14 @@ staging_redis_url() {
   echo "redis-sentinel://:$(staging_redis_password)@$(node_ip sen1):$SENTINEL_PORT,$(node_ip sen2):$SENTINEL_PORT,$(node_ip sen3):$SENTINEL_PORT/0#$SENTINEL_MASTER"
 }
 
+# The Redis read endpoint of every host: redis2, the replica "near" the hosts (ATELIER_REDIS_READ_URL);
+# writes, and reads it lacks, go to the master through the Sentinels. After a failover redis2 may be
+# the master itself, which serves reads as well. STAGING_HOST_ENV="ATELIER_REDIS_READ_URL=" turns
+# the split off (scripts/staging redis-split measures both).
+staging_redis_read_url() { echo "redis://:$(staging_redis_password)@$(node_ip redis2):$REDIS_PORT_STAGING/0"; }
+
 # One atelier-api per host node: catalog reads from pg2 (pg1 the fall-back), cart on pg1, Redis
-# through the Sentinels.
+# reads from redis2 and writes through the Sentinels.
 staging_host_up() {
   local node="$1" dir="$STAGING_DIR/$1" ip
   ip="$(node_ip "$node")"
@@ -317,7 +323,7 @@ staging_host_up() {
   # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
   ip netns exec "$(node_ns "$node")" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
     DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
-    REDIS_URL="$(staging_redis_url)" ${STAGING_HOST_ENV:-} \
+    REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" ${STAGING_HOST_ENV:-} \
     setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
   disown  # its kill -9 in scripts/staging chaos is expected, not a job to report
   for _ in $(seq 1 100); do
@@ -341,6 +347,33 @@ staging_host_kill() {
   for _ in $(seq 1 100); do
     [ -z "$(ip netns pids "$ns")" ] && break
     sleep 0.05
+  done
+}
+
+# The sum over the three hosts of one metric's samples (any labels), from their /metrics.
+hosts_metric_sum() {
+  local node sum=0 v
+  for node in host1 host2 host3; do
+    v="$(in_node client curl -s -m 2 "http://$(node_ip "$node"):$HOST_PORT_STAGING/metrics" |
+      awk -v m="$1" 'index($0, m " ") == 1 || index($0, m "{") == 1 { s += $NF } END { printf "%d", s }')"
+    sum=$((sum + ${v:-0}))
+  done
+  echo "$sum"
+}
+
+# `calls` of one command in a Redis node's INFO commandstats (0 if never called).
+redis_command_calls() {
+  redis_node "$1" info commandstats | tr -d '\r' |
+    awk -F'[:=,]' -v c="cmdstat_$2" '$1 == c { print $3; found = 1 } END { if (!found) print 0 }'
+}
+
+# Every host killed and started again with ENV (STAGING_HOST_ENV) added, one after the other.
+staging_hosts_restart() {
+  local node
+  for node in host1 host2 host3; do
+    staging_host_kill "$node"
+    sleep 0.2
+    STAGING_HOST_ENV="$1" staging_host_up "$node" >/dev/null 2>&1
   done
 }
 
@@ -419,6 +452,7 @@ staging_write_env() {
     echo "export API_DATABASE_URL='$(staging_api_url_for pg1)'   # hosts: cart (read + write)"
     echo "export API_READ_DATABASE_URLS='$(staging_api_url_for pg2)'   # hosts: catalog reads (pg1 the fall-back)"
     echo "export REDIS_URL='$(staging_redis_url)'"
+    echo "export REDIS_READ_URL='$(staging_redis_read_url)'   # hosts: cache reads (redis2)"
     for node in host1 host2 host3; do
       echo "export ${node^^}_URL='http://$(node_ip "$node"):$HOST_PORT_STAGING'"
     done

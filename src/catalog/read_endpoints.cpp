@@ -3,19 +3,25 @@
 #include <memory>
 #include <pqxx/pqxx>
 
+#include "catalog/query_watchdog.hpp"
+
 namespace atelier::catalog {
 
 namespace {
 
 // One round trip per check. The lag is the age of the last replayed transaction only while WAL
 // is waiting to be replayed: on an idle primary nothing new arrives, and now() minus the last
-// replay timestamp would grow without the replica being behind at all.
+// replay timestamp would grow without the replica being behind at all. A standby that has
+// replayed no commit since it started (a new one, fresh from its base backup) has no replay
+// timestamp: whatever it replayed last is older than its start, so the time since its start is
+// the lag (it was 0, and such a replica was never skipped however far behind it fell).
 constexpr const char* kCheckSql =
     "SELECT pg_is_in_recovery(),"
     " CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL"
     "           OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0"
-    "      ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()),"
-    "                    0) END::float8";
+    "      ELSE EXTRACT(EPOCH FROM clock_timestamp() - COALESCE(pg_last_xact_replay_timestamp(),"
+    "                                                           pg_postmaster_start_time()))"
+    " END::float8";
 
 }  // namespace
 
@@ -88,6 +94,7 @@ void ReadEndpoints::check_loop() {
       h.checked = true;
       try {
         if (!connections[i]) connections[i] = std::make_unique<pqxx::connection>(conninfos_[i]);
+        const auto watch = QueryWatchdog::instance().watch(connections[i]->sock());
         pqxx::nontransaction tx(*connections[i]);
         const pqxx::row row = tx.exec1(kCheckSql);
         h.reachable = true;

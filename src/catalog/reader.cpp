@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "catalog/queries.hpp"
+#include "catalog/query_watchdog.hpp"
 #include "catalog/read_endpoints.hpp"
 
 namespace atelier::catalog {
@@ -176,11 +177,19 @@ CatalogReader::Connection& CatalogReader::endpoint_connection() {
 
 template <typename Fn>
 auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+  return run(what, 1, std::forward<Fn>(fn));
+}
+
+template <typename Fn>
+auto CatalogReader::run(const char* what, int statements, Fn&& fn)
+    -> decltype(fn(std::declval<Connection&>())) {
   // One retry after a broken connection: libpqxx 6.4 reactivation is unreliable, so the
   // connection object is dropped and rebuilt instead (STACK-NOTES §0.10).
   for (int attempt = 0;; ++attempt) {
     try {
-      return fn(connection());
+      Connection& c = connection();
+      const auto watch = QueryWatchdog::instance().watch(c.db.sock(), statements);
+      return fn(c);
     } catch (const pqxx::broken_connection& e) {
       connection_.reset();
       if (attempt == 0 && std::chrono::steady_clock::now() >= next_connect_attempt_) continue;
@@ -401,7 +410,8 @@ Result<std::int64_t> CatalogReader::dataset_version() {
 }
 
 Result<CatalogReader::RevisionSnapshot> CatalogReader::revisions() {
-  return run("revisions", [&](Connection& c) -> Result<RevisionSnapshot> {
+  // BEGIN, two reads (every revision: the longest read there is), COMMIT.
+  return run("revisions", 4, [&](Connection& c) -> Result<RevisionSnapshot> {
     // Repeatable read: the revisions and the last publish they include come from one snapshot,
     // so applying the publishes after it later misses nothing and repeats nothing.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{c.db};
@@ -420,7 +430,7 @@ Result<CatalogReader::RevisionSnapshot> CatalogReader::revisions() {
 }
 
 Result<CatalogReader::PublishLog> CatalogReader::publishes_since(std::int64_t after) {
-  return run("publishes_since", [&](Connection& c) -> Result<PublishLog> {
+  return run("publishes_since", 2, [&](Connection& c) -> Result<PublishLog> {
     pqxx::nontransaction tx{c.db};
     const pqxx::result last = tx.exec_prepared("last_publish");
     const pqxx::result rows = tx.exec_prepared("publishes_since", after);

@@ -107,6 +107,9 @@ class CatalogReader {
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
   template <typename Fn>
   auto run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  // fn runs `statements` statements back to back; QueryWatchdog allows each the limit.
+  template <typename Fn>
+  auto run(const char* what, int statements, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
   // Ids first..last, or the list when it is not empty.
   struct IdSelection {
     std::int64_t first = 0;

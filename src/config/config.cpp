@@ -111,6 +111,12 @@ const std::vector<Variable>& variables() {
        "Redis URL, redis://[:password@]host:port[/db], or "
        "redis-sentinel://[:password@]sentinel:port[,sentinel:port...][/db]#master to ask "
        "Sentinels for the master on every (re)connect (follows a failover without a restart)."},
+      {"ATELIER_REDIS_READ_URL", "(empty: reads go to REDIS_URL)",
+       "Redis node cache reads go to first, e.g. a replica near this host: "
+       "redis://[:password@]host:port[/db], or redis-sentinel://...#master (same form as "
+       "REDIS_URL) for a healthy replica of that master, asked of the Sentinels on every "
+       "(re)connect. A miss there is asked of REDIS_URL before PostgreSQL; writes always go to "
+       "REDIS_URL. While it fails, reads go to REDIS_URL, and return once it answers a GET."},
       {"ATELIER_REDIS_CONNECT_TIMEOUT_MS", "200", "Redis connect timeout."},
       {"ATELIER_REDIS_TIMEOUT_MS", "100", "Redis command timeout; slower answers count as errors."},
       {"ATELIER_PAGE_CACHE_TTL_S", "3600",
@@ -156,6 +162,7 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_REPLICA_MAX_LAG_MS", 0, 86400000, c.replica_max_lag);
   r.duration("ATELIER_REPLICA_CHECK_MS", 50, 600000, c.replica_check_interval);
   r.text("REDIS_URL", c.redis_url);
+  r.text("ATELIER_REDIS_READ_URL", c.redis_read_url);
   r.duration("ATELIER_REDIS_CONNECT_TIMEOUT_MS", 1, 60000, c.redis_connect_timeout);
   r.duration("ATELIER_REDIS_TIMEOUT_MS", 1, 60000, c.redis_command_timeout);
   r.duration("ATELIER_PAGE_CACHE_TTL_S", 1, 30 * 86400, c.page_cache_ttl);

@@ -36,6 +36,8 @@ struct Config {
   std::chrono::milliseconds replica_check_interval{1000};
   // Redis
   std::string redis_url;  // empty: cache disabled
+  // A replica near the host that cache reads go to first (empty: reads go to redis_url too).
+  std::string redis_read_url;
   std::chrono::milliseconds redis_connect_timeout{200};
   std::chrono::milliseconds redis_command_timeout{100};
   std::chrono::seconds page_cache_ttl{3600};

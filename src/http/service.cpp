@@ -4,11 +4,13 @@
 #include <future>
 
 #include "cache/redis_options.hpp"
+#include "catalog/query_watchdog.hpp"
 #include "encoding/representation.hpp"
 #include "http/catalog_failure.hpp"
 #include "http/content_negotiation.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
+#include "metrics/exposition.hpp"
 
 namespace atelier::http {
 
@@ -69,6 +71,20 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
       options.redis->command_timeout = config.redis_command_timeout;
     }
   }
+  if (options.redis && !config.redis_read_url.empty()) {
+    options.read_redis = cache::parse_redis_url(config.redis_read_url);
+    if (!options.read_redis) {
+      log_event("error", "redis_read_url_invalid",
+                {{"hint",
+                  "reads go to REDIS_URL; expected redis://[:password@]host:port[/db] or "
+                  "redis-sentinel://...#master"}});
+    } else {
+      options.read_redis->connect_timeout = config.redis_connect_timeout;
+      options.read_redis->command_timeout = config.redis_command_timeout;
+      // A Sentinel URL here names the master whose replicas serve the reads.
+      options.read_redis->sentinel_replica = !options.read_redis->sentinels.empty();
+    }
+  }
   options.ttl_jitter = config.cache_ttl_jitter_percent / 100.0;
   options.observe_latency = [&metrics](double seconds) { metrics.observe_redis(seconds); };
   return options;
@@ -83,7 +99,15 @@ Service::Service(config::Config config)
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
                                                   config_.local_cache_mb * 1024 * 1024)) {
+  // A server answers a statement past its statement_timeout with an error; one that has not
+  // answered a second after that is not going to (QueryWatchdog).
+  catalog::QueryWatchdog::instance().set_limit(config_.db_statement_timeout +
+                                               std::chrono::seconds(1));
   metrics_->attach_cache_counters(&cache_->cache().counters());
+  if (const auto& read = cache_->cache().options().read_redis;
+      read && cache_->cache().read_state() != cache::CacheState::disabled) {
+    cache_read_label_ = cache::endpoint_label(*read);
+  }
   catalog::ChangeFeedOptions feed;
   feed.read_conninfo = conninfo_;
   feed.read_endpoints = read_endpoints_;
@@ -176,13 +200,30 @@ void Service::forget_revisions(std::span<const catalog::RevisionChange> changes)
   cache_->forget(keys);
 }
 
-void Service::note_cache_state() {
-  const std::string_view state = cache::to_string(cache_->cache().state());
-  const int index = state == "up" ? 0 : state == "backoff" ? 1 : 2;
-  int seen = cache_state_seen_.load(std::memory_order_relaxed);
+namespace {
+
+// Logs `event` once per change of `state` (seen holds the last logged one; -1 = none yet).
+void note_state(cache::CacheState now, std::atomic<int>& seen_state, std::string_view event) {
+  const int index = static_cast<int>(now);
+  int seen = seen_state.load(std::memory_order_relaxed);
   if (seen == index) return;
-  if (!cache_state_seen_.compare_exchange_strong(seen, index)) return;  // another thread logged it
-  log_event(index == 1 ? "warn" : "info", "cache_state", {{"state", state}});
+  if (!seen_state.compare_exchange_strong(seen, index)) return;  // another thread logged it
+  log_event(now == cache::CacheState::backoff ? "warn" : "info", event,
+            {{"state", cache::to_string(now)}});
+}
+
+}  // namespace
+
+void Service::note_cache_state() {
+  note_state(cache_->cache().state(), cache_state_seen_, "cache_state");
+  if (!cache_read_label_.empty()) {
+    note_state(cache_->cache().read_state(), cache_read_state_seen_, "cache_read_state");
+  }
+}
+
+json::CacheReadState Service::cache_read_state() const {
+  if (cache_read_label_.empty()) return {};
+  return {cache_read_label_, cache::to_string(cache_->cache().read_state())};
 }
 
 std::optional<Reply> Service::handle(const RequestView& request, const Defer& defer) noexcept {
@@ -533,8 +574,8 @@ Reply Service::readyz() {
     const CatalogFailure& failure = catalog_failure(version.error().kind);
     r.status = 503;  // whatever failed, this host cannot answer product requests now
     r.retry_after_seconds = 1;
-    r.body =
-        json::write_not_ready(failure.readiness_message, failure.readiness, cache_state, endpoints);
+    r.body = json::write_not_ready(failure.readiness_message, failure.readiness, cache_state,
+                                   endpoints, cache_read_state());
     return r;
   }
   if (!feed_->ready()) {
@@ -543,12 +584,12 @@ Reply Service::readyz() {
     r.status = 503;
     r.retry_after_seconds = 1;
     r.body = json::write_not_ready("The host is still reading the catalog's revisions.", "up",
-                                   cache_state, endpoints);
+                                   cache_state, endpoints, cache_read_state());
     return r;
   }
-  r.body =
-      json::write_ready({version.value(), feed_->last_publish(),
-                         static_cast<std::int64_t>(feed_->products()), cache_state, endpoints});
+  r.body = json::write_ready({version.value(), feed_->last_publish(),
+                              static_cast<std::int64_t>(feed_->products()), cache_state, endpoints,
+                              cache_read_state()});
   return r;
 }
 
@@ -582,7 +623,41 @@ Reply Service::metrics_text() {
     }
     r.body += up + lag + used;
   }
+  if (!cache_read_label_.empty()) append_cache_read_metrics(r.body);
   return r;
+}
+
+// The cache's read endpoint (ATELIER_REDIS_READ_URL): where reads go, its state, and what it
+// answered. Hits and misses of all lookups stay in atelier_cache_hits/misses_total.
+void Service::append_cache_read_metrics(std::string& out) const {
+  const cache::CacheCounters& c = cache_->cache().counters();
+  const std::string endpoint = "endpoint=\"" + cache_read_label_ + "\"";
+  metrics::append_family_header(out, "atelier_cache_read_endpoint_state",
+                                "1 for the state of the Redis node cache reads go to first.",
+                                metrics::MetricType::gauge);
+  const std::string_view now = cache::to_string(cache_->cache().read_state());
+  for (std::string_view state : {"up", "backoff"}) {
+    metrics::append_sample(out, "atelier_cache_read_endpoint_state",
+                           endpoint + ",state=\"" + std::string(state) + "\"",
+                           state == now ? 1.0 : 0.0);
+  }
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
+    metrics::append_sample(out, name, endpoint, static_cast<double>(value));
+  };
+  counter("atelier_cache_replica_reads_total", "GETs the read endpoint answered (hit or miss).",
+          c.replica_reads.load());
+  counter("atelier_cache_replica_hits_total", "GETs the read endpoint answered with the entry.",
+          c.replica_hits.load());
+  counter("atelier_cache_replica_failures_total",
+          "Failed GETs on the read endpoint (the master answered them).",
+          c.replica_failures.load());
+  counter("atelier_cache_replica_skipped_total",
+          "GETs sent to the master because the read endpoint was backed off.",
+          c.replica_skipped.load());
+  counter("atelier_cache_master_hits_after_replica_miss_total",
+          "Read-endpoint misses the master answered (the replica lagged or was syncing).",
+          c.master_hits_after_replica_miss.load());
 }
 
 }  // namespace atelier::http

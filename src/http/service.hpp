@@ -82,6 +82,9 @@ class Service {
   // failed request.
   void note_database(bool reachable);
   void note_cache_state();
+  // The cache's read endpoint for /readyz (endpoint empty without one).
+  json::CacheReadState cache_read_state() const;
+  void append_cache_read_metrics(std::string& out) const;
 
   const config::Config config_;
   const std::string conninfo_;
@@ -95,6 +98,8 @@ class Service {
   std::unique_ptr<catalog::CartBatcher> cart_;
   std::atomic<bool> database_down_{false};
   std::atomic<int> cache_state_seen_{-1};  // index into the state names; -1 = not logged yet
+  std::atomic<int> cache_read_state_seen_{-1};
+  std::string cache_read_label_;  // host:port or sentinel:<master>; empty: no read endpoint
 };
 
 }  // namespace atelier::http

@@ -64,6 +64,17 @@ void put_read_endpoints(detail::BodyWriter& out, std::span<const ReadEndpointSta
   out.end_array();
 }
 
+void put_cache_read(detail::BodyWriter& out, const CacheReadState& cache_read) {
+  if (cache_read.endpoint.empty()) return;
+  out.key("cache_read");
+  out.start_object();
+  out.key("endpoint");
+  out.text(cache_read.endpoint);
+  out.key("state");
+  out.text(cache_read.state);
+  out.end_object();
+}
+
 }  // namespace
 
 std::string write_ready(const ReadyState& state) {
@@ -81,6 +92,7 @@ std::string write_ready(const ReadyState& state) {
   out.integer(state.products);
   out.key("cache");
   out.text(state.cache);
+  put_cache_read(out, state.cache_read);
   put_read_endpoints(out, state.read_endpoints);
   out.end_object();
   return out.finish();
@@ -88,7 +100,8 @@ std::string write_ready(const ReadyState& state) {
 
 std::string write_not_ready(std::string_view message, std::string_view database_state,
                             std::string_view cache_state,
-                            std::span<const ReadEndpointState> read_endpoints) {
+                            std::span<const ReadEndpointState> read_endpoints,
+                            const CacheReadState& cache_read) {
   detail::BodyWriter out;
   out.start_object();
   out.key("error");
@@ -97,6 +110,7 @@ std::string write_not_ready(std::string_view message, std::string_view database_
   out.text(database_state);
   out.key("cache");
   out.text(cache_state);
+  put_cache_read(out, cache_read);
   put_read_endpoints(out, read_endpoints);
   out.end_object();
   return out.finish();

@@ -43,19 +43,27 @@ struct ReadEndpointState {
   double lag_seconds = 0;
   bool preferred = false;  // the one reads use now
 };
+// The cache's read endpoint (ATELIER_REDIS_READ_URL) as /readyz shows it:
+// "cache_read":{"endpoint":"10.0.0.32:6379","state":"up|backoff"}.
+struct CacheReadState {
+  std::string_view endpoint;  // empty: no read endpoint, no "cache_read" key
+  std::string_view state;
+};
 struct ReadyState {
   std::int64_t dataset_version = 0;
   std::int64_t publish = 0;
   std::int64_t products = 0;
   std::string_view cache;
   std::span<const ReadEndpointState> read_endpoints;  // empty: no "read_endpoints" key
+  CacheReadState cache_read;
 };
 std::string write_ready(const ReadyState& state);
 
 // GET /readyz 503 — {"error":"<message>","database":"down|not_loaded","cache":"up"}.
 std::string write_not_ready(std::string_view message, std::string_view database_state,
                             std::string_view cache_state,
-                            std::span<const ReadEndpointState> read_endpoints = {});
+                            std::span<const ReadEndpointState> read_endpoints = {},
+                            const CacheReadState& cache_read = {});
 
 // One log line's object: every value a string, keys in the given order, any bytes escaped and
 // invalid UTF-8 replaced (U+FFFD), so a request path from the wire cannot break the line.

@@ -3,7 +3,6 @@
 // `atelier-gen --mutate-from`, applied as a partial update (`atelier-etl --update`) and as a full
 // load. The suite restores the original catalog when it ends, so later tests see it again.
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,13 +14,13 @@
 #include <mutex>
 #include <pqxx/pqxx>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "cache/cache_key.hpp"
 #include "cache/redis_connection.hpp"
 #include "cache/redis_options.hpp"
+#include "catalog_control.hpp"
 #include "http_client.hpp"
 #include "stack_control.hpp"
 
@@ -30,62 +29,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using Ids = std::vector<std::int64_t>;
-
-std::string bin(const std::string& tool) {
-  return required_env("ATELIER_BIN_DIR") + "/" + tool;
-}
-
-int run(const std::string& command) {
-  return std::system((command + " > /dev/null 2>&1").c_str());
-}
-
-int apply_update(const std::string& dir) {
-  return run(bin("atelier-etl") + " --update " + dir + " --database-url '" +
-             required_env("DATABASE_URL") + "'");
-}
-
-int full_load(const std::string& dir) {
-  return run(bin("atelier-etl") + " --data " + dir + " --database-url '" +
-             required_env("DATABASE_URL") + "'");
-}
 
 std::vector<std::string> hosts() {
   return {required_env("HOST1_URL"), required_env("HOST2_URL"), required_env("HOST3_URL")};
-}
-
-struct Changes {
-  Ids changed;
-  Ids added;
-  Ids deleted;
-  Ids dangling;
-};
-
-// Tomorrow's catalog from the test catalog (or from `from`), in a fresh directory.
-Changes mutate(const std::string& from, const std::string& out, int seed, double percent = 3) {
-  std::filesystem::remove_all(out);
-  const std::string command = bin("atelier-gen") + " --mutate-from " + from + " --out " + out +
-                              " --changed-percent " + std::to_string(percent) + " --seed " +
-                              std::to_string(seed);
-  EXPECT_EQ(run(command), 0) << command;
-  std::ifstream in(out + "/changes.json");
-  std::stringstream text;
-  text << in.rdbuf();
-  rapidjson::Document doc;
-  doc.Parse(text.str().c_str());
-  Changes c;
-  EXPECT_TRUE(doc.IsObject()) << text.str();
-  if (!doc.IsObject()) return c;
-  const auto ids = [&](const char* name) {
-    Ids out_ids;
-    for (const auto& v : doc[name].GetArray()) out_ids.push_back(v.GetInt64());
-    return out_ids;
-  };
-  c.changed = ids("changed");
-  c.added = ids("added");
-  c.deleted = ids("deleted");
-  c.dangling = ids("dangling_related");
-  return c;
 }
 
 std::string etag_of(const std::string& host, const std::string& target) {
@@ -119,7 +65,7 @@ class CatalogChanges : public ::testing::Test {
 };
 
 TEST_F(CatalogChanges, AChangedProductIsNewOnEveryHostWithinOneSecondAndOthersKeepTheirETags) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("a"), 11);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("a"), 11);
   ASSERT_GE(c.changed.size(), 10u);
   // A few unchanged products, far from every change.
   std::set<std::int64_t> touched(c.changed.begin(), c.changed.end());
@@ -181,7 +127,7 @@ TEST_F(CatalogChanges, AChangedProductIsNewOnEveryHostWithinOneSecondAndOthersKe
 }
 
 TEST_F(CatalogChanges, AFullLoadOfTomorrowsCatalogChangesExactlyWhatAnUpdateWould) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("b"), 12);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("b"), 12);
   const std::int64_t products = db_count("SELECT count(*) FROM catalog.products");
   ASSERT_EQ(full_load(scratch("b")), 0);
   // The load lists exactly the changed, added and deleted products, and the ones whose related
@@ -205,7 +151,7 @@ TEST_F(CatalogChanges, AFullLoadOfTomorrowsCatalogChangesExactlyWhatAnUpdateWoul
 }
 
 TEST_F(CatalogChanges, ADeletedProductIs404EverywhereWithNoCacheEntriesOrRelatedMentions) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("c"), 13);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("c"), 13);
   ASSERT_FALSE(c.deleted.empty());
   ASSERT_FALSE(c.dangling.empty());
   const std::int64_t gone = c.deleted.front();
@@ -261,7 +207,7 @@ TEST_F(CatalogChanges, ADeletedProductIs404EverywhereWithNoCacheEntriesOrRelated
 }
 
 TEST_F(CatalogChanges, AnUpdateIsAtomicPerProductUnderConcurrentReads) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("d"), 14, 20);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("d"), 14, 20);
   ASSERT_GE(c.changed.size(), 20u);
   const Ids watched(c.changed.begin(), c.changed.begin() + 20);
   const std::string api = required_env("API_URL");
@@ -335,7 +281,7 @@ TEST_F(CatalogChanges, BadRowsAreReportedAndChangeNothingElse) {
 }
 
 TEST_F(CatalogChanges, AHostThatMissedAnUpdateCatchesUpWhenItComesBack) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("f"), 15);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("f"), 15);
   const std::string host3 = required_env("HOST3_URL");
   const std::string port = host3.substr(host3.rfind(':') + 1);
   const std::int64_t id = c.changed.front();
@@ -364,7 +310,7 @@ TEST_F(CatalogChanges, AHostThatMissedAnUpdateCatchesUpWhenItComesBack) {
         "'atelier-api-listen'");
     EXPECT_EQ(ended.size(), 3u) << "one LISTEN connection per host";
   }
-  const Changes next = mutate(scratch("f"), scratch("g"), 16);
+  const CatalogMutation next = mutate_catalog(scratch("f"), scratch("g"), 16);
   const std::string target2 = "/products/" + std::to_string(next.changed.front());
   const std::string before2 = etag_of(host3, target2);
   ASSERT_EQ(apply_update(scratch("g") + "/update"), 0);
@@ -377,7 +323,7 @@ TEST_F(CatalogChanges, AHostThatMissedAnUpdateCatchesUpWhenItComesBack) {
 }
 
 TEST_F(CatalogChanges, AReloadAndAnUpdateRacingLeaveOneConsistentState) {
-  const Changes c = mutate(required_env("ATELIER_DATA_DIR"), scratch("h"), 17);
+  const CatalogMutation c = mutate_catalog(required_env("ATELIER_DATA_DIR"), scratch("h"), 17);
   std::atomic<int> load_rc{-1};
   std::thread load([&] { load_rc = full_load(required_env("ATELIER_DATA_DIR")); });
   const int update_rc = apply_update(scratch("h") + "/update");

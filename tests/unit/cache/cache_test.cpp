@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "cache/cache_health.hpp"
+#include "cache/redis_connection.hpp"
 #include "cache/single_flight.hpp"
 
 namespace atelier::cache {
@@ -103,6 +104,35 @@ TEST(DisabledCache, GetMissesAndPutIsANoOp) {
   EXPECT_FALSE(cache.used_memory());
   EXPECT_EQ(cache.counters().hits.load(), 0u);
   EXPECT_EQ(cache.counters().errors.load(), 0u);
+}
+
+TEST(ReadEndpoint, WithoutAMasterTheReadUrlIsIgnored) {
+  CacheOptions options;
+  options.read_redis = RedisOptions{};
+  Cache cache(options);
+  EXPECT_EQ(cache.state(), CacheState::disabled);
+  EXPECT_EQ(cache.read_state(), CacheState::disabled);
+  EXPECT_FALSE(cache.get("atelier:product:1:00"));
+  EXPECT_EQ(cache.counters().replica_reads.load(), 0u);
+}
+
+TEST(ReadEndpoint, NoReadUrlMeansNoReadEndpoint) {
+  CacheOptions options;
+  options.redis = RedisOptions{};  // never contacted: nothing is read or written here
+  Cache cache(options);
+  EXPECT_EQ(cache.state(), CacheState::up);
+  EXPECT_EQ(cache.read_state(), CacheState::disabled);
+}
+
+TEST(UnreadyReplica, IsLoadingOrCutOffFromItsMasterNothingElse) {
+  EXPECT_TRUE(is_unready_replica({RedisError::server, "LOADING Redis is loading the dataset"}));
+  EXPECT_TRUE(
+      is_unready_replica({RedisError::server,
+                          "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is "
+                          "set to 'no'."}));
+  EXPECT_FALSE(is_unready_replica({RedisError::server, "WRONGTYPE Operation against a key"}));
+  EXPECT_FALSE(is_unready_replica({RedisError::io, "LOADING"})) << "only server replies";
+  EXPECT_FALSE(is_unready_replica({RedisError::miss, ""}));
 }
 
 TEST(DisabledCache, PutManyStoresNothing) {

@@ -128,6 +128,15 @@ TEST(ParseRedisUrl, SentinelUrlWithoutMasterNameIsRejected) {
   EXPECT_FALSE(parse_redis_url("redis-sentinel://10.0.0.1:26379,#m")) << "empty sentinel entry";
 }
 
+TEST(EndpointLabel, NamesTheNodeOrTheMasterButNeverThePassword) {
+  EXPECT_EQ(endpoint_label(*parse_redis_url("redis://:secret@10.0.0.32:6379/0")), "10.0.0.32:6379");
+  EXPECT_EQ(endpoint_label(*parse_redis_url("redis://:secret@[::1]:6380")), "[::1]:6380");
+  EXPECT_EQ(endpoint_label(*parse_redis_url("redis-sentinel://:secret@s1,s2:26380#atelier")),
+            "sentinel:atelier");
+  EXPECT_FALSE(parse_redis_url("redis-sentinel://s1#atelier")->sentinel_replica)
+      << "only the caller makes a Sentinel URL name a replica";
+}
+
 TEST(ParseRedisUrl, PlainUrlHasNoSentinels) {
   const auto options = parse_redis_url("redis://127.0.0.1:6380");
   ASSERT_TRUE(options);

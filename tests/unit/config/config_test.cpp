@@ -39,7 +39,8 @@ TEST(Config, ReadsEveryKindOfValue) {
                       {"ATELIER_LOG_REQUESTS", "yes"},
                       {"ATELIER_PAGE_CACHE_TTL_S", "60"},
                       {"ATELIER_CHANGE_POLL_MS", "250"},
-                      {"REDIS_URL", "redis://127.0.0.1:6379/0"}});
+                      {"REDIS_URL", "redis://127.0.0.1:6379/0"},
+                      {"ATELIER_REDIS_READ_URL", "redis://10.0.0.32:6379/0"}});
   ASSERT_TRUE(r.errors.empty());
   EXPECT_EQ(r.config.port, 9000);
   EXPECT_EQ(r.config.threads, 3);
@@ -48,6 +49,8 @@ TEST(Config, ReadsEveryKindOfValue) {
   EXPECT_EQ(r.config.page_cache_ttl, std::chrono::seconds(60));
   EXPECT_EQ(r.config.change_poll_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(r.config.redis_url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(r.config.redis_read_url, "redis://10.0.0.32:6379/0");
+  EXPECT_TRUE(parse_map({}).config.redis_read_url.empty()) << "unset: reads go to REDIS_URL";
 }
 
 TEST(Config, InvalidValuesAreReportedByName) {

@@ -40,12 +40,12 @@ TEST(WriteError, MessageIsEscaped) {
 }
 
 TEST(WriteReadiness, ReadyAndNotReadyBodiesKeyByKey) {
-  EXPECT_EQ(write_ready({14, 9, 1000011, "up", {}}),
+  EXPECT_EQ(write_ready({14, 9, 1000011, "up", {}, {}}),
             R"({"status":"ready","database":"up","dataset_version":14,"publish":9,)"
             R"("products":1000011,"cache":"up"})");
   const ReadEndpointState endpoints[] = {{"10.213.1.5:5432", "up", true, 1.5, true},
                                          {"10.213.1.4:5432", "unknown", false, 0, false}};
-  EXPECT_EQ(write_ready({3, 1, 2, "up", endpoints}),
+  EXPECT_EQ(write_ready({3, 1, 2, "up", endpoints, {}}),
             R"({"status":"ready","database":"up","dataset_version":3,"publish":1,"products":2,)"
             R"("cache":"up","read_endpoints":[{"endpoint":"10.213.1.5:5432","state":"up",)"
             R"("replica":true,"lag_seconds":1.5,"preferred":true},{"endpoint":"10.213.1.4:5432",)"
@@ -53,6 +53,16 @@ TEST(WriteReadiness, ReadyAndNotReadyBodiesKeyByKey) {
   EXPECT_EQ(
       write_not_ready("The catalog is not loaded yet.", "not_loaded", "backoff"),
       R"({"error":"The catalog is not loaded yet.","database":"not_loaded","cache":"backoff"})");
+}
+
+TEST(WriteReadiness, TheCacheReadEndpointIsShownOnlyWhenThereIsOne) {
+  ReadyState state{3, 1, 2, "up", {}, {"10.213.1.32:6379", "up"}};
+  EXPECT_EQ(write_ready(state),
+            R"({"status":"ready","database":"up","dataset_version":3,"publish":1,"products":2,)"
+            R"("cache":"up","cache_read":{"endpoint":"10.213.1.32:6379","state":"up"}})");
+  EXPECT_EQ(write_not_ready("Down.", "down", "backoff", {}, {"sentinel:atelier", "backoff"}),
+            R"({"error":"Down.","database":"down","cache":"backoff",)"
+            R"("cache_read":{"endpoint":"sentinel:atelier","state":"backoff"}})");
 }
 
 TEST(WriteStringFields, KeysInOrderValuesEscapedAndRepaired) {
