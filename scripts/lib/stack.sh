@@ -123,12 +123,6 @@ pg_stop_dir() {
   fi
 }
 
-# Stops PostgreSQL the way a crash would: immediate mode, no shutdown checkpoint, so the next
-# pg_start replays the WAL (tests: an acknowledged cart add must survive it).
-pg_crash() {
-  $PG_RUNAS "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -m immediate -w stop >/dev/null 2>&1
-}
-
 pg_restart() {
   $PG_RUNAS "$PG_BIN/pg_ctl" -D "$STACK_DIR/pg/data" -o "-p $PG_PORT" -l "$STACK_DIR/pg/server.log" \
     -m fast -w restart >/dev/null

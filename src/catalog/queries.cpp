@@ -19,33 +19,4 @@ std::string for_ids(std::string_view text, Ids ids) {
   return out;
 }
 
-std::string int8_array(std::span<const std::int64_t> values) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) text.push_back(',');
-    text += std::to_string(values[i]);
-  }
-  text.push_back('}');
-  return text;
-}
-
-std::string text_array(std::span<const std::string> values) {
-  std::size_t size = 2;
-  for (const std::string& v : values) size += v.size() + 3;
-  std::string text;
-  text.reserve(size);
-  text.push_back('{');
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) text.push_back(',');
-    text.push_back('"');
-    for (const char c : values[i]) {
-      if (c == '"' || c == '\\') text.push_back('\\');
-      text.push_back(c);
-    }
-    text.push_back('"');
-  }
-  text.push_back('}');
-  return text;
-}
-
 }  // namespace atelier::catalog::sql

@@ -11,8 +11,6 @@
 // with the readers.
 #pragma once
 
-#include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,12 +27,6 @@ enum class Ids { one, range, list };
 
 // `text` with every `{ids}` replaced by the condition of `ids`.
 std::string for_ids(std::string_view text, Ids ids);
-
-// Array parameters as PostgreSQL array literals (libpqxx 6.4 passes every parameter as text and
-// has no array type): {1,2,3} for an int8[], {"a","b\"c"} for a text[] (every element quoted,
-// `"` and `\` escaped, so commas, braces, spaces and the word NULL stay data).
-std::string int8_array(std::span<const std::int64_t> values);
-std::string text_array(std::span<const std::string> values);
 
 // $1..$2: rank range (1-based, ascending id). The page starts in the block of 1024 ids with the
 // largest products_before below $1 (sql/dataset.sql, page_blocks), at most 1023 rows in.
@@ -139,36 +131,16 @@ LEFT JOIN catalog.changes c ON c.publish_id = p.id
 WHERE p.id > $1
 ORDER BY p.id, c.product_id)SQL";
 
-// The cart's statements take a whole batch of requests at once (catalog/cart_batcher.hpp): one
-// statement, one transaction, one WAL flush for every add that arrived while the previous batch
-// committed.
-//
-// $1 sessions (text[]), $2 sku ids (int8[]), element i of both = the batch's add i. One row per
-// unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000 units). Returns
-// the (1-based) positions of the adds that were inserted; an add whose sku does not exist is left
-// out (422 for that add alone). `wanted` is read twice, so PostgreSQL materialises it: the INSERT
-// and the answer see the same rows.
+// One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000
+// units).
 inline constexpr const char* kCartAdd = R"SQL(
-WITH wanted AS (
-  SELECT w.session, w.sku_id, w.n
-  FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS w(session, sku_id, n)
-  WHERE EXISTS (SELECT 1 FROM catalog.skus k WHERE k.id = w.sku_id)),
-added AS (
-  INSERT INTO atelier.cart (session, sku_id) SELECT session, sku_id FROM wanted ORDER BY n)
-SELECT n FROM wanted ORDER BY n)SQL";
+INSERT INTO atelier.cart (session, sku_id)
+SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM catalog.skus WHERE id = $2)
+RETURNING id)SQL";
 
-// $1 sessions (text[]): (position in $1, sku id, units) per sku in each session's active cart,
-// by position, then ascending sku id. A session with an empty cart has no rows. LATERAL makes it
-// one index range per session (cart_session_sku_active, already in sku order) whatever the
-// table's size: as a plain join, the cached generic plan (plan_cache_mode, CartBatcher) was once
-// a hash join over a sequential scan of the whole cart table, planned while the table was small.
 inline constexpr const char* kCartList = R"SQL(
-SELECT s.n, c.sku_id, c.units
-FROM unnest($1::text[]) WITH ORDINALITY AS s(session, n)
-CROSS JOIN LATERAL (
-  SELECT sku_id, count(*) AS units FROM atelier.cart
-  WHERE session = s.session AND active
-  GROUP BY sku_id) c
-ORDER BY s.n, c.sku_id)SQL";
+SELECT sku_id, count(*) FROM atelier.cart
+WHERE session = $1 AND active
+GROUP BY sku_id ORDER BY sku_id)SQL";
 
 }  // namespace atelier::catalog::sql

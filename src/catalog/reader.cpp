@@ -101,6 +101,17 @@ pqxx::result exec_for_ids(pqxx::connection& db, const std::string& name, std::in
   return tx.exec_prepared(name, first_id, last_id);
 }
 
+// "{1,2,3}": an int8[] parameter as text (libpqxx 6.4 has no array parameters).
+std::string id_array(std::span<const std::int64_t> ids) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) text.push_back(',');
+    text += std::to_string(ids[i]);
+  }
+  text.push_back('}');
+  return text;
+}
+
 std::int64_t version_of(const pqxx::result& r) {
   // Row 0 is always the kind-0 row joined to catalog.dataset, so it carries the version.
   return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
@@ -229,7 +240,7 @@ Result<Versioned<Value>> CatalogReader::read_ids(const char* statement, const Id
     const pqxx::result r = ids.list.empty()
                                ? exec_for_ids(c.db, statement, ids.first, ids.last)
                                : pqxx::nontransaction{c.db}.exec_prepared(
-                                     std::string(statement) + "_list", sql::int8_array(ids.list));
+                                     std::string(statement) + "_list", id_array(ids.list));
     Versioned<Value> out;
     out.version = version_of(r);
     fill(r, out.value);
@@ -463,43 +474,23 @@ Result<CatalogReader::PublishChanges> CatalogReader::last_publish_changes() {
   });
 }
 
-Result<std::vector<CartAdd>> CatalogReader::add_to_carts(std::span<const CartItem> items) {
-  return run("cart_add", [&](Connection& c) -> Result<std::vector<CartAdd>> {
-    std::vector<std::string> sessions;
-    std::vector<std::int64_t> skus;
-    sessions.reserve(items.size());
-    skus.reserve(items.size());
-    for (const CartItem& item : items) {
-      sessions.push_back(item.session);
-      skus.push_back(item.sku_id);
-    }
-    // One autocommit statement for the whole batch: every unit in it is durable (committed with
-    // synchronous_commit on) once this returns, and none is if it throws.
+Result<CartAdd> CatalogReader::add_to_cart(const std::string& session, std::int64_t sku_id) {
+  return run("cart_add", [&](Connection& c) -> Result<CartAdd> {
+    // Autocommit single statement: the unit is durable once the 201 is sent.
     pqxx::nontransaction tx{c.db};
-    const pqxx::result r =
-        tx.exec_prepared("cart_add", sql::text_array(sessions), sql::int8_array(skus));
-    std::vector<CartAdd> out(items.size(), CartAdd::unknown_sku);
-    for (const auto& row : r) {
-      const std::int64_t n = as_i64(row[0]);
-      if (n >= 1 && static_cast<std::size_t>(n) <= out.size()) out[n - 1] = CartAdd::added;
-    }
-    return out;
+    const pqxx::result r = tx.exec_prepared("cart_add", session, sku_id);
+    return r.empty() ? CartAdd::unknown_sku : CartAdd::added;
   });
 }
 
-Result<std::vector<std::vector<model::CartLine>>> CatalogReader::carts(
-    std::span<const std::string> sessions) {
-  using Out = std::vector<std::vector<model::CartLine>>;
-  return run("cart_list", [&](Connection& c) -> Result<Out> {
+Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& session) {
+  return run("cart_list", [&](Connection& c) -> Result<std::vector<model::CartLine>> {
     pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("cart_list", sql::text_array(sessions));
-    Out out(sessions.size());
-    for (const auto& row : r) {
-      const std::int64_t n = as_i64(row[0]);
-      if (n < 1 || static_cast<std::size_t>(n) > out.size()) continue;
-      out[n - 1].push_back({as_i64(row[1]), as_i64(row[2])});
-    }
-    return out;
+    const pqxx::result r = tx.exec_prepared("cart_list", session);
+    std::vector<model::CartLine> lines;
+    lines.reserve(r.size());
+    for (const auto& row : r) lines.push_back({as_i64(row[0]), as_i64(row[1])});
+    return lines;
   });
 }
 

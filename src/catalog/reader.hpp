@@ -17,12 +17,6 @@ namespace atelier::catalog {
 
 enum class CartAdd { added, unknown_sku };
 
-// One unit of a sku for a session's cart.
-struct CartItem {
-  std::string session;
-  std::int64_t sku_id = 0;
-};
-
 class ReadEndpoints;
 
 class CatalogReader {
@@ -96,12 +90,8 @@ class CatalogReader {
     std::vector<std::int64_t> ids;
   };
   Result<PublishChanges> last_publish_changes();
-  // Adds every item in one statement (one commit): element i of the answer is item i's outcome.
-  // Fails as a whole (nothing added) or not at all.
-  Result<std::vector<CartAdd>> add_to_carts(std::span<const CartItem> items);
-  // The active cart of each session in one statement: element i is sessions[i]'s lines,
-  // ascending sku id (empty for an empty or unknown cart).
-  Result<std::vector<std::vector<model::CartLine>>> carts(std::span<const std::string> sessions);
+  Result<CartAdd> add_to_cart(const std::string& session, std::int64_t sku_id);
+  Result<std::vector<model::CartLine>> cart(const std::string& session);
 
  private:
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header

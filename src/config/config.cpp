@@ -98,10 +98,6 @@ const std::vector<Variable>& variables() {
        "Comma-separated PostgreSQL URLs of streaming replicas the catalog is read from, in order "
        "of preference; DATABASE_URL is always the last fall-back and stays the only URL of the "
        "cart (writes and reads, so a shopper reads their own writes)."},
-      {"ATELIER_CART_BATCH_MAX", "256",
-       "Most cart adds (and, separately, reads) one statement of the cart's group commit carries. "
-       "A host's adds that arrive while the previous batch commits share one transaction and one "
-       "WAL flush; each is answered only after that commit (docs/CART.md)."},
       {"ATELIER_REPLICA_MAX_LAG_MS", "30000",
        "A replica whose replay is further behind than this is skipped (reads move to the next "
        "URL) until it catches up."},
@@ -158,7 +154,6 @@ ParseResult parse(const Lookup& lookup) {
   std::string read_urls;
   r.text("ATELIER_READ_DATABASE_URLS", read_urls);
   c.read_database_urls = split_list(read_urls);
-  r.integer<std::size_t>("ATELIER_CART_BATCH_MAX", 1, 10000, c.cart_batch_max);
   r.duration("ATELIER_REPLICA_MAX_LAG_MS", 0, 86400000, c.replica_max_lag);
   r.duration("ATELIER_REPLICA_CHECK_MS", 50, 600000, c.replica_check_interval);
   r.text("REDIS_URL", c.redis_url);
@@ -202,7 +197,7 @@ std::string postgres_conninfo(const Config& config, std::string_view application
 }
 
 std::string postgres_conninfo(const Config& config, std::string_view url_view,
-                              std::string_view application_name, std::string_view server_setting) {
+                              std::string_view application_name) {
   // A URL and key=value pairs cannot be mixed in one libpq string, so URLs get the settings as
   // query parameters and key=value strings get them appended.
   const std::string url{url_view};
@@ -216,17 +211,11 @@ std::string postgres_conninfo(const Config& config, std::string_view url_view,
     out += "connect_timeout=" + std::to_string(connect_s);
     out += "&application_name=" + std::string(application_name);
     out += "&options=-c%20statement_timeout%3D" + statement_ms;
-    if (const auto eq = server_setting.find('='); eq != std::string_view::npos) {
-      out += "%20-c%20" + std::string(server_setting.substr(0, eq)) + "%3D" +
-             std::string(server_setting.substr(eq + 1));
-    }
     out += "&keepalives=1&keepalives_idle=30&tcp_user_timeout=5000";
   } else {
     out += " connect_timeout=" + std::to_string(connect_s);
     out += " application_name=" + std::string(application_name);
-    out += " options='-c statement_timeout=" + statement_ms;
-    if (!server_setting.empty()) out += " -c " + std::string(server_setting);
-    out += "'";
+    out += " options='-c statement_timeout=" + statement_ms + "'";
     out += " keepalives=1 keepalives_idle=30 tcp_user_timeout=5000";
   }
   return out;

@@ -28,7 +28,6 @@ struct Config {
   std::chrono::milliseconds db_connect_timeout{2000};
   std::chrono::milliseconds db_statement_timeout{2000};
   std::chrono::milliseconds change_poll_interval{5000};
-  std::size_t cart_batch_max = 256;  // adds (reads) per group-commit statement
   // Catalog reads from streaming replicas (empty: every read goes to database_url, as before).
   // database_url stays the write URL (cart) and is the catalog's last fall-back.
   std::vector<std::string> read_database_urls;
@@ -70,11 +69,9 @@ std::string help_text(std::string_view program, std::string_view summary);
 // `conninfo` string for libpq/libpqxx: the URL plus connect/statement timeouts and TCP keepalives,
 // placed in the connection string so they survive every reconnect (STACK-NOTES §2).
 std::string postgres_conninfo(const Config& config, std::string_view application_name);
-// The same settings for another URL of the same cluster (a read replica), plus
-// `server_setting` ("name=value", no spaces; empty = none) for the connection's sessions.
+// The same settings for another URL of the same cluster (a read replica).
 std::string postgres_conninfo(const Config& config, std::string_view url,
-                              std::string_view application_name,
-                              std::string_view server_setting = {});
+                              std::string_view application_name);
 
 // "a,b , c" -> {"a","b","c"}; blanks dropped.
 std::vector<std::string> split_list(std::string_view text);

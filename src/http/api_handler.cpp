@@ -6,8 +6,6 @@
 
 #include <cerrno>
 
-#include <atomic>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -96,108 +94,58 @@ class LengthOnlyBodyStep : public Http::Private::BodyStep {
 
 // What the host keeps per connection, where Pistache keeps its request parser (onConnection
 // installs one on every peer): the parser, with the strict request line and refusing chunked
-// bodies, whether a reply ever had to be queued (see send), and whether the peer is gone (see
-// send_from_elsewhere).
+// bodies, and whether a reply ever had to be queued (see send).
 class Connection : public Http::RequestParser {
  public:
   explicit Connection(std::size_t max_request_bytes) : Http::RequestParser(max_request_bytes) {
     allSteps[0] = std::make_unique<StrictRequestLineStep>(&request);
     allSteps[2] = std::make_unique<LengthOnlyBodyStep>(&request);
   }
-  std::atomic<bool> replies_queued{false};
-  // Pistache 0.0.5 calls onDisconnection and only then closes the descriptor (Transport::
-  // handlePeerDisconnection, then removePeer: removeFd + close). A reply written from another
-  // thread holds `lifetime` and checks `closed`, so it never writes to a descriptor number that
-  // was closed and perhaps already reused by a new connection.
-  std::mutex lifetime;
-  bool closed = false;  // guarded by lifetime
+  bool replies_queued = false;
 };
 
-std::shared_ptr<Connection> connection_of(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
-  return std::static_pointer_cast<Connection>(Http::Handler::getParser(peer));
+Connection& connection_of(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
+  return static_cast<Connection&>(*Http::Handler::getParser(peer));
 }
 
-// Writes head + body with one sendmsg() without blocking; returns how many bytes went out, or
-// nullopt when the peer is gone.
-std::optional<std::size_t> write_now(int fd, std::string& head, std::string_view body) {
-  iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(body.data()), body.size()}};
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = body.empty() ? 1 : 2;
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n >= 0) return static_cast<std::size_t>(n);
-  if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-  return std::nullopt;
-}
-
-// What `sent` bytes of head + body left unsent.
-std::string unsent(const std::string& head, std::string_view body, std::size_t sent) {
-  std::string rest;
-  rest.reserve(head.size() + body.size() - sent);
-  if (sent < head.size()) {
-    rest.append(head, sent);
-    rest.append(body);
-  } else {
-    rest.append(body.substr(sent - head.size()));
-  }
-  return rest;
-}
-
-// Hands bytes to Pistache's write queue, which writes them on the connection's worker thread in
-// order, waiting for EPOLLOUT without blocking it. Thread-safe (Transport::asyncWrite pushes onto
-// a lock-free queue).
-void queue(const std::shared_ptr<Pistache::Tcp::Peer>& peer, std::string bytes) {
-  const std::size_t size = bytes.size();
-  peer->send(Pistache::RawBuffer(std::move(bytes), size));
-}
-
-// Writes head + body at once if the socket takes them, else hands what is left to Pistache's
-// write queue, and every later reply on the connection too (replies_queued), which keeps them in
-// order. Returns quietly when the peer is gone: Pistache notices on its next read.
-void write_or_queue(Connection& connection, const std::shared_ptr<Pistache::Tcp::Peer>& peer,
-                    std::string& head, std::string_view body) {
-  std::size_t sent = 0;
-  if (!connection.replies_queued) {
-    const auto written = write_now(peer->fd(), head, body);
-    if (!written) return;
-    if (*written == head.size() + body.size()) return;
-    sent = *written;
-    connection.replies_queued = true;
-  }
-  // The socket's send buffer is full (a client that reads slowly): Pistache's queue waits for
-  // EPOLLOUT and writes the rest in order, without blocking a thread.
-  queue(peer, unsent(head, body, sent));
-}
-
-// Writes the reply on the worker's own thread (write_or_queue). Never throws (it runs inside
-// Pistache's reactor loop).
+// Writes the reply with one sendmsg() on the worker's own thread. What the socket does not take
+// at once goes through Pistache's write queue, and so does every later reply on that connection,
+// which keeps them in order. Never throws (it runs inside Pistache's reactor loop).
 void send(Connection& connection, const std::shared_ptr<Pistache::Tcp::Peer>& peer,
           const Reply& reply, Http::Version version, std::optional<bool> keep_alive) noexcept {
   try {
     std::string head = response_head(reply, version == Http::Version::Http10, keep_alive);
+    const std::string_view body = response_body(reply);
+    const std::size_t total = head.size() + body.size();
     peer->setIdle(true);  // what Pistache's ResponseWriter does: the keep-alive timer applies again
-    write_or_queue(connection, peer, head, response_body(reply));
-  } catch (const std::exception& e) {
-    log_event("error", "send_failed", {{"what", e.what()}});
-  } catch (...) {
-  }
-}
-
-// The same from another thread: the cart's group-commit thread answering a request that the
-// worker handed over (Service::handle). The worker is not touching the connection meanwhile: NGINX
-// sends nothing on it before the reply (no pipelining, pistache#1034), and the worker already set
-// the peer idle when it handed the request over. Pistache's write queue is safe from any thread.
-void send_from_elsewhere(Connection& connection, const std::shared_ptr<Pistache::Tcp::Peer>& peer,
-                         const Reply& reply, Http::Version version,
-                         std::optional<bool> keep_alive) noexcept {
-  try {
-    std::string head = response_head(reply, version == Http::Version::Http10, keep_alive);
-    std::lock_guard lock(connection.lifetime);
-    if (connection.closed) return;  // nobody to answer; the descriptor may be another's by now
-    write_or_queue(connection, peer, head, response_body(reply));
+    std::size_t sent = 0;
+    if (!connection.replies_queued) {
+      iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(body.data()), body.size()}};
+      msghdr message{};
+      message.msg_iov = parts;
+      message.msg_iovlen = body.empty() ? 1 : 2;
+      ssize_t n;
+      do {
+        n = ::sendmsg(peer->fd(), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+      } while (n < 0 && errno == EINTR);
+      if (n >= 0 && static_cast<std::size_t>(n) == total) return;
+      // The peer is gone: Pistache notices on its next read and drops the connection.
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
+      sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+      connection.replies_queued = true;
+    }
+    // The socket's send buffer is full (a client that reads slowly): Pistache's queue waits for
+    // EPOLLOUT and writes the rest in order, without blocking this worker.
+    std::string rest;
+    rest.reserve(total - sent);
+    if (sent < head.size()) {
+      rest.append(head, sent);
+      rest.append(body);
+    } else {
+      rest.append(body.substr(sent - head.size()));
+    }
+    const std::size_t size = rest.size();
+    peer->send(Pistache::RawBuffer(std::move(rest), size));
   } catch (const std::exception& e) {
     log_event("error", "send_failed", {{"what", e.what()}});
   } catch (...) {
@@ -209,15 +157,6 @@ void send_from_elsewhere(Connection& connection, const std::shared_ptr<Pistache:
 void ApiHandler::onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
   // What Pistache's Http::Handler::onConnection does, with our per-connection state.
   peer->putData(ParserData, std::make_shared<Connection>(getMaxRequestSize()));
-}
-
-void ApiHandler::onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) {
-  try {
-    auto connection = connection_of(peer);
-    std::lock_guard lock(connection->lifetime);
-    connection->closed = true;
-  } catch (...) {
-  }
 }
 
 void ApiHandler::onInput(const char* buffer, size_t len,
@@ -248,19 +187,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
       keep_alive = request.version() == Http::Version::Http11;
     }
     peer->setIdle(false);
-    // The reply comes now, or for a cart request later from the cart's thread; the request
-    // itself is not needed after answer() returns, so the parser is reset either way.
-    const Http::Version version = request.version();
-    auto reply = answer(request, [&]() -> Service::Respond {
-      return [peer, owner = connection_of(peer), version, keep_alive](Reply later) {
-        send_from_elsewhere(*owner, peer, later, version, keep_alive);
-      };
-    });
-    if (reply) {
-      send(connection, peer, *reply, version, keep_alive);
-    } else {
-      peer->setIdle(true);  // as send does: the keep-alive timer applies again
-    }
+    send(connection, peer, answer(request), request.version(), keep_alive);
     parser->reset();
   } catch (const RefusedRequest& refused) {
     send(connection, peer, json_error(refused.status(), refused.what()), request.version(),
@@ -279,8 +206,7 @@ void ApiHandler::onInput(const char* buffer, size_t len,
   }
 }
 
-std::optional<Reply> ApiHandler::answer(const Http::Request& request,
-                                        const Service::Defer& defer) noexcept {
+Reply ApiHandler::answer(const Http::Request& request) noexcept {
   // Nothing may escape into Pistache's reactor loop: every path ends in a Reply.
   try {
     RequestView view;
@@ -317,20 +243,13 @@ std::optional<Reply> ApiHandler::answer(const Http::Request& request,
     if (request.body().size() > service_->config().max_request_bytes) {
       return json_error(413, kTooLarge);
     }
-    if (!service_->config().log_requests) return service_->handle(view, defer);
-    const std::string method = Http::methodString(request.method());
-    const std::string path(view.path);
-    auto log = [method, path](const Reply& reply) {
+    Reply reply = service_->handle(view);
+    if (service_->config().log_requests) {
       log_event("info", "request",
-                {{"method", method}, {"path", path}, {"status", std::to_string(reply.status)}});
-    };
-    auto reply = service_->handle(view, [&]() -> Service::Respond {
-      return [log, respond = defer()](Reply later) {
-        log(later);
-        respond(std::move(later));
-      };
-    });
-    if (reply) log(*reply);
+                {{"method", Http::methodString(request.method())},
+                 {"path", view.path},
+                 {"status", std::to_string(reply.status)}});
+    }
     return reply;
   } catch (const std::exception& e) {
     log_event("error", "answer_failed", {{"what", e.what()}});
@@ -350,13 +269,7 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
   // Not reached: onInput above parses and answers itself. Kept because Pistache requires it.
   try {
     if (auto peer = response.peer()) {
-      const Http::Version version = request.version();
-      auto reply = answer(request, [&]() -> Service::Respond {
-        return [peer, version](Reply later) {
-          send_from_elsewhere(*connection_of(peer), peer, later, version, true);
-        };
-      });
-      if (reply) send(*connection_of(peer), peer, *reply, version, true);
+      send(connection_of(peer), peer, answer(request), request.version(), true);
     }
   } catch (...) {
   }
@@ -365,7 +278,7 @@ void ApiHandler::onRequest(const Http::Request& request, Http::ResponseWriter re
 void ApiHandler::onTimeout(const Http::Request& request, Http::ResponseWriter response) {
   try {
     if (auto peer = response.peer()) {
-      send(*connection_of(peer), peer, json_error(408, "The request took too long to arrive."),
+      send(connection_of(peer), peer, json_error(408, "The request took too long to arrive."),
            request.version(), false);
     }
   } catch (...) {

@@ -27,20 +27,14 @@ class ApiHandler : public Pistache::Http::Handler {
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onInput(const char* buffer, size_t len,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
-  // Marks the connection closed before Pistache closes its descriptor, so a cart reply that
-  // comes later from another thread is dropped instead of written (api_handler.cpp).
-  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onRequest(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override;
   void onTimeout(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override;
 
  private:
-  // The reply to one parsed request, or nullopt when it comes later from the cart's thread
-  // through defer()'s Respond (Service::handle). Never throws: failures become JSON error
-  // replies.
-  std::optional<Reply> answer(const Pistache::Http::Request& request,
-                              const Service::Defer& defer) noexcept;
+  // The reply to one parsed request. Never throws: failures become JSON error replies.
+  Reply answer(const Pistache::Http::Request& request) noexcept;
 
   std::shared_ptr<Service> service_;
 };

@@ -77,9 +77,6 @@ int run_server(const config::Config& config) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log_event("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
-  // While the connections are still open: the cart requests already handed over get their
-  // replies (their adds commit), later ones a 503.
-  service->stop_cart();
   unix_listener.reset();
   endpoint.shutdown();
   log_event("info", "stopped");

@@ -1,7 +1,6 @@
 #include "http/service.hpp"
 
 #include <exception>
-#include <future>
 
 #include "cache/redis_options.hpp"
 #include "catalog/query_watchdog.hpp"
@@ -120,28 +119,9 @@ Service::Service(config::Config config)
     log_event("info", event, {{"detail", detail}});
   };
   feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
-  catalog::CartBatcherOptions cart;
-  // The cart's statements take arrays whose length changes with every batch; PostgreSQL would
-  // plan each execution again (a custom plan for 2 elements looks cheaper than the generic plan's
-  // guess of 10), which cost more CPU than executing them. The plan is the same for every length
-  // (an index lookup per element), so the connection always uses the cached generic plan.
-  cart.conninfo = config::postgres_conninfo(config_, config_.database_url, "atelier-api-cart",
-                                            "plan_cache_mode=force_generic_plan");
-  cart.max_batch = config_.cart_batch_max;
-  cart.observe = [metrics = metrics_.get()](double seconds, bool failed) {
-    metrics->observe_db(seconds, failed);
-  };
-  cart_ = std::make_unique<catalog::CartBatcher>(std::move(cart));
 }
 
-Service::~Service() {
-  // First: the cart's callbacks use metrics_ and the rest of this object.
-  cart_.reset();
-}
-
-void Service::stop_cart() noexcept {
-  cart_->stop();
-}
+Service::~Service() = default;
 
 catalog::CatalogReader& Service::reader() {
   // Keyed by owner so that a second Service in the same process (tests) never reuses a reader
@@ -151,6 +131,17 @@ catalog::CatalogReader& Service::reader() {
   if (!local || owner != this) {
     local = read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
                             : std::make_unique<catalog::CatalogReader>(conninfo_);
+    owner = this;
+  }
+  return *local;
+}
+
+catalog::CatalogReader& Service::cart_reader() {
+  if (!read_endpoints_) return reader();
+  thread_local const Service* owner = nullptr;
+  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  if (!local || owner != this) {
+    local = std::make_unique<catalog::CatalogReader>(conninfo_);
     owner = this;
   }
   return *local;
@@ -226,13 +217,13 @@ json::CacheReadState Service::cache_read_state() const {
   return {cache_read_label_, cache::to_string(cache_->cache().read_state())};
 }
 
-std::optional<Reply> Service::handle(const RequestView& request, const Defer& defer) noexcept {
+Reply Service::handle(const RequestView& request) noexcept {
   const auto start = std::chrono::steady_clock::now();
   // The route is matched once per request: dispatch answers by it and the metrics count by it.
   const RouteMatch match = match_route(request.path);
-  std::optional<Reply> reply;
+  Reply reply;
   try {
-    reply = dispatch(match, request, defer);
+    reply = dispatch(match, request);
   } catch (const std::exception& e) {
     log_event("error", "handler_exception", {{"path", request.path}, {"what", e.what()}});
     reply = json_error(500, "The service failed while answering; try again.");
@@ -240,34 +231,12 @@ std::optional<Reply> Service::handle(const RequestView& request, const Defer& de
     log_event("error", "handler_exception", {{"path", request.path}});
     reply = json_error(500, "The service failed while answering; try again.");
   }
-  // A reply that comes later is counted then (counted()).
-  if (reply) metrics_->observe_request(match.route, reply->status, seconds_since(start));
+  metrics_->observe_request(match.route, reply.status, seconds_since(start));
   note_cache_state();
   return reply;
 }
 
-Reply Service::handle(const RequestView& request) noexcept {
-  try {
-    std::promise<Reply> promise;
-    std::future<Reply> later = promise.get_future();
-    auto reply = handle(request, [&promise]() -> Respond {
-      return [&promise](Reply r) { promise.set_value(std::move(r)); };
-    });
-    return reply ? std::move(*reply) : later.get();
-  } catch (...) {
-    return json_error(500, "The service failed while answering; try again.");
-  }
-}
-
-Service::Respond Service::counted(RouteId route, const Defer& defer) {
-  return [this, route, start = std::chrono::steady_clock::now(), respond = defer()](Reply reply) {
-    metrics_->observe_request(route, reply.status, seconds_since(start));
-    respond(std::move(reply));
-  };
-}
-
-std::optional<Reply> Service::dispatch(const RouteMatch& match, const RequestView& request,
-                                       const Defer& defer) {
+Reply Service::dispatch(const RouteMatch& match, const RequestView& request) {
   if (match.route == RouteId::not_found) {
     return json_error(404, "No such endpoint; see the API reference for the available paths.");
   }
@@ -299,7 +268,7 @@ std::optional<Reply> Service::dispatch(const RouteMatch& match, const RequestVie
     case RouteId::product_related:
       return product_resource(match.route, request, match.product_id);
     case RouteId::cart:
-      return request.method == Method::post ? cart_post(request, defer) : cart_get(request, defer);
+      return request.method == Method::post ? cart_post(request) : cart_get(request);
     case RouteId::healthz: {
       Reply r;
       r.body = R"({"status":"ok"})";
@@ -491,33 +460,23 @@ Reply Service::product_list(const RequestView& request) {
   return from_cached(std::move(entry), request);
 }
 
-std::optional<Reply> Service::cart_get(const RequestView& request, const Defer& defer) {
+Reply Service::cart_get(const RequestView& request) {
+  Reply r;
+  r.cache_control = kNoStore;
   auto session = session_from(request.authorization, request.cookie);
   if (!session) {
-    Reply r;
-    r.cache_control = kNoStore;
     r.body = "[]";
     return r;
   }
-  cart_->read(std::move(*session), [this, respond = counted(RouteId::cart, defer)](
-                                       catalog::Result<std::vector<model::CartLine>> result) {
-    Reply r;
-    try {
-      if (result.ok()) {
-        r.cache_control = kNoStore;
-        r.body = json::write_cart(result.value());
-      } else {
-        r = database_error(result.error(), "cart_get");
-      }
-    } catch (...) {
-      r = json_error(500, "The service failed while answering; try again.");
-    }
-    respond(std::move(r));
-  });
-  return std::nullopt;
+  const auto start = std::chrono::steady_clock::now();
+  auto result = cart_reader().cart(*session);
+  metrics_->observe_db(seconds_since(start), !result.ok());
+  if (!result.ok()) return database_error(result.error(), "cart_get");
+  r.body = json::write_cart(result.value());
+  return r;
 }
 
-std::optional<Reply> Service::cart_post(const RequestView& request, const Defer& defer) {
+Reply Service::cart_post(const RequestView& request) {
   auto parsed = parse_cart_body(request.body);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) {
     Reply r = json_error(400, bad->message);
@@ -531,37 +490,28 @@ std::optional<Reply> Service::cart_post(const RequestView& request, const Defer&
     new_session = new_session_id();
     session = new_session;
   }
-  // Answered once the batch holding this add has committed (catalog/cart_batcher.hpp): a 201 is
-  // a durable unit, visible to the session's next read on any host.
-  cart_->add(std::move(*session), sku_id,
-             [this, sku_id, new_session = std::move(new_session),
-              respond = counted(RouteId::cart, defer)](catalog::Result<catalog::CartAdd> result) {
-               respond(cart_post_reply(result, sku_id, new_session));
-             });
-  return std::nullopt;
-}
-
-Reply Service::cart_post_reply(const catalog::Result<catalog::CartAdd>& result, std::int64_t sku_id,
-                               const std::string& new_session) noexcept {
-  try {
-    Reply r;
-    if (!result.ok()) {
-      r = database_error(result.error(), "cart_post");
-    } else if (result.value() == catalog::CartAdd::unknown_sku) {
-      r = json_error(422, "No sku with id " + std::to_string(sku_id) + ".");
-    } else {
-      r.status = 201;
-      r.body = "Created";
-      r.content_type = "text/plain; charset=utf-8";
-      if (!new_session.empty()) {
-        r.set_cookie = "session=" + new_session + "; Path=/; HttpOnly; SameSite=Lax";
-      }
-    }
+  const auto start = std::chrono::steady_clock::now();
+  auto result = cart_reader().add_to_cart(*session, sku_id);
+  metrics_->observe_db(seconds_since(start), !result.ok());
+  if (!result.ok()) {
+    Reply r = database_error(result.error(), "cart_post");
     r.cache_control = kNoStore;
     return r;
-  } catch (...) {
-    return json_error(500, "The service failed while answering; try again.");
   }
+  if (result.value() == catalog::CartAdd::unknown_sku) {
+    Reply r = json_error(422, "No sku with id " + std::to_string(sku_id) + ".");
+    r.cache_control = kNoStore;
+    return r;
+  }
+  Reply r;
+  r.status = 201;
+  r.body = "Created";
+  r.content_type = "text/plain; charset=utf-8";
+  r.cache_control = kNoStore;
+  if (!new_session.empty()) {
+    r.set_cookie = "session=" + new_session + "; Path=/; HttpOnly; SameSite=Lax";
+  }
+  return r;
 }
 
 Reply Service::readyz() {

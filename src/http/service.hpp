@@ -5,14 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 
 #include "cache/cache_key.hpp"
 #include "cache/read_through.hpp"
-#include "catalog/cart_batcher.hpp"
 #include "catalog/change_feed.hpp"
 #include "catalog/read_endpoints.hpp"
 #include "catalog/reader.hpp"
@@ -31,37 +28,18 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Receives a reply that comes later, exactly once, on another thread; it must not throw.
-  using Respond = std::function<void(Reply)>;
-  // Gives the Respond for a reply that comes later. Called only for the requests answered
-  // later, cart reads and adds (their reply comes from the cart's group-commit thread,
-  // catalog/cart_batcher.hpp), so the other requests build no callback.
-  using Defer = std::function<Respond()>;
-
-  // The reply, or nullopt when it goes to defer()'s Respond later. Never throws: every failure
-  // becomes a JSON error reply. `request` need only live until handle() returns.
-  std::optional<Reply> handle(const RequestView& request, const Defer& defer) noexcept;
-  // The same, waiting for a reply that comes later (tests, callers without an event loop).
+  // Never throws: every failure becomes a JSON error reply.
   Reply handle(const RequestView& request) noexcept;
-
-  // Answers the cart requests still queued, then answers new ones 503 (a stopping host).
-  void stop_cart() noexcept;
 
   HttpMetrics& metrics() { return *metrics_; }
   const config::Config& config() const { return config_; }
 
  private:
-  // nullopt: the reply goes to defer()'s Respond later (cart requests).
-  std::optional<Reply> dispatch(const RouteMatch& match, const RequestView& request,
-                                const Defer& defer);
+  Reply dispatch(const RouteMatch& match, const RequestView& request);
   Reply product_list(const RequestView& request);
   Reply product_resource(RouteId route, const RequestView& request, std::string_view raw_id);
-  std::optional<Reply> cart_get(const RequestView& request, const Defer& defer);
-  std::optional<Reply> cart_post(const RequestView& request, const Defer& defer);
-  // defer()'s Respond, counting the request in the metrics when the reply comes.
-  Respond counted(RouteId route, const Defer& defer);
-  Reply cart_post_reply(const catalog::Result<catalog::CartAdd>& result, std::int64_t sku_id,
-                        const std::string& new_session) noexcept;
+  Reply cart_get(const RequestView& request);
+  Reply cart_post(const RequestView& request);
   Reply readyz();
   Reply metrics_text();
 
@@ -77,6 +55,9 @@ class Service {
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
   catalog::CatalogReader& reader();
+  // The cart's reader: always the primary (DATABASE_URL), so a shopper reads their own writes.
+  // The same object as reader() when no replicas are configured.
+  catalog::CatalogReader& cart_reader();
   std::vector<json::ReadEndpointState> read_endpoint_states() const;
   // One log line when the database or the cache changes state (down/up, backoff/up), not one per
   // failed request.
@@ -93,9 +74,6 @@ class Service {
   std::unique_ptr<cache::ReadThrough> cache_;
   // Last: its thread calls forget_revisions (cache_) and is joined first on destruction.
   std::unique_ptr<catalog::ChangeFeed> feed_;
-  // The cart's reads and writes: always the primary (DATABASE_URL), so a shopper reads their own
-  // writes; batched into group commits on its own thread.
-  std::unique_ptr<catalog::CartBatcher> cart_;
   std::atomic<bool> database_down_{false};
   std::atomic<int> cache_state_seen_{-1};  // index into the state names; -1 = not logged yet
   std::atomic<int> cache_read_state_seen_{-1};

@@ -5,9 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 namespace sql = atelier::catalog::sql;
 
@@ -39,28 +37,4 @@ TEST(Queries, ProductReadsHaveAnEqualityAndARangeForm) {
     EXPECT_EQ(count(one, "$2"), 0u) << one;
     EXPECT_EQ(count(range, "BETWEEN $1 AND $2"), places);
   }
-}
-
-TEST(Queries, Int8ArrayIsAnArrayLiteral) {
-  const std::vector<std::int64_t> ids = {1, -2, 9223372036854775807};
-  EXPECT_EQ(sql::int8_array(ids), "{1,-2,9223372036854775807}");
-  EXPECT_EQ(sql::int8_array({}), "{}");
-}
-
-TEST(Queries, TextArrayQuotesEveryElementAndEscapesQuotesAndBackslashes) {
-  const std::vector<std::string> sessions = {"plain", "",           "a,b {c}",
-                                             "NULL",  "say \"hi\"", "back\\slash"};
-  EXPECT_EQ(sql::text_array(sessions),
-            R"({"plain","","a,b {c}","NULL","say \"hi\"","back\\slash"})");
-  EXPECT_EQ(sql::text_array({}), "{}");
-}
-
-TEST(Queries, CartStatementsTakeArraysAndReturnPositions) {
-  // One statement per batch: the arrays' element i is request i, and each row names its i.
-  EXPECT_NE(std::string(sql::kCartAdd).find("unnest($1::text[], $2::int8[]) WITH ORDINALITY"),
-            std::string::npos);
-  EXPECT_NE(std::string(sql::kCartList).find("unnest($1::text[]) WITH ORDINALITY"),
-            std::string::npos);
-  EXPECT_EQ(count(sql::kCartAdd, "$3"), 0u);
-  EXPECT_EQ(count(sql::kCartList, "$2"), 0u);
 }
