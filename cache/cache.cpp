@@ -105,6 +105,14 @@ void Cache::observe(std::chrono::steady_clock::time_point start) const {
   options_.observe_latency(elapsed.count());
 }
 
+std::optional<Entry> Cache::decode_counted(std::string&& value) {
+  counters_.bytes_read.fetch_add(value.size(), std::memory_order_relaxed);
+  std::optional<Entry> entry = decode_entry(std::move(value));
+  // Written by an incompatible version, or corrupted.
+  if (!entry) counters_.errors.fetch_add(1, std::memory_order_relaxed);
+  return entry;
+}
+
 std::optional<Entry> Cache::get_from_replica(std::string_view key, bool& replica_missed) {
   RedisConnection& connection = *slot().reader;
   const auto start = std::chrono::steady_clock::now();
@@ -116,12 +124,8 @@ std::optional<Entry> Cache::get_from_replica(std::string_view key, bool& replica
     counters_.replica_reads.fetch_add(1, std::memory_order_relaxed);
     replica_missed = true;  // until a good value says otherwise
     if (reply.error == RedisError::miss) return std::nullopt;
-    counters_.bytes_read.fetch_add(reply.value.size(), std::memory_order_relaxed);
-    std::optional<Entry> entry = decode_entry(std::move(reply.value));
-    if (!entry) {
-      counters_.errors.fetch_add(1, std::memory_order_relaxed);
-      return std::nullopt;
-    }
+    std::optional<Entry> entry = decode_counted(std::move(reply.value));
+    if (!entry) return std::nullopt;
     replica_missed = false;
     counters_.replica_hits.fetch_add(1, std::memory_order_relaxed);
     counters_.hits.fetch_add(1, std::memory_order_relaxed);
@@ -161,12 +165,9 @@ std::optional<Entry> Cache::get(std::string_view key) {
   switch (reply.error) {
     case RedisError::ok: {
       health_.record_success();
-      counters_.bytes_read.fetch_add(reply.value.size(), std::memory_order_relaxed);
-      std::optional<Entry> entry = decode_entry(std::move(reply.value));
+      std::optional<Entry> entry = decode_counted(std::move(reply.value));
       if (!entry) {
-        // Written by an incompatible version or corrupted: behave like a miss, so the caller
-        // reloads and overwrites it.
-        counters_.errors.fetch_add(1, std::memory_order_relaxed);
+        // Behave like a miss, so the caller reloads and overwrites it.
         counters_.misses.fetch_add(1, std::memory_order_relaxed);
         return std::nullopt;
       }

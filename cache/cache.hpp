@@ -112,6 +112,9 @@ class Cache {
   struct WorkerSlot;
   WorkerSlot& slot();
   bool skip();
+  // A GET's value (from either node) as an entry, counting the bytes read; a value that does not
+  // decode counts as an error and reads as absent.
+  std::optional<Entry> decode_counted(std::string&& value);
   // The replica's answer to get(): a hit, or nullopt after a miss (replica_missed set) or a
   // failure; the master is asked next in both cases.
   std::optional<Entry> get_from_replica(std::string_view key, bool& replica_missed);
