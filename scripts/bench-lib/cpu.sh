@@ -2,23 +2,19 @@
 # CPU time of process groups over a benchmark run, for `scripts/bench`: where each request's CPU
 # goes (NGINX, hosts, Redis, PostgreSQL, the client). Read from /proc, so it costs nothing.
 
-# cpu_ticks PIDFILE...: user + system clock ticks used so far by the processes named in these pid
-# files (or PostgreSQL's postmaster.pid) and by their child processes (NGINX workers, PostgreSQL
-# backends). Threads are in their process's figure.
+# cpu_ticks PIDFILE...: CPU clock ticks used so far by the processes named in these pid files (or
+# PostgreSQL's postmaster.pid) and by their child processes (NGINX workers, PostgreSQL backends),
+# exited children included (common.sh pids_cpu_ticks). Threads are in their process's figure.
 cpu_ticks() {
-  local file pid pids=() total=0 ticks
+  local file pid pids=()
   for file in "$@"; do
     [ -r "$file" ] || continue
     pid="$(head -n 1 "$file")"
     [[ "$pid" =~ ^[0-9]+$ ]] || continue
+    # shellcheck disable=SC2207 # one pid per line
     pids+=("$pid" $(pgrep -P "$pid" 2>/dev/null || true))
   done
-  for pid in "${pids[@]}"; do
-    # Fields after the command name (which may hold spaces): $12 utime, $13 stime.
-    ticks="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}')" || continue
-    total=$((total + ${ticks:-0}))
-  done
-  echo "$total"
+  pids_cpu_ticks "${pids[@]}"
 }
 
 # machine_ticks: busy clock ticks of the whole machine (every core, every process, ours or not).

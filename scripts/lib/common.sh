@@ -43,3 +43,16 @@ poll() { # TRIES COMMAND...
   done
   return 1
 }
+
+# pids_cpu_ticks PID...: user + system clock ticks these processes have used so far, their children
+# that exited and were waited for included (utime, stime, cutime, cstime of /proc/PID/stat); a
+# process that is gone counts 0. Used by scripts/bench (bench-lib/cpu.sh) and scripts/staging cost.
+pids_cpu_ticks() {
+  local pid stat sum=0
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    # Cut "pid (comm) " first (comm may hold spaces): then utime..cstime are fields 12..15.
+    sum=$((sum + $(awk '{ print $12 + $13 + $14 + $15 }' <<<"${stat##*) }")))
+  done
+  echo "$sum"
+}

@@ -13,15 +13,10 @@
 # Sourced by scripts/staging after staging.sh and staging-bench.sh.
 # shellcheck shell=bash
 
-# Sum of utime, stime, cutime, cstime (clock ticks) of every process in NODE's namespace.
+# CPU clock ticks of every process in NODE's namespace (common.sh pids_cpu_ticks).
 node_cpu_ticks() {
-  local pid sum=0 stat
-  for pid in $(ip netns pids "$(node_ns "$1")"); do
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
-    # Cut "pid (comm) " first (comm may hold spaces): then utime..cstime are fields 12..15.
-    sum=$((sum + $(awk '{ print $12 + $13 + $14 + $15 }' <<<"${stat##*) }")))
-  done
-  echo "$sum"
+  # shellcheck disable=SC2046 # one pid per word
+  pids_cpu_ticks $(ip netns pids "$(node_ns "$1")")
 }
 
 COST_NODES=(lb host1 host2 host3 pg1 pg2 redis1 redis2)
