@@ -279,7 +279,8 @@ nginx_start() {
     upstreams+="    server $target max_fails=2 fail_timeout=2s;"$'\n'
     i=$((i + 1))
   done
-  nginx_conf_render "$dir" "$NGINX_PORT" "$upstreams" "${NGINX_RATE_LIMIT:-off}" >"$dir/nginx.conf"
+  nginx_conf_render "$dir" "$NGINX_PORT" "$upstreams" "${NGINX_RATE_LIMIT:-off}" \
+    "${NGINX_ACCESS_LOG:-off}" >"$dir/nginx.conf"
   if pidfile_alive "$dir/nginx.pid"; then
     nginx -p "$dir" -c "$dir/nginx.conf" -s reload
   else

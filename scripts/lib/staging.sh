@@ -415,7 +415,8 @@ staging_lb_up() {
     ssl_session_timeout 1h;"
   grep -Eq '^[[:space:]]*listen .*@@LISTEN_PORT@@' "$ATELIER_ROOT/nginx/nginx.conf.template" ||
     die "nginx/nginx.conf.template has no 'listen ...@@LISTEN_PORT@@' line to replace"
-  sed -e "s|@@STACK_DIR@@|$dir|g" -e "s|@@RATE_LIMIT@@|off|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
+  sed -e "s|@@STACK_DIR@@|$dir|g" -e "s|@@RATE_LIMIT@@|off|g" \
+    -e "s|@@ACCESS_LOG@@|${NGINX_ACCESS_LOG:-off}|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
     awk -v ups="$upstreams" -v listen="$listen" '
       /^[ \t]*@@UPSTREAMS@@[ \t]*$/ { printf "%s", ups; next }
       /^[ \t]*listen .*@@LISTEN_PORT@@/ { print listen; next }
