@@ -17,24 +17,39 @@ std::size_t LocalCache::cost_of(std::string_view key, const Entry& entry) {
   return key.size() * 2 + entry.body.size() + entry.etag.size() + 160;
 }
 
-LocalCache::Shard& LocalCache::shard_for(std::string_view key) {
-  return *shards_[std::hash<std::string_view>{}(key) % shards_.size()];
+LocalCache::Key LocalCache::key_of(std::string_view text) {
+  return Key{text, std::hash<std::string_view>{}(text)};
 }
 
-std::shared_ptr<const Entry> LocalCache::get(std::string_view key) {
+LocalCache::Shard& LocalCache::shard_for(const Key& key) {
+  // The high half picks the shard, so that keys within a shard still spread over all of the
+  // map's buckets (which take the hash modulo their count).
+  return *shards_[(key.hash >> 32) % shards_.size()];
+}
+
+void LocalCache::promote(Shard& shard, Shard::Slot& slot) {
+  ++shard.tick;
+  if (shard.tick - slot.promoted <= shard.map.size() / 8) return;
+  slot.promoted = shard.tick;
+  shard.order.splice(shard.order.begin(), shard.order, slot.position);
+}
+
+std::shared_ptr<const Entry> LocalCache::get(std::string_view text) {
   if (capacity_ == 0) return nullptr;
+  const Key key = key_of(text);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.map.find(key);
   if (it == shard.map.end()) return nullptr;
-  shard.order.splice(shard.order.begin(), shard.order, it->second.position);
+  promote(shard, it->second);
   return it->second.entry;
 }
 
-void LocalCache::put(std::string_view key, std::shared_ptr<const Entry> entry) {
+void LocalCache::put(std::string_view text, std::shared_ptr<const Entry> entry) {
   if (capacity_ == 0 || !entry) return;
-  const std::size_t cost = cost_of(key, *entry);
+  const std::size_t cost = cost_of(text, *entry);
   if (cost > shard_capacity_) return;  // never let one huge page evict a whole shard
+  const Key key = key_of(text);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   if (auto it = shard.map.find(key); it != shard.map.end()) {
@@ -42,15 +57,15 @@ void LocalCache::put(std::string_view key, std::shared_ptr<const Entry> entry) {
     it->second.entry = std::move(entry);
     it->second.cost = cost;
     shard.bytes += cost;
-    shard.order.splice(shard.order.begin(), shard.order, it->second.position);
+    promote(shard, it->second);
   } else {
-    shard.order.emplace_front(key);
-    shard.map.emplace(std::string_view(shard.order.front()),
-                      Shard::Slot{std::move(entry), shard.order.begin(), cost});
+    shard.order.emplace_front(text);
+    shard.map.emplace(Key{shard.order.front(), key.hash},
+                      Shard::Slot{std::move(entry), shard.order.begin(), cost, ++shard.tick});
     shard.bytes += cost;
   }
   while (shard.bytes > shard_capacity_ && !shard.order.empty()) {
-    auto victim = shard.map.find(std::string_view(shard.order.back()));
+    auto victim = shard.map.find(key_of(shard.order.back()));
     shard.bytes -= victim->second.cost;
     shard.map.erase(victim);
     shard.order.pop_back();
@@ -75,8 +90,9 @@ std::size_t LocalCache::entries() const {
   return total;
 }
 
-bool LocalCache::erase(std::string_view key) {
+bool LocalCache::erase(std::string_view text) {
   if (capacity_ == 0) return false;
+  const Key key = key_of(text);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   const auto it = shard.map.find(key);

@@ -35,20 +35,38 @@ class LocalCache {
   std::size_t entries() const;
 
  private:
+  // A key with its hash, computed once per call: it picks the shard and is the map's hash code.
+  struct Key {
+    std::string_view text;
+    std::size_t hash;
+    friend bool operator==(const Key& a, const Key& b) {
+      return a.hash == b.hash && a.text == b.text;
+    }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const noexcept { return key.hash; }
+  };
   struct Shard {
     using Order = std::list<std::string>;  // most recent first
     struct Slot {
       std::shared_ptr<const Entry> entry;
       Order::iterator position;
       std::size_t cost = 0;
+      std::uint64_t promoted = 0;  // `tick` when it was last moved to the front
     };
     mutable std::mutex mutex;
     Order order;
-    std::unordered_map<std::string_view, Slot> map;  // views into `order`'s strings
+    std::unordered_map<Key, Slot, KeyHash> map;  // texts view into `order`'s strings
     std::size_t bytes = 0;
+    std::uint64_t tick = 0;  // promotions so far
   };
 
-  Shard& shard_for(std::string_view key);
+  static Key key_of(std::string_view text);
+  // Moves the slot to the front unless it got there within the last eighth of the shard's
+  // promotions: it is then still among the most recent entries, far from eviction, and a hot key
+  // skips the list update (three nodes' cache lines) on most hits. Small shards stay exact LRU.
+  static void promote(Shard& shard, Shard::Slot& slot);
+  Shard& shard_for(const Key& key);
   static std::size_t cost_of(std::string_view key, const Entry& entry);
 
   const std::size_t capacity_;

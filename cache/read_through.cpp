@@ -20,24 +20,25 @@ std::size_t ReadThrough::local_bytes() const {
   return local_->bytes();
 }
 
-Entry ReadThrough::fetch(std::string_view key, bool look_up, const std::function<Loaded()>& load) {
+std::shared_ptr<const Entry> ReadThrough::fetch(std::string_view key, bool look_up,
+                                                const std::function<Loaded()>& load) {
   if (look_up) {
     if (auto local = local_->get(key)) {
       local_hits_.fetch_add(1, std::memory_order_relaxed);
-      return *local;
+      return local;
     }
     // Cache::get answers at once (and counts a skip) while Redis is backed off.
     if (auto hit = cache_->get(key)) {
       auto shared = std::make_shared<const Entry>(std::move(*hit));
       local_->put(key, shared);
-      return *shared;
+      return shared;
     }
   }
-  return flight_->load_once(key, [&] {
+  return std::make_shared<const Entry>(flight_->load_once(key, [&] {
     Loaded loaded = load();
     store(loaded);
     return std::move(loaded.entry);
-  });
+  }));
 }
 
 void ReadThrough::store(const Loaded& loaded) {

@@ -44,7 +44,9 @@ class ReadThrough {
   // stored as it says). look_up = false skips both tiers (nothing can be cached under `key` yet)
   // but still collapses concurrent loads of it. Exceptions from `load` reach every caller waiting
   // on the same key; nothing is stored then.
-  Entry fetch(std::string_view key, bool look_up, const std::function<Loaded()>& load);
+  // The entry is shared with the in-process tier (never copied on a hit); it is never null.
+  std::shared_ptr<const Entry> fetch(std::string_view key, bool look_up,
+                                     const std::function<Loaded()>& load);
 
   // Drops the keys from both tiers (entries of revisions that are no longer current).
   void forget(std::span<const std::string> keys);

@@ -36,13 +36,16 @@ std::string representation_etag(std::string_view identity_etag, Coding coding) {
   return tag;
 }
 
+bool is_kept_coding(const cache::Entry& entry, Coding coding) {
+  return entry.coding == cache::BodyCoding::identity ? coding == Coding::identity
+                                                     : coding == Coding::gzip;
+}
+
 std::optional<std::string> body_in(cache::Entry&& entry, Coding coding) {
-  if (entry.coding == cache::BodyCoding::identity) {
-    if (coding != Coding::identity) return std::nullopt;
-    return std::move(entry.body);
+  if (is_kept_coding(entry, coding)) return std::move(entry.body);
+  if (entry.coding == cache::BodyCoding::gzip && coding == Coding::identity) {
+    return gzip_inflate(entry.body, kMaxBodyBytes);
   }
-  if (coding == Coding::gzip) return std::move(entry.body);
-  if (coding == Coding::identity) return gzip_inflate(entry.body, kMaxBodyBytes);
   return std::nullopt;
 }
 

@@ -34,6 +34,9 @@ std::span<const Coding> codings_of(const cache::Entry& entry);
 // §8.8.3), and derived from the identity tag so that every host names them alike.
 std::string representation_etag(std::string_view identity_etag, Coding coding);
 
+// Whether `entry.body` is already the representation in `coding` (sent as kept, no copy needed).
+bool is_kept_coding(const cache::Entry& entry, Coding coding);
+
 // The bytes of `entry` in `coding`, which must be identity or the entry's own coding: the kept
 // bytes, or the inflated identity bytes. nullopt when the kept bytes do not inflate.
 std::optional<std::string> body_in(cache::Entry&& entry, Coding coding);

@@ -1,6 +1,7 @@
 // What an endpoint answers, independent of Pistache: the handler turns it into bytes on the wire.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ inline constexpr std::string_view kJsonContentType = "application/json; charset=
 struct Reply {
   int status = 200;
   std::string body;
+  // When set, the body instead of `body`: bytes kept in a cache entry, sent without a copy (the
+  // pointer shares the entry's ownership, so an eviction meanwhile cannot free them).
+  std::shared_ptr<const std::string> shared_body;
   std::string_view content_type = kJsonContentType;
   std::string etag;                   // product responses: strong ETag (quotes included)
   std::string_view content_encoding;  // "" = identity; else the coding of `body` ("gzip")

@@ -285,7 +285,9 @@ Reply Service::dispatch(const RouteMatch& match, const RequestView& request) {
   return json_error(404, "No such endpoint; see the API reference for the available paths.");
 }
 
-Reply Service::from_cached(cache::Entry entry, const RequestView& request) const {
+Reply Service::from_cached(std::shared_ptr<const cache::Entry> shared,
+                           const RequestView& request) const {
+  const cache::Entry& entry = *shared;
   Reply r;
   r.status = entry.status;
   if (entry.status == 200) {
@@ -302,18 +304,23 @@ Reply Service::from_cached(cache::Entry entry, const RequestView& request) const
       r.no_body = true;
       return r;
     }
-    auto body = encoding::body_in(std::move(entry), coding);
+    if (coding != encoding::Coding::identity) r.content_encoding = encoding::to_string(coding);
+    if (encoding::is_kept_coding(entry, coding)) {
+      // The kept bytes themselves, owned with the entry (aliasing shared_ptr): no copy.
+      r.shared_body = std::shared_ptr<const std::string>(std::move(shared), &entry.body);
+      return r;
+    }
+    auto body = encoding::body_in(cache::Entry(entry), coding);
     if (!body) {
       log_event("error", "cached_body_corrupt", {{"path", request.path}});
       return json_error(500, "The service failed while answering; try again.");
     }
     r.body = std::move(*body);
-    if (coding != encoding::Coding::identity) r.content_encoding = encoding::to_string(coding);
     return r;
   } else if (entry.status == 503) {
     r.retry_after_seconds = 1;
   }
-  r.body = std::move(entry.body);
+  r.body = entry.body;
   return r;
 }
 
@@ -407,11 +414,14 @@ Reply Service::product_resource(RouteId route, const RequestView& request,
   // means no such product. Until the table is loaded (a host starting), every request loads.
   const bool ready = feed_->ready();
   const std::uint64_t revision = ready ? feed_->revision(id) : 0;
-  if (ready && revision == 0) return from_cached(error_entry(404, not_found_message(id)), request);
+  if (ready && revision == 0) {
+    return from_cached(
+        std::make_shared<const cache::Entry>(error_entry(404, not_found_message(id))), request);
+  }
   const std::string key =
       ready ? cache::CacheKey::body(body, id, revision) : cache::CacheKey::pending(body, id);
   std::uint64_t loaded_revision = 0;
-  cache::Entry entry =
+  auto entry =
       cache_->fetch(key, ready, [&] { return load_product_body(body, id, loaded_revision); });
   // The rows were older than the revision table by the time they were stored (a publish landed
   // in between, and the feed may already have dropped that revision): drop what was just stored
@@ -454,7 +464,7 @@ Reply Service::product_list(const RequestView& request) {
   const PageRequest page = std::get<PageRequest>(parsed);
   // Pages are keyed by the list revision: the last publish that changed any product.
   const std::int64_t list_revision = feed_->ready() ? feed_->list_revision() : 0;
-  cache::Entry entry =
+  auto entry =
       cache_->fetch(cache::CacheKey::products(list_revision, page.page, page.count),
                     list_revision != 0, [&] { return load_product_page(page, list_revision); });
   return from_cached(std::move(entry), request);

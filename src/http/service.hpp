@@ -48,7 +48,7 @@ class Service {
   cache::Loaded load_product_body(cache::ProductBody body, std::int64_t id,
                                   std::uint64_t& loaded_revision);
   cache::Loaded load_product_page(const PageRequest& page, std::int64_t list_revision);
-  Reply from_cached(cache::Entry entry, const RequestView& request) const;
+  Reply from_cached(std::shared_ptr<const cache::Entry> entry, const RequestView& request) const;
   // The feed moved products to new revisions: their old revisions' entries go from both tiers.
   void forget_revisions(std::span<const catalog::RevisionChange> changes);
   Reply database_error(const catalog::Error& error, std::string_view what);

@@ -18,7 +18,7 @@ std::string response_head(const Reply& reply, bool http10, std::optional<bool> k
 // The body bytes that follow the head: none for replies without a body and for 204 / 304.
 inline std::string_view response_body(const Reply& reply) {
   if (reply.no_body || reply.status == 204 || reply.status == 304) return {};
-  return reply.body;
+  return reply.shared_body ? std::string_view(*reply.shared_body) : std::string_view(reply.body);
 }
 
 }  // namespace atelier::http

@@ -150,8 +150,8 @@ TEST_F(RedisCacheTest, ReadThroughMissThenHitGivesIdenticalBytes) {
     return Loaded{Entry{200, "\"0123456789abcdef\"", "{\"id\":1,\"name\":\"Camo\\u0000 Onesie\"}"},
                   key("product"), 60s};
   };
-  const Entry first = cache.fetch(key("product"), true, loader);
-  const Entry second = cache.fetch(key("product"), true, loader);
+  const Entry first = *cache.fetch(key("product"), true, loader);
+  const Entry second = *cache.fetch(key("product"), true, loader);
   EXPECT_EQ(loads, 1);
   EXPECT_EQ(first, second);
   EXPECT_EQ(cache.cache().counters().misses.load(), 1u);
@@ -207,7 +207,7 @@ TEST_F(RedisCacheTest, ConcurrentReadThroughLoadsOnceAcrossThreads) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       start.arrive_and_wait();
-      results[i] = cache.fetch(key("hot"), true, [&] {
+      results[i] = *cache.fetch(key("hot"), true, [&] {
         ++loads;
         std::this_thread::sleep_for(100ms);  // a slow Postgres query
         return Loaded{Entry{200, "\"h\"", "[1,2,3]"}, key("hot"), 60s};

@@ -160,7 +160,7 @@ TEST_F(RedisOutageTest, NothingListeningFailsFastAndBacksOff) {
     const auto start = Clock::now();
     EXPECT_FALSE(cache.get("atelier:product:1:01"));
     cache.put("atelier:product:1:01", Entry{200, "", "{}"}, 10s);
-    const Entry entry = read_through.fetch("atelier:product:1:01", true, [] {
+    const Entry entry = *read_through.fetch("atelier:product:1:01", true, [] {
       return Loaded{Entry{200, "\"e\"", "{\"id\":1}"}, "atelier:product:1:01", 10s};
     });
     EXPECT_EQ(entry.body, "{\"id\":1}");  // the database answer is served regardless

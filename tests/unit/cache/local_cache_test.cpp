@@ -42,6 +42,41 @@ TEST(LocalCache, EvictsLeastRecentlyUsedWithinTheByteBudget) {
   EXPECT_LE(cache.bytes(), 4000u);
 }
 
+TEST(LocalCache, AKeyReadBetweenEveryInsertIsNeverEvicted) {
+  // A large shard skips moving an entry that was moved to the front recently; a key read all the
+  // time must still never reach the back of the order while new keys push others out.
+  LocalCache cache(64 * 1024, 1);
+  cache.put("hot", entry(std::string(200, 'h')));
+  for (int i = 0; i < 5000; ++i) {
+    std::string key = "k";
+    key += std::to_string(i);
+    cache.put(key, entry(std::string(200, 'z')));
+    ASSERT_TRUE(cache.get("hot")) << "evicted after " << i << " inserts";
+  }
+  EXPECT_GT(cache.entries(), 100u);  // the shard was full: others were evicted
+  EXPECT_LT(cache.entries(), 5001u);
+  EXPECT_LE(cache.bytes(), 64u * 1024u);
+}
+
+TEST(LocalCache, EvictsTheOldestEntriesOfALargeShardFirst) {
+  // Promotions are skipped only for recently promoted entries: what was never read again leaves
+  // in insertion order, and what was read (once, long after its insert) outlives it.
+  LocalCache cache(64 * 1024, 1);  // about 170 entries of this size
+  const std::string body(200, 'z');
+  auto key = [](int i) {
+    std::string k = "k";
+    k += std::to_string(i);
+    return k;
+  };
+  for (int i = 0; i < 100; ++i) cache.put(key(i), entry(body));
+  ASSERT_TRUE(cache.get(key(0)));  // promoted long ago (at its insert): moved to the front
+  for (int i = 100; i < 200; ++i) cache.put(key(i), entry(body));
+  ASSERT_LT(cache.entries(), 200u);  // some were evicted
+  EXPECT_TRUE(cache.get(key(0)));
+  EXPECT_FALSE(cache.get(key(1)));
+  EXPECT_TRUE(cache.get(key(199)));
+}
+
 TEST(LocalCache, ReplacingAKeyKeepsOneEntryAndUpdatesBytes) {
   LocalCache cache(1 << 20, 1);
   cache.put("k", entry(std::string(100, 'x')));

@@ -29,8 +29,8 @@ TEST(ReadThrough, SecondFetchIsAnInProcessHit) {
     ++loads;
     return ok("atelier:styles:1:01", "[1]");
   };
-  EXPECT_EQ(cache.fetch("atelier:styles:1:01", true, loader).body, "[1]");
-  EXPECT_EQ(cache.fetch("atelier:styles:1:01", true, loader).body, "[1]");
+  EXPECT_EQ(cache.fetch("atelier:styles:1:01", true, loader)->body, "[1]");
+  EXPECT_EQ(cache.fetch("atelier:styles:1:01", true, loader)->body, "[1]");
   EXPECT_EQ(loads, 1);
   EXPECT_EQ(cache.local_hits(), 1u);
   EXPECT_EQ(cache.local_entries(), 1u);
@@ -128,7 +128,7 @@ TEST(ReadThrough, ConcurrentMissesLoadOnce) {
                        std::this_thread::sleep_for(100ms);  // a slow query
                        return ok("hot", "[1,2,3]");
                      })
-              .body;
+              ->body;
     });
   }
   for (auto& thread : threads) thread.join();
