@@ -53,7 +53,9 @@ void HttpMetrics::observe_db(double seconds, bool failed) noexcept {
 }
 
 std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version,
-                                const LocalCacheStats& local, const ChangeFeedStats& feed) const {
+                                const LocalCacheStats& local, const ChangeFeedStats& feed,
+                                std::span<const ReadEndpointStats> read_endpoints,
+                                const CacheReadStats& cache_read) const {
   std::string out;
   out.reserve(16 * 1024);
   metrics::append_family_header(out, "atelier_http_requests_total",
@@ -145,7 +147,64 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                "Times the host read every product's revision (start, or a publish too large to "
                "list).",
                feed.full_reloads);
+  if (!read_endpoints.empty()) append_read_endpoints(out, read_endpoints);
+  if (!cache_read.label.empty() && cache_counters_ != nullptr) {
+    append_cache_read(out, cache_read, *cache_counters_);
+  }
   return out;
+}
+
+void HttpMetrics::append_read_endpoints(std::string& out,
+                                        std::span<const ReadEndpointStats> endpoints) {
+  // Per read endpoint (replicas, then the primary): reachable, replay lag, the one in use.
+  std::string up =
+      "# HELP atelier_db_read_endpoint_up Read endpoint reachable at the last check.\n"
+      "# TYPE atelier_db_read_endpoint_up gauge\n";
+  std::string lag =
+      "# HELP atelier_db_replica_lag_seconds Replay lag of a read endpoint.\n"
+      "# TYPE atelier_db_replica_lag_seconds gauge\n";
+  std::string used =
+      "# HELP atelier_db_read_endpoint_preferred 1 for the endpoint reads use.\n"
+      "# TYPE atelier_db_read_endpoint_preferred gauge\n";
+  for (const ReadEndpointStats& e : endpoints) {
+    const std::string label = "{endpoint=\"" + e.label + "\"} ";
+    up += "atelier_db_read_endpoint_up" + label + (e.reachable ? "1\n" : "0\n");
+    lag += "atelier_db_replica_lag_seconds" + label + std::to_string(e.lag_seconds) + "\n";
+    used += "atelier_db_read_endpoint_preferred" + label + (e.preferred ? "1\n" : "0\n");
+  }
+  out += up + lag + used;
+}
+
+// Where cache reads go, its state, and what it answered. Hits and misses of all lookups stay in
+// atelier_cache_hits/misses_total.
+void HttpMetrics::append_cache_read(std::string& out, const CacheReadStats& read,
+                                    const cache::CacheCounters& c) {
+  const std::string endpoint = "endpoint=\"" + read.label + "\"";
+  metrics::append_family_header(out, "atelier_cache_read_endpoint_state",
+                                "1 for the state of the Redis node cache reads go to first.",
+                                metrics::MetricType::gauge);
+  for (std::string_view state : {"up", "backoff"}) {
+    metrics::append_sample(out, "atelier_cache_read_endpoint_state",
+                           endpoint + ",state=\"" + std::string(state) + "\"",
+                           state == read.state ? 1.0 : 0.0);
+  }
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
+    metrics::append_sample(out, name, endpoint, static_cast<double>(value));
+  };
+  counter("atelier_cache_replica_reads_total", "GETs the read endpoint answered (hit or miss).",
+          c.replica_reads.load());
+  counter("atelier_cache_replica_hits_total", "GETs the read endpoint answered with the entry.",
+          c.replica_hits.load());
+  counter("atelier_cache_replica_failures_total",
+          "Failed GETs on the read endpoint (the master answered them).",
+          c.replica_failures.load());
+  counter("atelier_cache_replica_skipped_total",
+          "GETs sent to the master because the read endpoint was backed off.",
+          c.replica_skipped.load());
+  counter("atelier_cache_master_hits_after_replica_miss_total",
+          "Read-endpoint misses the master answered (the replica lagged or was syncing).",
+          c.master_hits_after_replica_miss.load());
 }
 
 }  // namespace atelier::http

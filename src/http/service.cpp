@@ -557,67 +557,25 @@ Reply Service::metrics_text() {
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
+  std::vector<HttpMetrics::ReadEndpointStats> read_endpoints;
+  if (read_endpoints_) {
+    const auto health = read_endpoints_->health();
+    const std::size_t preferred = read_endpoints_->preferred();
+    for (std::size_t i = 0; i < health.size(); ++i) {
+      read_endpoints.push_back(
+          {read_endpoints_->label(i), health[i].reachable, health[i].lag_seconds, i == preferred});
+    }
+  }
+  HttpMetrics::CacheReadStats cache_read;
+  if (!cache_read_label_.empty()) {
+    cache_read = {cache_read_label_, cache::to_string(cache_->cache().read_state())};
+  }
   r.body = metrics_->render(cache::to_string(cache_->cache().state()), feed_->dataset_version(),
                             {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()},
                             {feed_->last_publish(), feed_->publishes_applied(),
-                             feed_->full_reloads(), feed_->products(), feed_->listening()});
-  if (read_endpoints_) {
-    // Per read endpoint (replicas, then the primary): reachable, replay lag, the one in use.
-    const auto health = read_endpoints_->health();
-    const std::size_t preferred = read_endpoints_->preferred();
-    std::string up =
-        "# HELP atelier_db_read_endpoint_up Read endpoint reachable at the last check.\n"
-        "# TYPE atelier_db_read_endpoint_up gauge\n";
-    std::string lag =
-        "# HELP atelier_db_replica_lag_seconds Replay lag of a read endpoint.\n"
-        "# TYPE atelier_db_replica_lag_seconds gauge\n";
-    std::string used =
-        "# HELP atelier_db_read_endpoint_preferred 1 for the endpoint reads use.\n"
-        "# TYPE atelier_db_read_endpoint_preferred gauge\n";
-    for (std::size_t i = 0; i < health.size(); ++i) {
-      const std::string label = "{endpoint=\"" + read_endpoints_->label(i) + "\"} ";
-      up += "atelier_db_read_endpoint_up" + label + (health[i].reachable ? "1\n" : "0\n");
-      lag +=
-          "atelier_db_replica_lag_seconds" + label + std::to_string(health[i].lag_seconds) + "\n";
-      used += "atelier_db_read_endpoint_preferred" + label + (i == preferred ? "1\n" : "0\n");
-    }
-    r.body += up + lag + used;
-  }
-  if (!cache_read_label_.empty()) append_cache_read_metrics(r.body);
+                             feed_->full_reloads(), feed_->products(), feed_->listening()},
+                            read_endpoints, cache_read);
   return r;
-}
-
-// The cache's read endpoint (ATELIER_REDIS_READ_URL): where reads go, its state, and what it
-// answered. Hits and misses of all lookups stay in atelier_cache_hits/misses_total.
-void Service::append_cache_read_metrics(std::string& out) const {
-  const cache::CacheCounters& c = cache_->cache().counters();
-  const std::string endpoint = "endpoint=\"" + cache_read_label_ + "\"";
-  metrics::append_family_header(out, "atelier_cache_read_endpoint_state",
-                                "1 for the state of the Redis node cache reads go to first.",
-                                metrics::MetricType::gauge);
-  const std::string_view now = cache::to_string(cache_->cache().read_state());
-  for (std::string_view state : {"up", "backoff"}) {
-    metrics::append_sample(out, "atelier_cache_read_endpoint_state",
-                           endpoint + ",state=\"" + std::string(state) + "\"",
-                           state == now ? 1.0 : 0.0);
-  }
-  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
-    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
-    metrics::append_sample(out, name, endpoint, static_cast<double>(value));
-  };
-  counter("atelier_cache_replica_reads_total", "GETs the read endpoint answered (hit or miss).",
-          c.replica_reads.load());
-  counter("atelier_cache_replica_hits_total", "GETs the read endpoint answered with the entry.",
-          c.replica_hits.load());
-  counter("atelier_cache_replica_failures_total",
-          "Failed GETs on the read endpoint (the master answered them).",
-          c.replica_failures.load());
-  counter("atelier_cache_replica_skipped_total",
-          "GETs sent to the master because the read endpoint was backed off.",
-          c.replica_skipped.load());
-  counter("atelier_cache_master_hits_after_replica_miss_total",
-          "Read-endpoint misses the master answered (the replica lagged or was syncing).",
-          c.master_hits_after_replica_miss.load());
 }
 
 }  // namespace atelier::http

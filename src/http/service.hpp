@@ -65,7 +65,6 @@ class Service {
   void note_cache_state();
   // The cache's read endpoint for /readyz (endpoint empty without one).
   json::CacheReadState cache_read_state() const;
-  void append_cache_read_metrics(std::string& out) const;
 
   const config::Config config_;
   const std::string conninfo_;
