@@ -21,6 +21,8 @@ LocalCache::Key LocalCache::key_of(std::string_view text) {
   return Key{text, std::hash<std::string_view>{}(text)};
 }
 
+static_assert(sizeof(std::size_t) == 8, "shard_for takes the high half of a 64-bit hash");
+
 LocalCache::Shard& LocalCache::shard_for(const Key& key) {
   // The high half picks the shard, so that keys within a shard still spread over all of the
   // map's buckets (which take the hash modulo their count).
