@@ -29,6 +29,13 @@ std::string labels(std::initializer_list<std::pair<std::string_view, std::string
   return out;
 }
 
+// One counter family with its single sample.
+void append_counter(std::string& out, std::string_view name, std::string_view help,
+                    std::string_view sample_labels, std::uint64_t value) {
+  metrics::append_family_header(out, name, help, metrics::MetricType::counter);
+  metrics::append_sample(out, name, sample_labels, static_cast<double>(value));
+}
+
 }  // namespace
 
 HttpMetrics::HttpMetrics()
@@ -54,8 +61,8 @@ void HttpMetrics::observe_db(double seconds, bool failed) noexcept {
 
 std::string HttpMetrics::render(std::string_view cache_state, std::int64_t dataset_version,
                                 const LocalCacheStats& local, const ChangeFeedStats& feed,
-                                std::span<const ReadEndpointStats> read_endpoints,
-                                const CacheReadStats& cache_read) const {
+                                std::span<const json::ReadEndpointState> read_endpoints,
+                                const json::CacheReadState& cache_read) const {
   std::string out;
   out.reserve(16 * 1024);
   metrics::append_family_header(out, "atelier_http_requests_total",
@@ -90,8 +97,7 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
   metrics::append_samples(out, "atelier_redis_command_duration_seconds", "", redis_latency_);
 
   auto counter_line = [&](std::string_view name, std::string_view help, std::uint64_t value) {
-    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
-    metrics::append_sample(out, name, "", static_cast<double>(value));
+    append_counter(out, name, help, "", value);
   };
   if (cache_counters_ != nullptr) {
     const auto& c = *cache_counters_;
@@ -148,14 +154,14 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                "list).",
                feed.full_reloads);
   if (!read_endpoints.empty()) append_read_endpoints(out, read_endpoints);
-  if (!cache_read.label.empty() && cache_counters_ != nullptr) {
+  if (!cache_read.endpoint.empty() && cache_counters_ != nullptr) {
     append_cache_read(out, cache_read, *cache_counters_);
   }
   return out;
 }
 
 void HttpMetrics::append_read_endpoints(std::string& out,
-                                        std::span<const ReadEndpointStats> endpoints) {
+                                        std::span<const json::ReadEndpointState> endpoints) {
   // Per read endpoint (replicas, then the primary): reachable, replay lag, the one in use.
   std::string up =
       "# HELP atelier_db_read_endpoint_up Read endpoint reachable at the last check.\n"
@@ -166,9 +172,9 @@ void HttpMetrics::append_read_endpoints(std::string& out,
   std::string used =
       "# HELP atelier_db_read_endpoint_preferred 1 for the endpoint reads use.\n"
       "# TYPE atelier_db_read_endpoint_preferred gauge\n";
-  for (const ReadEndpointStats& e : endpoints) {
-    const std::string label = "{endpoint=\"" + e.label + "\"} ";
-    up += "atelier_db_read_endpoint_up" + label + (e.reachable ? "1\n" : "0\n");
+  for (const json::ReadEndpointState& e : endpoints) {
+    const std::string label = "{endpoint=\"" + std::string(e.endpoint) + "\"} ";
+    up += "atelier_db_read_endpoint_up" + label + (e.state == "up" ? "1\n" : "0\n");
     lag += "atelier_db_replica_lag_seconds" + label + std::to_string(e.lag_seconds) + "\n";
     used += "atelier_db_read_endpoint_preferred" + label + (e.preferred ? "1\n" : "0\n");
   }
@@ -177,20 +183,19 @@ void HttpMetrics::append_read_endpoints(std::string& out,
 
 // Where cache reads go, its state, and what it answered. Hits and misses of all lookups stay in
 // atelier_cache_hits/misses_total.
-void HttpMetrics::append_cache_read(std::string& out, const CacheReadStats& read,
+void HttpMetrics::append_cache_read(std::string& out, const json::CacheReadState& read,
                                     const cache::CacheCounters& c) {
-  const std::string endpoint = "endpoint=\"" + read.label + "\"";
+  const std::string endpoint = labels({{"endpoint", read.endpoint}});
   metrics::append_family_header(out, "atelier_cache_read_endpoint_state",
                                 "1 for the state of the Redis node cache reads go to first.",
                                 metrics::MetricType::gauge);
   for (std::string_view state : {"up", "backoff"}) {
     metrics::append_sample(out, "atelier_cache_read_endpoint_state",
-                           endpoint + ",state=\"" + std::string(state) + "\"",
+                           labels({{"endpoint", read.endpoint}, {"state", state}}),
                            state == read.state ? 1.0 : 0.0);
   }
   auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
-    metrics::append_family_header(out, name, help, metrics::MetricType::counter);
-    metrics::append_sample(out, name, endpoint, static_cast<double>(value));
+    append_counter(out, name, help, endpoint, value);
   };
   counter("atelier_cache_replica_reads_total", "GETs the read endpoint answered (hit or miss).",
           c.replica_reads.load());

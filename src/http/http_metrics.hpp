@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "http/request_parsing.hpp"
+#include "json/serialize.hpp"
 #include "metrics/counter.hpp"
 #include "metrics/histogram.hpp"
 
@@ -44,26 +45,18 @@ class HttpMetrics {
     std::size_t products = 0;
     bool listening = false;
   };
-  // One PostgreSQL read endpoint (ATELIER_READ_DATABASE_URLS: the replicas, then the primary).
-  struct ReadEndpointStats {
-    std::string label;  // host:port
-    bool reachable = false;
-    double lag_seconds = 0;
-    bool preferred = false;  // the one reads use
-  };
-  // The Redis node cache reads go to first (ATELIER_REDIS_READ_URL); an empty label: none.
-  struct CacheReadStats {
-    std::string label;
-    std::string_view state;  // "up" or "backoff"
-  };
   std::string render(std::string_view cache_state, std::int64_t dataset_version,
                      const LocalCacheStats& local, const ChangeFeedStats& feed,
-                     std::span<const ReadEndpointStats> read_endpoints = {},
-                     const CacheReadStats& cache_read = {}) const;
+                     // As /readyz shows them: the PostgreSQL read endpoints
+                     // (ATELIER_READ_DATABASE_URLS) and the Redis node reads go to first
+                     // (ATELIER_REDIS_READ_URL); empty: none configured.
+                     std::span<const json::ReadEndpointState> read_endpoints = {},
+                     const json::CacheReadState& cache_read = {}) const;
 
  private:
-  static void append_read_endpoints(std::string& out, std::span<const ReadEndpointStats> endpoints);
-  static void append_cache_read(std::string& out, const CacheReadStats& read,
+  static void append_read_endpoints(std::string& out,
+                                    std::span<const json::ReadEndpointState> endpoints);
+  static void append_cache_read(std::string& out, const json::CacheReadState& read,
                                 const cache::CacheCounters& counters);
 
   static constexpr std::size_t kRoutes = static_cast<std::size_t>(RouteId::metrics) + 1;

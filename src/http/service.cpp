@@ -9,7 +9,6 @@
 #include "http/content_negotiation.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
-#include "metrics/exposition.hpp"
 
 namespace atelier::http {
 
@@ -557,24 +556,11 @@ Reply Service::metrics_text() {
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
-  std::vector<HttpMetrics::ReadEndpointStats> read_endpoints;
-  if (read_endpoints_) {
-    const auto health = read_endpoints_->health();
-    const std::size_t preferred = read_endpoints_->preferred();
-    for (std::size_t i = 0; i < health.size(); ++i) {
-      read_endpoints.push_back(
-          {read_endpoints_->label(i), health[i].reachable, health[i].lag_seconds, i == preferred});
-    }
-  }
-  HttpMetrics::CacheReadStats cache_read;
-  if (!cache_read_label_.empty()) {
-    cache_read = {cache_read_label_, cache::to_string(cache_->cache().read_state())};
-  }
   r.body = metrics_->render(cache::to_string(cache_->cache().state()), feed_->dataset_version(),
                             {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()},
                             {feed_->last_publish(), feed_->publishes_applied(),
                              feed_->full_reloads(), feed_->products(), feed_->listening()},
-                            read_endpoints, cache_read);
+                            read_endpoint_states(), cache_read_state());
   return r;
 }
 

@@ -23,8 +23,8 @@ TEST(HttpMetrics, WithoutReadEndpointsTheirFamiliesAreAbsent) {
 
 TEST(HttpMetrics, ReadEndpointsOneSampleEachWithTheirLabel) {
   HttpMetrics metrics;
-  const HttpMetrics::ReadEndpointStats endpoints[] = {{"10.0.0.5:5432", true, 1.5, false},
-                                                      {"10.0.0.4:5432", false, 0, true}};
+  const json::ReadEndpointState endpoints[] = {{"10.0.0.5:5432", "up", true, 1.5, false},
+                                               {"10.0.0.4:5432", "down", false, 0, true}};
   const std::string text = metrics.render("up", 1, {}, {}, endpoints);
   EXPECT_TRUE(contains(text,
                        "# TYPE atelier_db_read_endpoint_up gauge\n"
@@ -46,7 +46,7 @@ TEST(HttpMetrics, CacheReadEndpointStateAndCounters) {
   counters.master_hits_after_replica_miss = 1;
   metrics.attach_cache_counters(&counters);
   const std::string text =
-      metrics.render("up", 1, {}, {}, {}, HttpMetrics::CacheReadStats{"redis2:6379", "backoff"});
+      metrics.render("up", 1, {}, {}, {}, json::CacheReadState{"redis2:6379", "backoff"});
   const std::string label = "{endpoint=\"redis2:6379\"";
   EXPECT_TRUE(contains(text, "atelier_cache_read_endpoint_state" + label + ",state=\"up\"} 0\n"));
   EXPECT_TRUE(
