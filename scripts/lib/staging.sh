@@ -4,6 +4,9 @@
 # Source after common.sh. Needs root (ip netns, nft).
 # shellcheck shell=bash
 
+# nginx_conf_render: lb's NGINX from the same template, filled in the same way.
+. "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
+
 # STAGING_NAME=x gives a second staging of the same checkout (prefix and directory of its own);
 # the CTest test uses "test".
 STAGING_NAME="${STAGING_NAME:-}"
@@ -415,10 +418,10 @@ staging_lb_up() {
     ssl_session_timeout 1h;"
   grep -Eq '^[[:space:]]*listen .*@@LISTEN_PORT@@' "$ATELIER_ROOT/nginx/nginx.conf.template" ||
     die "nginx/nginx.conf.template has no 'listen ...@@LISTEN_PORT@@' line to replace"
-  sed -e "s|@@STACK_DIR@@|$dir|g" -e "s|@@RATE_LIMIT@@|off|g" \
-    -e "s|@@ACCESS_LOG@@|${NGINX_ACCESS_LOG:-off}|g" "$ATELIER_ROOT/nginx/nginx.conf.template" |
-    awk -v ups="$upstreams" -v listen="$listen" '
-      /^[ \t]*@@UPSTREAMS@@[ \t]*$/ { printf "%s", ups; next }
+  # Rendered as the stack renders it (every other placeholder filled there), the port left as its
+  # own placeholder so that this listen line can be swapped for the TLS + HTTP block.
+  nginx_conf_render "$dir" "@@LISTEN_PORT@@" "$upstreams" off "${NGINX_ACCESS_LOG:-off}" |
+    awk -v listen="$listen" '
       /^[ \t]*listen .*@@LISTEN_PORT@@/ { print listen; next }
       { print }' >"$dir/nginx.conf"
   in_node lb nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
