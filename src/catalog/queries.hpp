@@ -131,16 +131,20 @@ LEFT JOIN catalog.changes c ON c.publish_id = p.id
 WHERE p.id > $1
 ORDER BY p.id, c.product_id)SQL";
 
-// One row per unit: concurrent POSTs never overwrite each other (CONTRACT: 1000 POSTs = 1000
-// units).
+// One add, whole, in one round trip: sql/meta.sql atelier.cart_add (one row per unit, bounds,
+// the request key's earlier answer). Arguments: session key, previous key or '', sku, request
+// key, max distinct skus, max units of one sku.
 inline constexpr const char* kCartAdd = R"SQL(
-INSERT INTO atelier.cart (session, sku_id)
-SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM catalog.skus WHERE id = $2)
-RETURNING id)SQL";
+SELECT status, replayed, coalesce(bound, '') FROM atelier.cart_add($1, $2, $3, $4, $5, $6))SQL";
 
+// A session's active cart under its key, or its key under the secret being rotated out ($2, ''
+// when none): rows move to the new key on the session's next add.
 inline constexpr const char* kCartList = R"SQL(
 SELECT sku_id, count(*) FROM atelier.cart
-WHERE session = $1 AND active
+WHERE session_key IN ($1, $2) AND active
 GROUP BY sku_id ORDER BY sku_id)SQL";
+
+inline constexpr const char* kCartForgetRequests = R"SQL(
+SELECT atelier.cart_forget_requests())SQL";
 
 }  // namespace atelier::catalog::sql

@@ -58,6 +58,7 @@ void prepare_statements(pqxx::connection& c) {
   c.prepare("last_publish_changes", sql::kLastPublishChanges);
   c.prepare("cart_add", sql::kCartAdd);
   c.prepare("cart_list", sql::kCartList);
+  c.prepare("cart_forget_requests", sql::kCartForgetRequests);
 }
 
 std::int64_t as_i64(const pqxx::field& f) {
@@ -474,19 +475,37 @@ Result<CatalogReader::PublishChanges> CatalogReader::last_publish_changes() {
   });
 }
 
-Result<CartAdd> CatalogReader::add_to_cart(const std::string& session, std::int64_t sku_id) {
-  return run("cart_add", [&](Connection& c) -> Result<CartAdd> {
-    // Autocommit single statement: the unit is durable once the 201 is sent.
+Result<CartAddOutcome> CatalogReader::add_to_cart(const CartAddRequest& add) {
+  // run() tries once more after a broken connection. That is safe for a write only because the
+  // request key makes the add idempotent: if the first try committed, its recorded answer comes
+  // back (replayed) and nothing is added twice; if it did not, the add happens now.
+  return run("cart_add", [&](Connection& c) -> Result<CartAddOutcome> {
+    // One autocommit statement: the unit and its answer are durable once the 201 is sent.
     pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("cart_add", session, sku_id);
-    return r.empty() ? CartAdd::unknown_sku : CartAdd::added;
+    const pqxx::result r =
+        tx.exec_prepared("cart_add", add.session_key, add.previous_key, add.sku_id, add.request_key,
+                         add.max_skus, add.max_units);
+    CartAddOutcome out;
+    const auto row = r.at(0);
+    out.status = row[0].as<int>();
+    out.replayed = row[1].as<bool>();
+    out.bound = as_text(row[2]);
+    return out;
   });
 }
 
-Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& session) {
+Result<std::int64_t> CatalogReader::forget_cart_requests() {
+  return run("cart_forget_requests", [&](Connection& c) -> Result<std::int64_t> {
+    pqxx::nontransaction tx{c.db};
+    return as_i64(tx.exec_prepared("cart_forget_requests").at(0)[0]);
+  });
+}
+
+Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& session_key,
+                                                         const std::string& previous_key) {
   return run("cart_list", [&](Connection& c) -> Result<std::vector<model::CartLine>> {
     pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("cart_list", session);
+    const pqxx::result r = tx.exec_prepared("cart_list", session_key, previous_key);
     std::vector<model::CartLine> lines;
     lines.reserve(r.size());
     for (const auto& row : r) lines.push_back({as_i64(row[0]), as_i64(row[1])});

@@ -15,7 +15,23 @@
 
 namespace atelier::catalog {
 
-enum class CartAdd { added, unknown_sku };
+// One cart add (sql/meta.sql atelier.cart_add): the session's key (never the session itself),
+// the request key that makes the add idempotent, and the session's bounds.
+struct CartAddRequest {
+  std::string session_key;
+  std::string previous_key;  // the key under a secret being rotated out, or empty
+  std::int64_t sku_id = 0;
+  std::string request_key;
+  int max_skus = 100;
+  int max_units = 10;
+};
+// 201 added, 409 past a bound (`bound`: "units" or "skus"), 422 unknown sku or a request key
+// reused for another sku (`bound`: "key_reused"); replayed = the request key's earlier answer.
+struct CartAddOutcome {
+  int status = 0;
+  bool replayed = false;
+  std::string bound;
+};
 
 class ReadEndpoints;
 
@@ -90,8 +106,12 @@ class CatalogReader {
     std::vector<std::int64_t> ids;
   };
   Result<PublishChanges> last_publish_changes();
-  Result<CartAdd> add_to_cart(const std::string& session, std::int64_t sku_id);
-  Result<std::vector<model::CartLine>> cart(const std::string& session);
+  Result<CartAddOutcome> add_to_cart(const CartAddRequest& add);
+  // The active cart of a session key (or of its previous key; empty = none).
+  Result<std::vector<model::CartLine>> cart(const std::string& session_key,
+                                            const std::string& previous_key);
+  // Drops request keys older than a day; returns how many.
+  Result<std::int64_t> forget_cart_requests();
 
  private:
   struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header

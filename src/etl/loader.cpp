@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "etl/cart_sessions.hpp"
 #include "etl/catalog_files.hpp"
 #include "etl/copy_text.hpp"
 #include "etl/csv_line.hpp"
@@ -201,7 +202,8 @@ void run_table_jobs(const std::vector<TableJob*>& queue, std::vector<PgSession>&
 
 // cart.csv -> atelier.cart. Rows carry their cart.csv id as source_id; ON CONFLICT DO NOTHING
 // makes reloads idempotent and never touches carts posted through the API (source_id NULL).
-StreamResult load_cart(PgSession& session, const std::filesystem::path& path, const IdSet& skus) {
+StreamResult load_cart(PgSession& session, const std::filesystem::path& path, const IdSet& skus,
+                       const session::SessionKeyer* keyer) {
   session.exec("BEGIN");
   try {
     session.exec(
@@ -221,9 +223,13 @@ StreamResult load_cart(PgSession& session, const std::filesystem::path& path, co
       throw;
     }
     session.end_copy();
+    // Legacy sessions are stored keyed like every other (etl/cart_sessions.hpp): they stay in
+    // the data but name no secret anyone holds.
+    fill_session_keys(session, "cart_source", keyer);
     session.exec(
-        "INSERT INTO atelier.cart (session, sku_id, active, source_id) "
-        "SELECT session, sku_id, active, source_id FROM cart_source "
+        "INSERT INTO atelier.cart (session_key, sku_id, active, source_id) "
+        "SELECT k.session_key, s.sku_id, s.active, s.source_id FROM cart_source s "
+        "JOIN session_keys k ON k.session = s.session "
         "ON CONFLICT (source_id) DO NOTHING");
     session.exec("COMMIT");
     result.report.copy_seconds = seconds_since(start);
@@ -277,8 +283,10 @@ void publish(PgSession& session, const LoadReport& report, const std::string& so
       "DO $grants$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_api') THEN "
       "GRANT USAGE ON SCHEMA catalog, atelier TO atelier_api; "
       "GRANT SELECT ON ALL TABLES IN SCHEMA catalog TO atelier_api; "
-      "GRANT SELECT, INSERT ON atelier.cart TO atelier_api; "
-      "GRANT USAGE ON SEQUENCE atelier.cart_id_seq TO atelier_api; "
+      "GRANT SELECT ON atelier.cart TO atelier_api; "
+      "REVOKE INSERT ON atelier.cart FROM atelier_api; "
+      "GRANT EXECUTE ON FUNCTION atelier.cart_add(text, text, int8, text, int, int), "
+      "atelier.cart_forget_requests() TO atelier_api; "
       "END IF; END $grants$;\n";
   sql += "UPDATE atelier.datasets SET state = 'retired' WHERE state = 'active';\n";
   std::int64_t rejected = 0;
@@ -384,7 +392,7 @@ LoadReport load_catalog(const LoadOptions& options) {
   if (!lock_catalog(control, options.lock_wait)) {
     throw LoadError("another atelier-etl load or update is running on this database");
   }
-  control.exec(meta_sql());
+  prepare_meta(control, options.session_keyer.get());
   clean_interrupted_loads(control);
 
   LoadReport report;
@@ -512,7 +520,8 @@ LoadReport load_catalog(const LoadOptions& options) {
                             job->result->rejects.end());
       if (job->spec->file == CatalogFile::skus) sku_job = job.get();
     }
-    StreamResult cart = load_cart(control, options.data_dir / "cart.csv", sku_job->accepted);
+    StreamResult cart = load_cart(control, options.data_dir / "cart.csv", sku_job->accepted,
+                                  options.session_keyer.get());
     if (lines) log.write(format_file_line(cart.report) + "\n");
     report.files.push_back(cart.report);
     report.rejects.insert(report.rejects.end(), cart.rejects.begin(), cart.rejects.end());

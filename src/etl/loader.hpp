@@ -13,10 +13,12 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "etl/load_report.hpp"
+#include "session/session_key.hpp"
 
 namespace atelier::etl {
 
@@ -42,6 +44,9 @@ struct LoadOptions {
   std::chrono::seconds lock_wait{600};
   ProgressStyle progress = ProgressStyle::lines;
   std::function<void(std::string_view)> log;  // receives progress text; default: stderr
+  // Keys cart.csv's sessions (and migrates raw ones of an older release); null: no secret, and a
+  // cart.csv with rows, or raw sessions to migrate, fail the load with a message saying so.
+  std::shared_ptr<const session::SessionKeyer> session_keyer;
 };
 
 // Checks that the directory holds the seven files with their exact headers (CONTRACT §4).

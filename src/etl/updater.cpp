@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "etl/cart_sessions.hpp"
 #include "etl/catalog_files.hpp"
 #include "etl/copy_text.hpp"
 #include "etl/csv_line.hpp"
@@ -220,7 +221,7 @@ UpdateReport apply_update(const UpdateOptions& options) {
   if (!lock_catalog(db, options.lock_wait)) {
     throw LoadError("another atelier-etl load or update is running on this database");
   }
-  db.exec(meta_sql());
+  prepare_meta(db, options.session_keyer.get());
   const auto active =
       db.query_rows("SELECT version, schema_name FROM atelier.datasets WHERE state = 'active'");
   if (active.empty()) throw LoadError("no catalog is loaded yet: run a full load first");

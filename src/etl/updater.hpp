@@ -19,11 +19,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "etl/load_report.hpp"
+#include "session/session_key.hpp"
 
 namespace atelier::etl {
 
@@ -32,6 +34,8 @@ struct UpdateOptions {
   std::string database_url;
   // How long to wait for a load or another update that holds the catalog lock.
   std::chrono::seconds lock_wait{600};
+  // For the migration of raw cart sessions an older release left (etl/cart_sessions.hpp).
+  std::shared_ptr<const session::SessionKeyer> session_keyer;
 };
 
 struct UpdateReport {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "etl/cart_sessions.hpp"
 #include "etl/load_report.hpp"
 #include "etl/loader.hpp"
 #include "etl/pg_session.hpp"
@@ -19,6 +20,7 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: atelier-etl --data DIR [--database-url URL] [--keep N] [--workers N]\n"
     "       atelier-etl --update DIR [--database-url URL]\n"
+    "       atelier-etl --migrate [--database-url URL]\n"
     "\n"
     "Loads the seven catalog CSVs of DIR (product.csv, features.csv, styles.csv, photos.csv,\n"
     "skus.csv, related.csv, cart.csv) into a new dataset schema atelier_v<N>, then switches the\n"
@@ -32,18 +34,24 @@ constexpr std::string_view kUsage =
     "                      add products), and deleted.csv (header product_id) to remove\n"
     "                      products. Applied in place in one transaction; unchanged products\n"
     "                      keep their revisions, cache entries and ETags.\n"
+    "  --migrate           only bring the permanent objects (sql/meta.sql) up to date, and key\n"
+    "                      the raw cart sessions an older release stored\n"
     "  --database-url URL  libpq connection string/URL (default: $DATABASE_URL)\n"
     "  --keep N            datasets to keep, the new one included (default 2: current +\n"
     "                      previous, so readers still on the previous one are undisturbed)\n"
     "  --workers N         tables loaded concurrently, one connection each (default 2)\n"
     "\n"
     "environment: DATABASE_URL  used when --database-url is not given\n"
+    "             ATELIER_SESSION_SECRET_FILE  the hosts' session secret (mode 600): cart.csv's\n"
+    "                          sessions are stored as keyed hashes of it (docs/SECURITY.md)\n"
+    "             ATELIER_SESSION_PREVIOUS_SECRET_FILE  the secret being rotated out, if any\n"
     "exit status: 0 loaded (or updated) and published; 1 failed (nothing published); 2 usage\n"
     "error\n";
 
 struct Arguments {
   atelier::etl::LoadOptions load;
   std::string update_dir;
+  bool migrate = false;
   bool help = false;
 };
 
@@ -66,6 +74,10 @@ std::optional<std::string> parse_arguments(int argc, char** argv, Arguments& arg
       args.help = true;
       return std::nullopt;
     }
+    if (arg == "--migrate") {
+      args.migrate = true;
+      continue;
+    }
     if (i + 1 >= argc) return "missing value after " + std::string(arg);
     const std::string_view value = argv[++i];
     if (arg == "--data") {
@@ -82,9 +94,19 @@ std::optional<std::string> parse_arguments(int argc, char** argv, Arguments& arg
       return "unknown option " + std::string(arg);
     }
   }
-  if (args.load.data_dir.empty() == args.update_dir.empty()) {
-    return std::string("give one of --data DIR and --update DIR");
+  if ((args.load.data_dir.empty() ? 0 : 1) + (args.update_dir.empty() ? 0 : 1) +
+          (args.migrate ? 1 : 0) !=
+      1) {
+    return std::string("give one of --data DIR, --update DIR and --migrate");
   }
+  const auto env = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value == nullptr ? "" : value);
+  };
+  auto keyer = atelier::session::load_keyer(env("ATELIER_SESSION_SECRET_FILE"),
+                                            env("ATELIER_SESSION_PREVIOUS_SECRET_FILE"));
+  if (!keyer.error.empty()) return keyer.error;
+  args.load.session_keyer = std::move(keyer.keyer);
   if (args.load.database_url.empty()) {
     // Configuration is read here, once, in main (STYLE habit 9).
     const char* url = std::getenv("DATABASE_URL");
@@ -110,11 +132,23 @@ int main(int argc, char** argv) {
   }
   args.load.progress = ::isatty(STDERR_FILENO) ? atelier::etl::ProgressStyle::live
                                                : atelier::etl::ProgressStyle::lines;
+  if (args.migrate) {
+    try {
+      atelier::etl::PgSession db(args.load.database_url);
+      const long long migrated = atelier::etl::prepare_meta(db, args.load.session_keyer.get());
+      std::cout << "migrated: permanent objects up to date; cart rows keyed: " << migrated << "\n";
+      return 0;
+    } catch (const std::exception& error) {
+      std::cerr << "atelier-etl: migration failed: " << error.what() << "\n";
+      return 1;
+    }
+  }
   if (!args.update_dir.empty()) {
     try {
       atelier::etl::UpdateOptions update;
       update.data_dir = args.update_dir;
       update.database_url = args.load.database_url;
+      update.session_keyer = args.load.session_keyer;
       const auto report = atelier::etl::apply_update(update);
       std::cout << atelier::etl::format_update_summary(report) << std::flush;
       return 0;

@@ -25,15 +25,26 @@ std::string sqlstate_of(const std::string& sql) {
   }
 }
 
-TEST(ApiRole, ReadsTheCatalogViewsAndAddsCartRows) {
+TEST(ApiRole, ReadsTheCatalogViewsAndAddsCartRowsOnlyThroughTheAddFunction) {
   EXPECT_EQ(sqlstate_of("SELECT count(*) FROM catalog.products"), "");
   EXPECT_EQ(sqlstate_of("SELECT version FROM catalog.dataset"), "");
-  EXPECT_EQ(sqlstate_of("INSERT INTO atelier.cart (session, sku_id) VALUES ('roles-test', 1)"), "");
+  EXPECT_EQ(sqlstate_of("SELECT count(*) FROM atelier.cart"), "");
+  EXPECT_EQ(sqlstate_of("SELECT * FROM atelier.cart_add('roles-test', '', "
+                        "(SELECT min(id) FROM catalog.skus), 'roles-test-key', 100, 10)"),
+            "");
+  // The function is the only way in: bounds and request keys cannot be bypassed.
+  EXPECT_EQ(sqlstate_of("INSERT INTO atelier.cart (session_key, sku_id) VALUES ('roles-test', 1)"),
+            "denied");
+  EXPECT_EQ(sqlstate_of("INSERT INTO atelier.cart_requests (session_key, request_key, sku_id, "
+                        "status) VALUES ('roles-test', 'k', 1, 201)"),
+            "denied");
 }
 
 TEST(ApiRole, CannotChangeOrBypassTheCatalog) {
   const char* forbidden[] = {
       "DELETE FROM atelier.cart",
+      "DELETE FROM atelier.cart_requests",
+      "UPDATE atelier.cart_requests SET status = 201",
       "UPDATE atelier.cart SET active = false",
       "SELECT count(*) FROM atelier.rejects",
       "SELECT count(*) FROM atelier.datasets",
@@ -51,7 +62,8 @@ TEST(ApiRole, CannotChangeOrBypassTheCatalog) {
   const auto schema = tx.exec1("SELECT schema_name FROM atelier.datasets WHERE state = 'active'")[0]
                           .as<std::string>();
   EXPECT_EQ(sqlstate_of("SELECT count(*) FROM " + schema + ".products"), "denied");
-  tx.exec("DELETE FROM atelier.cart WHERE session = 'roles-test'");
+  tx.exec("DELETE FROM atelier.cart WHERE session_key = 'roles-test'");
+  tx.exec("DELETE FROM atelier.cart_requests WHERE session_key = 'roles-test'");
 }
 
 }  // namespace

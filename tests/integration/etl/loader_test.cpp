@@ -61,6 +61,13 @@ std::int64_t count(pqxx::connection& db, const std::string& sql) {
   return tx.exec1(sql)[0].as<std::int64_t>();
 }
 
+// The stack's session secret, as the hosts use it (scripts/lib/stack.sh session_secret_file).
+std::shared_ptr<const atelier::session::SessionKeyer> keyer() {
+  auto loaded = atelier::session::load_keyer(env("ATELIER_STACK_DIR") + "/session-secret", "");
+  EXPECT_TRUE(loaded.keyer) << loaded.error;
+  return loaded.keyer;
+}
+
 class LoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -80,6 +87,7 @@ class LoaderTest : public ::testing::Test {
     options.database_url = url_;
     options.progress = ProgressStyle::quiet;
     options.log = [](std::string_view) {};
+    options.session_keyer = keyer();
     return load_catalog(options);
   }
 
@@ -154,7 +162,7 @@ TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
   const std::string session = "loader-test-" + std::to_string(::getpid());
   {
     pqxx::work tx(db);
-    tx.exec0("INSERT INTO atelier.cart (session, sku_id) SELECT " + tx.quote(session) +
+    tx.exec0("INSERT INTO atelier.cart (session_key, sku_id) SELECT " + tx.quote(session) +
              ", id FROM catalog.skus ORDER BY id LIMIT 1");
     tx.commit();
   }
@@ -181,7 +189,8 @@ TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
                   "SELECT changed + added + deleted FROM atelier.publishes ORDER BY id DESC "
                   "LIMIT 1"),
             0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE session = '" + session + "'"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE session_key = '" + session + "'"),
+            1);
   // cart.csv rows are upserted by source id: a reload adds none twice.
   EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL"),
             source_rows);
@@ -189,7 +198,7 @@ TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
             manifest_.rows["product.csv"] - rejected_per_file["product.csv"]);
 
   pqxx::work cleanup(db);
-  cleanup.exec0("DELETE FROM atelier.cart WHERE session = " + cleanup.quote(session));
+  cleanup.exec0("DELETE FROM atelier.cart WHERE session_key = " + cleanup.quote(session));
   cleanup.commit();
 }
 
