@@ -23,22 +23,27 @@ std::size_t ReadThrough::local_bytes() const {
 std::shared_ptr<const Entry> ReadThrough::fetch(std::string_view key, bool look_up,
                                                 const std::function<Loaded()>& load) {
   if (look_up) {
-    if (auto local = local_->get(key)) {
-      local_hits_.fetch_add(1, std::memory_order_relaxed);
-      return local;
-    }
-    // Cache::get answers at once (and counts a skip) while Redis is backed off.
-    if (auto hit = cache_->get(key)) {
-      auto shared = std::make_shared<const Entry>(std::move(*hit));
-      local_->put(key, shared);
-      return shared;
-    }
+    if (auto found = find(key)) return found;
   }
   return std::make_shared<const Entry>(flight_->load_once(key, [&] {
     Loaded loaded = load();
     store(loaded);
     return std::move(loaded.entry);
   }));
+}
+
+std::shared_ptr<const Entry> ReadThrough::find(std::string_view key) {
+  if (auto local = local_->get(key)) {
+    local_hits_.fetch_add(1, std::memory_order_relaxed);
+    return local;
+  }
+  // Cache::get answers at once (and counts a skip) while Redis is backed off.
+  if (auto hit = cache_->get(key)) {
+    auto shared = std::make_shared<const Entry>(std::move(*hit));
+    local_->put(key, shared);
+    return shared;
+  }
+  return nullptr;
 }
 
 void ReadThrough::store(const Loaded& loaded) {

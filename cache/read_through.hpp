@@ -48,6 +48,10 @@ class ReadThrough {
   std::shared_ptr<const Entry> fetch(std::string_view key, bool look_up,
                                      const std::function<Loaded()>& load);
 
+  // The entry under `key` from the in-process tier, else Redis; null when neither has it. Never
+  // loads: the request threads look up with it and hand a miss to the database workers.
+  std::shared_ptr<const Entry> find(std::string_view key);
+
   // Drops the keys from both tiers (entries of revisions that are no longer current).
   void forget(std::span<const std::string> keys);
   // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).

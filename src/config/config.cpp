@@ -124,6 +124,33 @@ const std::vector<Variable>& variables() {
       {"ATELIER_LOCAL_CACHE_MB", "512",
        "Per-host in-process LRU of product JSON in front of Redis (0 = off). Entries never go "
        "stale: keys carry the product's revision, and a change drops the old one."},
+      {"ATELIER_DB_WORKERS", "4",
+       "Threads that run a host's database work (cart requests, cache misses), each with its own "
+       "PostgreSQL connection. Request threads never wait on the database."},
+      {"ATELIER_DB_QUEUE", "512",
+       "Database jobs that may wait for a worker; past it a request is a 503 at once."},
+      {"ATELIER_DB_DEADLINE_MS", "2500",
+       "A request that needs the database is answered 503 with Retry-After when its work has not "
+       "finished by then, even if the server stopped answering. Keep it above "
+       "ATELIER_DB_STATEMENT_TIMEOUT_MS and below the balancer's read timeout (NGINX: 3 s), so "
+       "clients get the host's 503 rather than the balancer's timeout."},
+      {"ATELIER_READY_CHECK_MS", "1000",
+       "How often a host checks its database in the background for /readyz (which runs no query "
+       "itself)."},
+      {"ATELIER_SESSION_SECRET_FILE", "(required by atelier-api)",
+       "File (mode 600, at least 32 bytes) with the secret cart sessions are keyed with: the "
+       "database holds only HMAC-SHA256(secret, session). Every host and atelier-etl share it."},
+      {"ATELIER_SESSION_PREVIOUS_SECRET_FILE", "(empty)",
+       "While rotating the session secret: the old one. Carts are found under either key and move "
+       "to the new key on the session's next add (docs/SECURITY.md)."},
+      {"ATELIER_CART_MAX_SKUS", "100", "Distinct skus one session's cart may hold; past it 409."},
+      {"ATELIER_CART_MAX_UNITS", "10",
+       "Units of one sku one session's cart may hold; past it 409."},
+      {"ATELIER_DRAIN_DELAY_MS", "2000",
+       "After SIGTERM: how long the host keeps accepting (with /readyz 503 and Connection: close "
+       "on every answer) so balancers move away before it stops listening."},
+      {"ATELIER_DRAIN_TIMEOUT_S", "20",
+       "After it stops listening: how long it waits for requests in flight before it exits."},
   };
   return table;
 }
@@ -163,6 +190,18 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_PAGE_CACHE_TTL_S", 1, 30 * 86400, c.page_cache_ttl);
   r.integer<int>("ATELIER_CACHE_TTL_JITTER_PCT", 0, 50, c.cache_ttl_jitter_percent);
   r.integer<std::size_t>("ATELIER_LOCAL_CACHE_MB", 0, 65536, c.local_cache_mb);
+  r.integer<int>("ATELIER_DB_WORKERS", 1, 256, c.db_workers);
+  r.integer<int>("ATELIER_DB_QUEUE", 1, 1000000, c.db_queue);
+  r.duration("ATELIER_DB_DEADLINE_MS", 50, 600000, c.db_deadline);
+  r.duration("ATELIER_READY_CHECK_MS", 50, 600000, c.ready_check_interval);
+  r.text("ATELIER_SESSION_SECRET_FILE", c.session_secret_file);
+  r.text("ATELIER_SESSION_PREVIOUS_SECRET_FILE", c.session_previous_secret_file);
+  r.integer<int>("ATELIER_CART_MAX_SKUS", 1, 100000, c.cart_max_skus);
+  r.integer<int>("ATELIER_CART_MAX_UNITS", 1, 100000, c.cart_max_units);
+  r.duration("ATELIER_DRAIN_DELAY_MS", 0, 600000, c.drain_delay);
+  std::chrono::seconds drain_timeout_s{20};
+  r.duration("ATELIER_DRAIN_TIMEOUT_S", 0, 3600, drain_timeout_s);
+  c.drain_timeout = drain_timeout_s;
   if (c.database_url.empty()) result.errors.push_back("DATABASE_URL must not be empty");
   auto errors = r.take_errors();
   result.errors.insert(result.errors.end(), errors.begin(), errors.end());

@@ -42,6 +42,19 @@ struct Config {
   std::chrono::seconds page_cache_ttl{3600};
   int cache_ttl_jitter_percent = 10;
   std::size_t local_cache_mb = 512;  // in-process tier in front of Redis; 0 = off
+  // Database work off the request threads (http/deferred_work.hpp)
+  int db_workers = 4;
+  int db_queue = 512;
+  std::chrono::milliseconds db_deadline{2500};
+  std::chrono::milliseconds ready_check_interval{1000};
+  // Cart sessions (docs/SECURITY.md)
+  std::string session_secret_file;           // required by atelier-api
+  std::string session_previous_secret_file;  // while a secret is rotated out
+  int cart_max_skus = 100;
+  int cart_max_units = 10;
+  // Graceful drain on SIGTERM
+  std::chrono::milliseconds drain_delay{2000};
+  std::chrono::milliseconds drain_timeout{20000};
 };
 
 // One documented variable: what --help and the README table show.

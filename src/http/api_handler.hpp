@@ -13,18 +13,53 @@
 #include <pistache/http.h>
 
 #include <memory>
+#include <mutex>
+#include <unordered_set>
 
 #include "http/service.hpp"
 
 namespace atelier::http {
 
+// What a connection shares with the database workers that answer its deferred requests: a worker
+// writes to the socket only under `mutex` and only while `closed` is false. onDisconnection sets
+// `closed` under the same mutex BEFORE Pistache closes the descriptor, so a late answer can never
+// reach another connection that reused the number.
+struct Link {
+  std::mutex mutex;
+  int fd = -1;
+  bool closed = false;
+  bool busy = false;     // a request was read and is not answered yet
+  bool refused = false;  // a refusal was sent with Connection: close; later input is dropped
+  // A reply ever had to go through Pistache's write queue: every later one does too, in order.
+  bool replies_queued = false;
+  std::weak_ptr<Pistache::Tcp::Peer> peer;
+};
+
+// Every open connection of a host (both listeners): the drain closes the idle ones and waits for
+// the busy ones.
+class Links {
+ public:
+  void add(const std::shared_ptr<Link>& link);
+  void remove(const std::shared_ptr<Link>& link);
+  // Shuts down every connection with no request in it; returns how many.
+  std::size_t close_idle();
+  // Connections with a request not yet answered.
+  std::size_t busy() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_set<std::shared_ptr<Link>> links_;
+};
+
 class ApiHandler : public Pistache::Http::Handler {
  public:
   HTTP_PROTOTYPE(ApiHandler)
 
-  explicit ApiHandler(std::shared_ptr<Service> service) : service_(std::move(service)) {}
+  ApiHandler(std::shared_ptr<Service> service, std::shared_ptr<Links> links)
+      : service_(std::move(service)), links_(std::move(links)) {}
 
   void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onInput(const char* buffer, size_t len,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   void onRequest(const Pistache::Http::Request& request,
@@ -33,10 +68,12 @@ class ApiHandler : public Pistache::Http::Handler {
                  Pistache::Http::ResponseWriter response) override;
 
  private:
-  // The reply to one parsed request. Never throws: failures become JSON error replies.
-  Reply answer(const Pistache::Http::Request& request) noexcept;
+  // The answer to one parsed request: a reply now, or database work (Service::handle). Never
+  // throws: failures become JSON error replies.
+  Outcome answer(const Pistache::Http::Request& request) noexcept;
 
   std::shared_ptr<Service> service_;
+  std::shared_ptr<Links> links_;
 };
 
 }  // namespace atelier::http

@@ -21,7 +21,26 @@ struct RequestView {
   std::optional<std::string_view> cookie;
   std::optional<std::string_view> if_none_match;
   std::optional<std::string_view> accept_encoding;
+  std::optional<std::string_view> content_type;
+  std::optional<std::string_view> idempotency_key;
+  // Set by the edge (NGINX): the scheme the client used ("https" -> the cookie gets Secure), and
+  // the edge's id of this client request (the same on a retry to another host).
+  std::optional<std::string_view> forwarded_proto;
+  std::optional<std::string_view> request_id;
   std::string_view body;
+};
+
+// A RequestView's bytes, owned: what database work run on another thread keeps of its request.
+class OwnedRequest {
+ public:
+  explicit OwnedRequest(const RequestView& view);
+  OwnedRequest(const OwnedRequest&) = delete;
+  OwnedRequest& operator=(const OwnedRequest&) = delete;
+  const RequestView& view() const { return view_; }
+
+ private:
+  std::string storage_;
+  RequestView view_;
 };
 
 inline constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
@@ -41,6 +60,7 @@ struct Reply {
   std::string set_cookie;             // new cart session
   int retry_after_seconds = 0;        // 503
   bool no_body = false;               // 204 / 304
+  bool close = false;                 // answer with Connection: close and close (a refusal)
 };
 
 // An error reply: `status` with the JSON body {"error": message} (CONTRACT §3).

@@ -7,7 +7,6 @@
 #include <array>
 #include <charconv>
 #include <limits>
-#include <random>
 
 namespace atelier::http {
 
@@ -42,11 +41,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool is_session_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
 }
 
 }  // namespace
@@ -181,44 +175,47 @@ std::optional<std::string_view> cookie_value(std::string_view header, std::strin
   return std::nullopt;
 }
 
-std::optional<std::string> session_from(std::optional<std::string_view> authorization,
-                                        std::optional<std::string_view> cookie_header) {
+SessionRef session_from(std::optional<std::string_view> authorization,
+                        std::optional<std::string_view> cookie_header) {
   if (authorization) {
     const std::string_view value = trim(*authorization);
-    if (!value.empty()) return std::string(value);
+    if (!value.empty()) {
+      if (value.size() < session::kMinTokenLength) return {SessionRef::Kind::too_short, {}};
+      return {SessionRef::Kind::token, std::string(value)};
+    }
   }
   if (cookie_header) {
-    if (auto value = cookie_value(*cookie_header, "session")) {
-      // Only ids shaped like the ones we issue (or the legacy numeric ones) are accepted; anything
-      // else is treated as no session rather than stored.
-      if (!value->empty() && value->size() <= 128) {
-        bool ok = true;
-        for (char c : *value) ok = ok && is_session_char(c);
-        if (ok) return std::string(*value);
-      }
+    // Only ids of the form this service issues name a session; any other cookie value (a legacy
+    // number, a guess) is no session, and an add starts a new one.
+    if (auto value = cookie_value(*cookie_header, "session");
+        value && session::is_issued_session_id(*value)) {
+      return {SessionRef::Kind::cookie, std::string(*value)};
     }
   }
-  return std::nullopt;
+  return {};
 }
 
-std::string new_session_id() {
-  // One generator per thread, seeded from the OS: ids must be unguessable across sessions.
-  thread_local std::mt19937_64 rng{[] {
-    std::random_device device;
-    std::seed_seq seq{device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64(seq);
-  }()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(32);
-  for (int i = 0; i < 2; ++i) {
-    std::uint64_t bits = rng();
-    for (int n = 0; n < 16; ++n) {
-      id.push_back(kHex[bits & 0xF]);
-      bits >>= 4;
-    }
+bool is_json_content_type(std::string_view content_type) {
+  std::string_view media = trim(content_type.substr(0, content_type.find(';')));
+  constexpr std::string_view kJson = "application/json";
+  if (media.size() != kJson.size()) return false;
+  for (std::size_t i = 0; i < media.size(); ++i) {
+    const char c = media[i];
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (lower != kJson[i]) return false;
   }
-  return id;
+  return true;
+}
+
+Parsed<std::optional<std::string>> parse_idempotency_key(std::optional<std::string_view> header) {
+  if (!header) return std::optional<std::string>{};
+  const std::string_view value = trim(*header);
+  bool printable = value.size() >= 8 && value.size() <= 64;
+  for (char c : value) printable = printable && c > 0x20 && c < 0x7f;
+  if (!printable) {
+    return BadRequest{"Idempotency-Key must be 8 to 64 printable ASCII characters without spaces."};
+  }
+  return std::optional<std::string>(std::string(value));
 }
 
 bool if_none_match_matches(std::string_view header, std::string_view etag) {

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "session/session_id.hpp"
+
 namespace atelier::http {
 
 // A 400/422 message for the client: one sentence a front-end developer can act on (CONTRACT §3).
@@ -63,10 +65,24 @@ Parsed<PageRequest> parse_page_request(std::optional<std::string_view> page,
 // {"sku_id": 12} or {"sku_id": "12"}; anything else -> BadRequest.
 Parsed<std::int64_t> parse_cart_body(std::string_view body);
 
-// The session a cart belongs to: the Authorization header's value when present, else the
-// `session` cookie (CONTRACT §1 Cart). nullopt = no session.
-std::optional<std::string> session_from(std::optional<std::string_view> authorization,
-                                        std::optional<std::string_view> cookie_header);
+// The session a cart belongs to (CONTRACT, Cart): the Authorization header's value when present
+// and not blank, else the `session` cookie when its value is an id this service issued
+// (session/session_id.hpp). An Authorization value under 20 characters is too_short (401): it
+// could be guessed, like cart.csv's numeric legacy sessions.
+struct SessionRef {
+  enum class Kind { none, token, cookie, too_short };
+  Kind kind = Kind::none;
+  std::string value;
+  bool found() const { return kind == Kind::token || kind == Kind::cookie; }
+};
+SessionRef session_from(std::optional<std::string_view> authorization,
+                        std::optional<std::string_view> cookie_header);
+// True for `application/json`, any case, with or without parameters (`; charset=utf-8`). A cart
+// add in any other type is a 415: a plain HTML form on another page cannot post JSON.
+bool is_json_content_type(std::string_view content_type);
+// The Idempotency-Key header: absent -> no key; 8 to 64 visible ASCII characters -> the key;
+// anything else -> 400.
+Parsed<std::optional<std::string>> parse_idempotency_key(std::optional<std::string_view> header);
 
 // The value of one cookie in a Cookie header ("a=1; session=abc"), or nullopt.
 std::optional<std::string_view> cookie_value(std::string_view cookie_header, std::string_view name);
@@ -97,9 +113,6 @@ std::optional<BadRequest> check_host_header(bool http_1_1, bool has_host);
 // request method") are kept; anything else is a library exception's what() ("std::bad_alloc",
 // "basic_string::_M_create" for absurd chunk sizes) and is not shown (CONTRACT §3).
 std::string invalid_http_message(std::string_view parser_reason);
-
-// A new random session id (128 bits, hex).
-std::string new_session_id();
 
 // True when an If-None-Match header value matches the strong ETag `etag` ("\"abc\"").
 // Handles lists ("a", "b"), "*" and the weak prefix W/ (weak comparison, RFC 9110 §13.1.2).

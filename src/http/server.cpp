@@ -3,12 +3,15 @@
 #include <pistache/endpoint.h>
 #include <signal.h>
 
+#include <chrono>
 #include <csignal>
 #include <memory>
+#include <thread>
 
 #include "http/api_handler.hpp"
 #include "http/log.hpp"
 #include "http/unix_listener.hpp"
+#include "session/session_key.hpp"
 
 namespace atelier::http {
 
@@ -28,7 +31,20 @@ int run_server(const config::Config& config) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto service = std::make_shared<Service>(config);
+  if (config.session_secret_file.empty()) {
+    log_event("error", "session_secret_missing",
+              {{"hint",
+                "set ATELIER_SESSION_SECRET_FILE to a mode-600 file of at least 32 bytes shared "
+                "by every host (docs/SECURITY.md)"}});
+    return 2;
+  }
+  auto keyer = session::load_keyer(config.session_secret_file, config.session_previous_secret_file);
+  if (!keyer.keyer) {
+    log_event("error", "session_secret_invalid", {{"what", keyer.error}});
+    return 2;
+  }
+  auto service = std::make_shared<Service>(config, std::move(keyer.keyer));
+  auto links = std::make_shared<Links>();
   Pistache::Address address(config.bind_address, Pistache::Port(config.port));
   Pistache::Http::Endpoint endpoint(address);
   auto options = Pistache::Http::Endpoint::options()
@@ -43,7 +59,7 @@ int run_server(const config::Config& config) {
   std::unique_ptr<UnixListener> unix_listener;
   try {
     endpoint.init(options);
-    endpoint.setHandler(std::make_shared<ApiHandler>(service));
+    endpoint.setHandler(std::make_shared<ApiHandler>(service, links));
     endpoint.serveThreaded();
   } catch (const std::exception& e) {
     log_event("error", "listen_failed",
@@ -54,7 +70,7 @@ int run_server(const config::Config& config) {
   }
   if (!config.unix_socket.empty()) {
     try {
-      auto handler = std::make_shared<ApiHandler>(service);
+      auto handler = std::make_shared<ApiHandler>(service, links);
       handler->setMaxRequestSize(config.max_request_bytes);
       handler->setMaxResponseSize(kMaxResponseBytes);
       unix_listener = std::make_unique<UnixListener>(config.unix_socket, handler,
@@ -76,10 +92,36 @@ int run_server(const config::Config& config) {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  log_event("info", "stopping", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  const auto stop_start = std::chrono::steady_clock::now();
+  log_event("info", "draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  // The drain (README "Stopping a host"; docs/OPERATIONS.md): /readyz says 503 and every answer
+  // says Connection: close from now on; idle keep-alive connections are closed, so NGINX opens
+  // new ones (to the other hosts once this one stops listening).
+  service->start_draining();
+  std::size_t closed = links->close_idle();
+  // Keep serving (each answer closes its connection) while balancers and probes notice.
+  timespec delay{};
+  delay.tv_sec = static_cast<time_t>(config.drain_delay.count() / 1000);
+  delay.tv_nsec = static_cast<long>((config.drain_delay.count() % 1000) * 1000000);
+  siginfo_t info{};
+  // A second signal ends the wait early.
+  sigtimedwait(&stop_signals, &info, &delay);
+  closed += links->close_idle();
+  // Requests in flight finish: database work and answers still owed on connections.
+  const auto drain_end = std::chrono::steady_clock::now() + config.drain_timeout;
+  bool idle = service->wait_idle(config.drain_timeout);
+  while (links->busy() > 0 && std::chrono::steady_clock::now() < drain_end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  idle = idle && links->busy() == 0;
   unix_listener.reset();
   endpoint.shutdown();
-  log_event("info", "stopped");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stop_start).count();
+  log_event(idle ? "info" : "warn", "stopped",
+            {{"drained", idle ? "true" : "false"},
+             {"idle_connections_closed", std::to_string(closed)},
+             {"seconds", std::to_string(seconds)}});
   return 0;
 }
 

@@ -90,8 +90,9 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
 
 }  // namespace
 
-Service::Service(config::Config config)
+Service::Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer)
     : config_(std::move(config)),
+      keyer_(std::move(keyer)),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
       read_endpoints_(make_read_endpoints(config_)),
       metrics_(std::make_unique<HttpMetrics>()),
@@ -118,9 +119,68 @@ Service::Service(config::Config config)
     log_event("info", event, {{"detail", detail}});
   };
   feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
+  DeferredWork::Options work;
+  work.threads = static_cast<std::size_t>(config_.db_workers);
+  work.max_queued = static_cast<std::size_t>(config_.db_queue);
+  work.deadline = config_.db_deadline;
+  work.timeout_reply = [this] {
+    note_database(false);
+    Reply r = json_error(503, "The database did not answer in time; retry shortly.");
+    r.retry_after_seconds = 1;
+    r.cache_control = kNoStore;
+    return r;
+  };
+  work.overload_reply = [] {
+    Reply r = json_error(503, "The service is busy; retry shortly.");
+    r.retry_after_seconds = 1;
+    r.cache_control = kNoStore;
+    return r;
+  };
+  work_ = std::make_unique<DeferredWork>(std::move(work));
+  checks_ = std::thread([this] { run_checks(); });
 }
 
-Service::~Service() = default;
+Service::~Service() {
+  {
+    std::lock_guard lock(checks_mutex_);
+    checks_stopping_ = true;
+  }
+  checks_stop_.notify_all();
+  if (checks_.joinable()) checks_.join();
+  work_->stop();
+}
+
+void Service::run_checks() {
+  // Its own readers: a check never waits behind request work, and request work never behind it.
+  std::unique_ptr<catalog::CatalogReader> catalog =
+      read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
+                      : std::make_unique<catalog::CatalogReader>(conninfo_);
+  catalog::CatalogReader primary(conninfo_);
+  constexpr auto kForgetEvery = std::chrono::hours(1);
+  auto next_forget = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  std::unique_lock lock(checks_mutex_);
+  while (!checks_stopping_) {
+    lock.unlock();
+    auto version = catalog->dataset_version();
+    if (version.ok()) {
+      ready_version_.store(version.value(), std::memory_order_relaxed);
+      ready_state_.store(kReadyOk, std::memory_order_release);
+    } else {
+      ready_state_.store(static_cast<int>(version.error().kind) + 1, std::memory_order_release);
+    }
+    note_database(version.ok() || version.error().kind == catalog::ErrorKind::query);
+    if (std::chrono::steady_clock::now() >= next_forget) {
+      next_forget = std::chrono::steady_clock::now() + kForgetEvery;
+      auto forgotten = primary.forget_cart_requests();
+      if (forgotten.ok() && forgotten.value() > 0) {
+        log_event("info", "cart_request_keys_forgotten",
+                  {{"count", std::to_string(forgotten.value())}});
+      }
+    }
+    lock.lock();
+    checks_stop_.wait_for(lock, config_.ready_check_interval, [&] { return checks_stopping_; });
+  }
+}
 
 catalog::CatalogReader& Service::reader() {
   // Keyed by owner so that a second Service in the same process (tests) never reuses a reader
@@ -216,26 +276,76 @@ json::CacheReadState Service::cache_read_state() const {
   return {cache_read_label_, cache::to_string(cache_->cache().read_state())};
 }
 
-Reply Service::handle(const RequestView& request) noexcept {
+namespace {
+
+// Runs an endpoint; whatever it throws becomes a 500 (nothing escapes a handler).
+template <typename Fn>
+auto guarded(std::string_view path, Fn&& fn) noexcept -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    log_event("error", "handler_exception", {{"path", path}, {"what", e.what()}});
+  } catch (...) {
+    log_event("error", "handler_exception", {{"path", path}});
+  }
+  try {
+    return json_error(500, "The service failed while answering; try again.");
+  } catch (...) {
+    Reply bare;  // out of memory for even the error text: the status alone
+    bare.status = 500;
+    bare.no_body = true;
+    return bare;
+  }
+}
+
+}  // namespace
+
+Outcome Service::handle(const RequestView& request) noexcept {
   const auto start = std::chrono::steady_clock::now();
   // The route is matched once per request: dispatch answers by it and the metrics count by it.
   const RouteMatch match = match_route(request.path);
-  Reply reply;
-  try {
-    reply = dispatch(match, request);
-  } catch (const std::exception& e) {
-    log_event("error", "handler_exception", {{"path", request.path}, {"what", e.what()}});
-    reply = json_error(500, "The service failed while answering; try again.");
-  } catch (...) {
-    log_event("error", "handler_exception", {{"path", request.path}});
-    reply = json_error(500, "The service failed while answering; try again.");
+  Outcome outcome = guarded(request.path, [&]() -> Outcome { return dispatch(match, request); });
+  if (auto* reply = std::get_if<Reply>(&outcome)) {
+    metrics_->observe_request(match.route, reply->status, seconds_since(start));
+    note_cache_state();
+  } else {
+    auto& deferred = std::get<Deferred>(outcome);
+    deferred.route = match.route;
+    deferred.start = start;
   }
-  metrics_->observe_request(match.route, reply.status, seconds_since(start));
-  note_cache_state();
-  return reply;
+  return outcome;
 }
 
-Reply Service::dispatch(const RouteMatch& match, const RequestView& request) {
+void Service::submit(Deferred deferred, std::function<void(Reply&&)> done) {
+  work_->submit(std::move(deferred.work), [this, route = deferred.route, start = deferred.start,
+                                           done = std::move(done)](Reply&& reply) {
+    metrics_->observe_request(route, reply.status, seconds_since(start));
+    done(std::move(reply));
+  });
+}
+
+Deferred Service::defer(RouteId route, const RequestView& request) {
+  auto owned = std::make_shared<const OwnedRequest>(request);
+  Deferred deferred;
+  deferred.work = [this, route, owned]() -> Reply {
+    const RequestView& view = owned->view();
+    return guarded(view.path, [&]() -> Reply {
+      Outcome outcome;
+      if (route == RouteId::products) {
+        outcome = product_list(view, true);
+      } else if (route == RouteId::cart) {
+        outcome = cart(view, true);
+      } else {
+        outcome = product_resource(route, view, match_route(view.path).product_id, true);
+      }
+      // With load set, these endpoints answer at once.
+      return std::get<Reply>(std::move(outcome));
+    });
+  };
+  return deferred;
+}
+
+Outcome Service::dispatch(const RouteMatch& match, const RequestView& request) {
   if (match.route == RouteId::not_found) {
     return json_error(404, "No such endpoint; see the API reference for the available paths.");
   }
@@ -261,13 +371,13 @@ Reply Service::dispatch(const RouteMatch& match, const RequestView& request) {
   }
   switch (match.route) {
     case RouteId::products:
-      return product_list(request);
+      return product_list(request, false);
     case RouteId::product:
     case RouteId::product_styles:
     case RouteId::product_related:
-      return product_resource(match.route, request, match.product_id);
+      return product_resource(match.route, request, match.product_id, false);
     case RouteId::cart:
-      return request.method == Method::post ? cart_post(request) : cart_get(request);
+      return cart(request, false);
     case RouteId::healthz: {
       Reply r;
       r.body = R"({"status":"ok"})";
@@ -401,8 +511,8 @@ cache::Loaded Service::load_product_body(cache::ProductBody body, std::int64_t i
   return loaded;
 }
 
-Reply Service::product_resource(RouteId route, const RequestView& request,
-                                std::string_view raw_id) {
+Outcome Service::product_resource(RouteId route, const RequestView& request,
+                                  std::string_view raw_id, bool load) {
   auto parsed = parse_product_id(raw_id);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) return json_error(400, bad->message);
   const std::int64_t id = std::get<std::int64_t>(parsed);
@@ -419,9 +529,18 @@ Reply Service::product_resource(RouteId route, const RequestView& request,
   }
   const std::string key =
       ready ? cache::CacheKey::body(body, id, revision) : cache::CacheKey::pending(body, id);
+  if (!load) {
+    // A request thread: the tiers only. A miss (or a host still reading its revisions) is the
+    // database workers' (deferred_work.hpp).
+    if (ready) {
+      if (auto found = cache_->find(key)) return from_cached(std::move(found), request);
+    }
+    return defer(route, request);
+  }
   std::uint64_t loaded_revision = 0;
+  // The request thread already looked in both tiers: straight to the (single-flight) load.
   auto entry =
-      cache_->fetch(key, ready, [&] { return load_product_body(body, id, loaded_revision); });
+      cache_->fetch(key, false, [&] { return load_product_body(body, id, loaded_revision); });
   // The rows were older than the revision table by the time they were stored (a publish landed
   // in between, and the feed may already have dropped that revision): drop what was just stored
   // rather than keep an entry nobody will ask for again.
@@ -457,80 +576,155 @@ cache::Loaded Service::load_product_page(const PageRequest& page, std::int64_t l
   return loaded;
 }
 
-Reply Service::product_list(const RequestView& request) {
+Outcome Service::product_list(const RequestView& request, bool load) {
   auto parsed = parse_page_request(request.page, request.count, config_.max_page_count);
   if (auto* bad = std::get_if<BadRequest>(&parsed)) return json_error(400, bad->message);
   const PageRequest page = std::get<PageRequest>(parsed);
   // Pages are keyed by the list revision: the last publish that changed any product.
   const std::int64_t list_revision = feed_->ready() ? feed_->list_revision() : 0;
-  auto entry =
-      cache_->fetch(cache::CacheKey::products(list_revision, page.page, page.count),
-                    list_revision != 0, [&] { return load_product_page(page, list_revision); });
+  const std::string key = cache::CacheKey::products(list_revision, page.page, page.count);
+  if (!load) {
+    if (list_revision != 0) {
+      if (auto found = cache_->find(key)) return from_cached(std::move(found), request);
+    }
+    return defer(RouteId::products, request);
+  }
+  auto entry = cache_->fetch(key, false, [&] { return load_product_page(page, list_revision); });
   return from_cached(std::move(entry), request);
 }
 
-Reply Service::cart_get(const RequestView& request) {
-  Reply r;
-  r.cache_control = kNoStore;
-  auto session = session_from(request.authorization, request.cookie);
-  if (!session) {
+Outcome Service::cart(const RequestView& request, bool run) {
+  const auto refuse = [](int status, std::string_view message) {
+    Reply r = json_error(status, message);
+    r.cache_control = kNoStore;
+    return r;
+  };
+  const SessionRef session = session_from(request.authorization, request.cookie);
+  if (session.kind == SessionRef::Kind::too_short) {
+    return refuse(401,
+                  "The Authorization header is not a session: a cart token has at least 20 "
+                  "characters.");
+  }
+  if (request.method == Method::post) {
+    if (!request.content_type || !is_json_content_type(*request.content_type)) {
+      return refuse(415, "Send the cart item as JSON: Content-Type: application/json.");
+    }
+    auto body = parse_cart_body(request.body);
+    if (auto* bad = std::get_if<BadRequest>(&body)) return refuse(400, bad->message);
+    auto key = parse_idempotency_key(request.idempotency_key);
+    if (auto* bad = std::get_if<BadRequest>(&key)) return refuse(400, bad->message);
+    if (!run) return defer(RouteId::cart, request);
+    return cart_post(request, session);
+  }
+  if (!session.found()) {
+    Reply r;
+    r.cache_control = kNoStore;
     r.body = "[]";
     return r;
   }
+  if (!run) return defer(RouteId::cart, request);
+  return cart_get(session.value);
+}
+
+Reply Service::cart_get(const std::string& session) {
+  Reply r;
+  r.cache_control = kNoStore;
   const auto start = std::chrono::steady_clock::now();
-  auto result = cart_reader().cart(*session);
+  auto result =
+      cart_reader().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) return database_error(result.error(), "cart_get");
   r.body = json::write_cart(result.value());
   return r;
 }
 
-Reply Service::cart_post(const RequestView& request) {
-  auto parsed = parse_cart_body(request.body);
-  if (auto* bad = std::get_if<BadRequest>(&parsed)) {
-    Reply r = json_error(400, bad->message);
-    r.cache_control = kNoStore;
-    return r;
-  }
-  const std::int64_t sku_id = std::get<std::int64_t>(parsed);
-  auto session = session_from(request.authorization, request.cookie);
+Reply Service::cart_post(const RequestView& request, const SessionRef& session) {
+  // Validated by cart() before it was deferred.
+  const std::int64_t sku_id = std::get<std::int64_t>(parse_cart_body(request.body));
+  const auto idempotency_key =
+      std::get<std::optional<std::string>>(parse_idempotency_key(request.idempotency_key));
+  std::string session_value = session.value;
   std::string new_session;
-  if (!session) {
-    new_session = new_session_id();
-    session = new_session;
+  if (!session.found()) {
+    new_session = session::new_session_id();
+    session_value = new_session;
   }
+  catalog::CartAddRequest add;
+  add.session_key = keyer_->key(session_value);
+  add.previous_key = keyer_->previous_key(session_value).value_or("");
+  add.sku_id = sku_id;
+  // Every add has a request key, so a retry never adds twice: the client's Idempotency-Key, else
+  // the edge's id of the client request (NGINX may send one request to a second host), else one
+  // made here (this host's own retry after a lost connection). Prefixed so that they never meet.
+  if (idempotency_key) {
+    add.request_key = "k:" + *idempotency_key;
+  } else if (request.request_id && !request.request_id->empty() &&
+             request.request_id->size() <= 64) {
+    add.request_key = "r:" + std::string(*request.request_id);
+  } else {
+    add.request_key = "h:" + session::new_session_id();
+  }
+  add.max_skus = config_.cart_max_skus;
+  add.max_units = config_.cart_max_units;
   const auto start = std::chrono::steady_clock::now();
-  auto result = cart_reader().add_to_cart(*session, sku_id);
+  auto result = cart_reader().add_to_cart(add);
   metrics_->observe_db(seconds_since(start), !result.ok());
-  if (!result.ok()) {
-    Reply r = database_error(result.error(), "cart_post");
+  const auto finish = [](Reply r) {
     r.cache_control = kNoStore;
     return r;
+  };
+  if (!result.ok()) return finish(database_error(result.error(), "cart_post"));
+  const catalog::CartAddOutcome& outcome = result.value();
+  if (outcome.status == 422 && outcome.bound == "key_reused") {
+    return finish(json_error(422,
+                             "This Idempotency-Key was already used for another sku in this "
+                             "session; use a new key for a new add."));
   }
-  if (result.value() == catalog::CartAdd::unknown_sku) {
-    Reply r = json_error(422, "No sku with id " + std::to_string(sku_id) + ".");
-    r.cache_control = kNoStore;
-    return r;
+  if (outcome.status == 422) {
+    return finish(json_error(422, "No sku with id " + std::to_string(sku_id) + "."));
+  }
+  if (outcome.status == 409) {
+    return finish(
+        json_error(409, outcome.bound == "units"
+                            ? "The cart holds the most units of this sku one cart may (" +
+                                  std::to_string(config_.cart_max_units) + "); nothing was added."
+                            : "The cart holds the most distinct skus one cart may (" +
+                                  std::to_string(config_.cart_max_skus) + "); nothing was added."));
   }
   Reply r;
   r.status = 201;
   r.body = "Created";
   r.content_type = "text/plain; charset=utf-8";
-  r.cache_control = kNoStore;
   if (!new_session.empty()) {
     r.set_cookie = "session=" + new_session + "; Path=/; HttpOnly; SameSite=Lax";
+    if (request.forwarded_proto && *request.forwarded_proto == "https") r.set_cookie += "; Secure";
   }
-  return r;
+  return finish(std::move(r));
 }
 
 Reply Service::readyz() {
   Reply r;
   r.cache_control = kNoStore;
-  auto version = reader().dataset_version();
   const std::string_view cache_state = cache::to_string(cache_->cache().state());
   const std::vector<json::ReadEndpointState> endpoints = read_endpoint_states();
-  if (!version.ok()) {
-    const CatalogFailure& failure = catalog_failure(version.error().kind);
+  if (draining()) {
+    r.status = 503;
+    r.retry_after_seconds = 1;
+    r.body = json::write_not_ready("The host is shutting down (draining).", "up", cache_state,
+                                   endpoints, cache_read_state());
+    return r;
+  }
+  // The background check's answer (run_checks): a probe never waits on the database.
+  const int state = ready_state_.load(std::memory_order_acquire);
+  if (state == 0) {
+    r.status = 503;
+    r.retry_after_seconds = 1;
+    r.body = json::write_not_ready("The host has not reached its database yet.", "unknown",
+                                   cache_state, endpoints, cache_read_state());
+    return r;
+  }
+  if (state != kReadyOk) {
+    const CatalogFailure& failure = catalog_failure(static_cast<catalog::ErrorKind>(state - 1));
     r.status = 503;  // whatever failed, this host cannot answer product requests now
     r.retry_after_seconds = 1;
     r.body = json::write_not_ready(failure.readiness_message, failure.readiness, cache_state,
@@ -546,7 +740,7 @@ Reply Service::readyz() {
                                    cache_state, endpoints, cache_read_state());
     return r;
   }
-  r.body = json::write_ready({version.value(), feed_->last_publish(),
+  r.body = json::write_ready({ready_version_.load(std::memory_order_relaxed), feed_->last_publish(),
                               static_cast<std::int64_t>(feed_->products()), cache_state, endpoints,
                               cache_read_state()});
   return r;
@@ -561,6 +755,20 @@ Reply Service::metrics_text() {
                             {feed_->last_publish(), feed_->publishes_applied(),
                              feed_->full_reloads(), feed_->products(), feed_->listening()},
                             read_endpoint_states(), cache_read_state());
+  // The database workers (deferred_work.hpp): work handed to them, and how much of it ended in
+  // a 503 at the deadline or because the queue was full.
+  r.body +=
+      "# HELP atelier_db_jobs_in_flight Requests whose database work is queued or running.\n"
+      "# TYPE atelier_db_jobs_in_flight gauge\natelier_db_jobs_in_flight " +
+      std::to_string(work_->in_flight()) +
+      "\n# HELP atelier_db_jobs_timed_out_total Requests answered 503 at the database "
+      "deadline.\n# TYPE atelier_db_jobs_timed_out_total counter\n"
+      "atelier_db_jobs_timed_out_total " +
+      std::to_string(work_->timed_out()) +
+      "\n# HELP atelier_db_jobs_rejected_total Requests answered 503 because the database "
+      "work queue was full.\n# TYPE atelier_db_jobs_rejected_total counter\n"
+      "atelier_db_jobs_rejected_total " +
+      std::to_string(work_->rejected()) + "\n";
   return r;
 }
 

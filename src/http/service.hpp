@@ -4,9 +4,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <variant>
 
 #include "cache/cache_key.hpp"
 #include "cache/read_through.hpp"
@@ -14,33 +19,66 @@
 #include "catalog/read_endpoints.hpp"
 #include "catalog/reader.hpp"
 #include "config/config.hpp"
+#include "http/deferred_work.hpp"
 #include "http/http_metrics.hpp"
 #include "http/reply.hpp"
 #include "http/request_parsing.hpp"
 #include "json/serialize.hpp"
+#include "session/session_key.hpp"
 
 namespace atelier::http {
 
+// Database work for a request, to run off the request thread (submit). It owns what it needs of
+// the request.
+struct Deferred {
+  std::function<Reply()> work;
+  RouteId route = RouteId::not_found;
+  std::chrono::steady_clock::time_point start;
+};
+// What handle() answers: a reply now (every cached read, every refusal), or database work.
+using Outcome = std::variant<Reply, Deferred>;
+
 class Service {
  public:
-  explicit Service(config::Config config);
+  // `keyer` keys cart sessions (session/session_key.hpp); required.
+  Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Never throws: every failure becomes a JSON error reply.
-  Reply handle(const RequestView& request) noexcept;
+  // Never throws: every failure becomes a JSON error reply. Never waits on PostgreSQL: what needs
+  // it comes back as Deferred.
+  Outcome handle(const RequestView& request) noexcept;
+  // Runs database work on the database workers; `done` gets its reply exactly once, or a 503
+  // with Retry-After at the deadline (ATELIER_DB_DEADLINE_MS) or when the queue is full.
+  void submit(Deferred deferred, std::function<void(Reply&&)> done);
+
+  // SIGTERM: /readyz answers 503 from now on, and every answer says Connection: close.
+  void start_draining() { draining_.store(true, std::memory_order_release); }
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
+  // Waits for database work in flight (drain); true when none is left.
+  bool wait_idle(std::chrono::milliseconds limit) { return work_->wait_idle(limit); }
 
   HttpMetrics& metrics() { return *metrics_; }
   const config::Config& config() const { return config_; }
 
  private:
-  Reply dispatch(const RouteMatch& match, const RequestView& request);
-  Reply product_list(const RequestView& request);
-  Reply product_resource(RouteId route, const RequestView& request, std::string_view raw_id);
-  Reply cart_get(const RequestView& request);
-  Reply cart_post(const RequestView& request);
+  Outcome dispatch(const RouteMatch& match, const RequestView& request);
+  // `load`: false on a request thread (look in the cache tiers only; a miss comes back
+  // Deferred), true on a database worker.
+  Outcome product_list(const RequestView& request, bool load);
+  Outcome product_resource(RouteId route, const RequestView& request, std::string_view raw_id,
+                           bool load);
+  // The refusals (401, 415, 400) at once; the database work Deferred, or run when `run` is set.
+  Outcome cart(const RequestView& request, bool run);
+  Reply cart_get(const std::string& session);
+  Reply cart_post(const RequestView& request, const SessionRef& session);
+  // The same request again on a database worker, with `load` set.
+  Deferred defer(RouteId route, const RequestView& request);
   Reply readyz();
+  // The background check /readyz reads (one query per ATELIER_READY_CHECK_MS, never one per
+  // probe), and the hourly purge of day-old cart request keys.
+  void run_checks();
   Reply metrics_text();
 
   // Loads one product body from Postgres and serializes it, keyed by the revision its rows came
@@ -67,13 +105,26 @@ class Service {
   json::CacheReadState cache_read_state() const;
 
   const config::Config config_;
+  const std::shared_ptr<const session::SessionKeyer> keyer_;
   const std::string conninfo_;
   std::shared_ptr<catalog::ReadEndpoints> read_endpoints_;  // null: no replicas configured
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<cache::ReadThrough> cache_;
   // Last: its thread calls forget_revisions (cache_) and is joined first on destruction.
   std::unique_ptr<catalog::ChangeFeed> feed_;
+  // After the feed: its threads use reader() and cache_, and are joined before the feed stops.
+  std::unique_ptr<DeferredWork> work_;
   std::atomic<bool> database_down_{false};
+  std::atomic<bool> draining_{false};
+  // The background check's last answer (run_checks): 0 = not checked yet, else a catalog::ErrorKind
+  // + 1 of the failure, or kReadyOk.
+  static constexpr int kReadyOk = -1;
+  std::atomic<int> ready_state_{0};
+  std::atomic<std::int64_t> ready_version_{0};
+  std::mutex checks_mutex_;
+  std::condition_variable checks_stop_;
+  bool checks_stopping_ = false;
+  std::thread checks_;
   std::atomic<int> cache_state_seen_{-1};  // index into the state names; -1 = not logged yet
   std::atomic<int> cache_read_state_seen_{-1};
   std::string cache_read_label_;  // host:port or sentinel:<master>; empty: no read endpoint

@@ -54,7 +54,7 @@ std::string response_head(const Reply& reply, bool http10, std::optional<bool> k
     if (reply.status == 204) {
       // CONTRACT §2: a preflight allows GET, POST, OPTIONS (Allow above is the route's own list).
       header(out, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-      header(out, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+      header(out, "Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key");
       header(out, "Access-Control-Max-Age", "86400");
     }
   }

@@ -130,7 +130,7 @@ std::string cart_post(const std::string& body, const Headers& extra = {}) {
   bool has_authorization = false;
   for (const auto& h : extra)
     has_authorization = has_authorization || lower(h.first) == "authorization";
-  if (!has_authorization) headers.push_back({"Authorization", "corpus-cart"});
+  if (!has_authorization) headers.push_back({"Authorization", "corpus-cart-session-token"});
   headers.insert(headers.end(), extra.begin(), extra.end());
   return request("POST", "/cart", headers, body);
 }
@@ -145,7 +145,8 @@ const std::string& smuggle_session() {
 std::string smuggled_cart_request() {
   const std::string body = "{\"sku_id\":1}";
   return "POST /cart HTTP/1.1\r\nHost: atelier.test\r\nAuthorization: " + smuggle_session() +
-         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
 }
 
 std::string chunk(const std::string& data) {
@@ -629,12 +630,13 @@ TEST(BadInputCorpus, SessionTokensAreOpaqueData) {
   const std::string nonce = std::to_string(Clock::now().time_since_epoch().count());
   for (const auto& base : {nginx, required_env("HOST2_URL")}) {
     const std::string token = "x' OR '1'='1'; DELETE FROM atelier.cart; -- " + nonce + base;
-    auto post = http_request(base, "POST", "/cart", "{\"sku_id\":1}", {{"Authorization", token}});
+    auto post = http_request(base, "POST", "/cart", "{\"sku_id\":1}",
+                             {{"Authorization", token}, {"Content-Type", "application/json"}});
     ASSERT_EQ(post.status, 201) << post.body;
     auto cart = http_get(base, "/cart", {{"Authorization", token}});
     EXPECT_EQ(cart.status, 200);
     EXPECT_EQ(cart.body, "[{\"sku_id\":1,\"count\":\"1\"}]") << base;
-    auto other = http_get(base, "/cart", {{"Authorization", "x' OR '1'='1"}});
+    auto other = http_get(base, "/cart", {{"Authorization", "x' OR '1'='1' OR 'a'='a"}});
     EXPECT_EQ(other.body, "[]") << base;
   }
   std::string incompressible;
@@ -650,7 +652,7 @@ TEST(BadInputCorpus, SessionTokensAreOpaqueData) {
          {std::string("a\xff\xfe"), incompressible, std::string("a\x01z")}) {
       for (const std::string method : {"GET", "POST"}) {
         auto r = http_request(base, method, "/cart", method == "POST" ? "{\"sku_id\":1}" : "",
-                              {{"Authorization", token}});
+                              {{"Authorization", token}, {"Content-Type", "application/json"}});
         EXPECT_GE(r.status, 400) << base << " " << method << " " << hex_escape(token, 20) << " "
                                  << r.body;
         EXPECT_LT(r.status, 500) << base << " " << method << " " << hex_escape(token, 20) << " "

@@ -28,8 +28,9 @@ namespace {
 
 constexpr int kPosts = 2000;
 constexpr int kThreads = 32;
-constexpr int kSessions = 5;
-constexpr int kSkus = 4;
+// Within the cart's bounds (10 units of one sku per session): 20 sessions x 10 skus x 10 units.
+constexpr int kSessions = 20;
+constexpr int kSkus = 10;
 
 // Sku ids from the catalog: the first real sku of the first products that have one.
 std::vector<std::int64_t> catalog_skus(const std::string& api) {

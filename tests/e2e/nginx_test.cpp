@@ -41,9 +41,10 @@ TEST(ThroughNginx, EveryEndpointAnswersLikeAHost) {
 }
 
 TEST(ThroughNginx, CartWorksAcrossHosts) {
-  const std::string token = "e2e-cart-" + std::to_string(::time(nullptr));
+  const std::string token = "e2e-cart-across-hosts-" + std::to_string(::time(nullptr));
   for (int i = 0; i < 9; ++i) {  // round-robin spreads these over the three hosts
-    auto r = http_request(api(), "POST", "/cart", "{\"sku_id\":1}", {{"Authorization", token}});
+    auto r = http_request(api(), "POST", "/cart", "{\"sku_id\":1}",
+                          {{"Authorization", token}, {"Content-Type", "application/json"}});
     ASSERT_EQ(r.status, 201) << r.body;
   }
   EXPECT_EQ(http_get(api(), "/cart", {{"Authorization", token}}).body,

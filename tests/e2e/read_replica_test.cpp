@@ -24,6 +24,7 @@
 #include "background_load.hpp"
 #include "catalog_control.hpp"
 #include "http_client.hpp"
+#include "session/session_key.hpp"
 #include "stack_control.hpp"
 
 namespace atelier::testing {
@@ -195,6 +196,10 @@ class ReadReplica : public ::testing::Test {
       const std::string call = "STACK_REDIS_URL= HOST_EXTRA_ENV=\"" + replica +
                                " ATELIER_REPLICA_MAX_LAG_MS=" + max_lag_ms[i] +
                                " ATELIER_REPLICA_CHECK_MS=200 ATELIER_CHANGE_POLL_MS=1000"
+                               // Longer than the query watchdog (statement timeout + 1 s), so
+                               // a read cut on a frozen standby has time to move to the primary
+                               // rather than end in the database workers' 503.
+                               " ATELIER_DB_DEADLINE_MS=10000"
                                " ATELIER_THREADS=4\" host_start " +
                                std::to_string(4 + i) + " " + ports[i];
       ASSERT_EQ(run_stack_function(call), 0) << call;
@@ -257,8 +262,12 @@ TEST_F(ReadReplica, CartWritesGoToThePrimaryAndASessionReadsItsOwnWriteWhileRepl
   const HttpResponse cart = http_get(host, "/cart", {{"Authorization", session}});
   ASSERT_EQ(cart.status, 200) << cart.body;
   EXPECT_EQ(cart.body, "[{\"sku_id\":" + sku + ",\"count\":\"1\"}]");
-  const std::string count_rows =
-      "SELECT count(*) FROM atelier.cart WHERE session = '" + session + "'";
+  // The database holds the session's keyed hash only (docs/SECURITY.md).
+  std::ifstream secret_file(required_env("ATELIER_STACK_DIR") + "/session-secret");
+  std::string secret;
+  std::getline(secret_file, secret);
+  const std::string count_rows = "SELECT count(*) FROM atelier.cart WHERE session_key = '" +
+                                 atelier::session::hmac_sha256_hex(secret, session) + "'";
   EXPECT_EQ(primary_sql(count_rows), "1");
   // The standby has not replayed the row the host just read back: the read was not its.
   EXPECT_EQ(standby_sql(count_rows), "0");

@@ -269,20 +269,25 @@ void check_cookies(std::string_view data) {
     check(contains(header, *value), "cookie_value must return a view into the header", data);
     check(value->find(';') == std::string_view::npos, "a cookie value spans a ';'", data);
   }
-  const bool value_is_session = value && !value->empty() && value->size() <= 128 &&
-                                std::all_of(value->begin(), value->end(), is_session_char);
+  const bool value_is_session = value && atelier::session::is_issued_session_id(*value);
   const auto from_cookie = http::session_from(std::nullopt, header);
-  check(from_cookie.has_value() == value_is_session && (!from_cookie || *from_cookie == *value),
-        "session_from(cookie) must be the session cookie when shaped like a session id", data);
+  check(from_cookie.found() == value_is_session &&
+            (!from_cookie.found() || from_cookie.value == *value),
+        "session_from(cookie) must be the session cookie when it is an issued id", data);
 
   const auto from_authorization = http::session_from(header, header);
   const std::string_view trimmed = trim_blanks(header);
-  if (!trimmed.empty()) {
-    check(from_authorization && *from_authorization == trimmed,
-          "a non-blank Authorization header is the session", data);
+  if (trimmed.size() >= atelier::session::kMinTokenLength) {
+    check(from_authorization.kind == http::SessionRef::Kind::token &&
+              from_authorization.value == trimmed,
+          "a non-blank Authorization header of 20+ characters is the session", data);
+  } else if (!trimmed.empty()) {
+    check(from_authorization.kind == http::SessionRef::Kind::too_short,
+          "a non-blank Authorization header under 20 characters is too short", data);
   } else {
-    check(from_authorization == from_cookie, "a blank Authorization header falls back to cookie",
-          data);
+    check(from_authorization.kind == from_cookie.kind &&
+              from_authorization.value == from_cookie.value,
+          "a blank Authorization header falls back to cookie", data);
   }
 
   // An acceptable Authorization value is 0..1024 printable ASCII characters once trimmed.
@@ -291,15 +296,18 @@ void check_cookies(std::string_view data) {
   check(http::is_acceptable_authorization(header) == (trimmed.size() <= 1024 && printable_ascii),
         "is_acceptable_authorization is not: at most 1024 printable ASCII once trimmed", data);
 
-  // Completeness: a session-shaped token is found among other cookies.
+  // Completeness: an issued-shaped id is found among other cookies.
   std::string token;
   for (char c : data) {
-    if (is_session_char(c) && token.size() < 128) token.push_back(c);
+    if (is_session_char(c) && c != '.' && token.size() < atelier::session::kIssuedIdLength) {
+      token.push_back(c);
+    }
   }
   if (!token.empty()) {
+    token.resize(atelier::session::kIssuedIdLength, 'A');
     const ExactBuffer cookies("theme=dark; session=" + token + " ;x=\"1\"");
     const auto found = http::session_from(std::nullopt, cookies.view());
-    check(found && *found == token, "a session cookie was not found", token);
+    check(found.found() && found.value == token, "a session cookie was not found", token);
   }
 }
 

@@ -107,8 +107,13 @@ TEST(Cache, UnknownIdsAre404FromTheRevisionTableWithoutADatabaseRead) {
 
 TEST(Cache, TheCartIsNeverCached) {
   auto conn = redis();
-  http_request(host(), "POST", "/cart", "{\"sku_id\":1}", {{"Authorization", "cache-test"}});
-  http_get(host(), "/cart", {{"Authorization", "cache-test"}});
+  const std::string token = "cache-test-session-token";
+  ASSERT_EQ(http_request(host(), "POST", "/cart", "{\"sku_id\":1}",
+                         {{"Authorization", token}, {"Content-Type", "application/json"}})
+                .status,
+            201);
+  ASSERT_EQ(http_get(host(), "/cart", {{"Authorization", token}}).body,
+            "[{\"sku_id\":1,\"count\":\"1\"}]");
   auto cart_keys = conn.unlink_matching("*cart*");
   EXPECT_EQ(cart_keys.value, 0);
 }

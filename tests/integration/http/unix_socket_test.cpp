@@ -61,7 +61,8 @@ TEST(UnixSocket, CartWritesAndReadsBack) {
   ATELIER_UNIX_SOCKET_OR_SKIP(unix_socket, 1);
   const auto sku = first_sku(unix_socket);
   ASSERT_GT(sku, 0);
-  const Headers session = {{"Authorization", "unix-socket-test-" + std::to_string(::getpid())}};
+  const Headers session = {{"Authorization", "unix-socket-test-" + std::to_string(::getpid())},
+                           {"Content-Type", "application/json"}};
   const std::string body = "{\"sku_id\":" + std::to_string(sku) + "}";
   const auto added = http_request(unix_socket, "POST", "/cart", body, session);
   EXPECT_EQ(added.status, 201) << added.body;

@@ -90,27 +90,65 @@ TEST(ParseCartBody, MalformedBodiesAreBadRequests) {
   }
 }
 
-TEST(Session, AuthorizationWinsOverCookie) {
-  EXPECT_EQ(session_from("token-1", "session=abc"), std::optional<std::string>("token-1"));
-  EXPECT_EQ(session_from(std::nullopt, "a=1; session=abc; b=2"), std::optional<std::string>("abc"));
-  EXPECT_EQ(session_from("   ", "session=abc"), std::optional<std::string>("abc"));
-  EXPECT_EQ(session_from(std::nullopt, std::nullopt), std::nullopt);
-  EXPECT_EQ(session_from(std::nullopt, "other=1"), std::nullopt);
+const std::string kToken = "0123456789abcdefghijklmnopqrstuvwxyzABCD";  // a legacy 40-char token
+
+TEST(Session, AuthorizationWinsOverAnIssuedCookie) {
+  const std::string id = atelier::session::new_session_id();
+  const SessionRef both = session_from(kToken, "session=" + id);
+  EXPECT_EQ(both.kind, SessionRef::Kind::token);
+  EXPECT_EQ(both.value, kToken);
+  const SessionRef cookie = session_from(std::nullopt, "a=1; session=" + id + "; b=2");
+  EXPECT_EQ(cookie.kind, SessionRef::Kind::cookie);
+  EXPECT_EQ(cookie.value, id);
+  EXPECT_EQ(session_from("   ", "session=" + id).value, id);
+  EXPECT_FALSE(session_from(std::nullopt, std::nullopt).found());
+  EXPECT_FALSE(session_from(std::nullopt, "other=1").found());
 }
 
-TEST(Session, MalformedCookieValuesAreIgnored) {
-  EXPECT_EQ(session_from(std::nullopt, "session="), std::nullopt);
-  EXPECT_EQ(session_from(std::nullopt, "session=a b"), std::nullopt);
-  EXPECT_EQ(session_from(std::nullopt, "session=' OR 1=1 --"), std::nullopt);
-  EXPECT_EQ(session_from(std::nullopt, "session=" + std::string(129, 'a')), std::nullopt);
+TEST(Session, AuthorizationUnderTwentyCharactersIsTooShort) {
+  EXPECT_EQ(session_from("1234", std::nullopt).kind, SessionRef::Kind::too_short);
+  EXPECT_EQ(session_from(std::string(19, 'a'), std::nullopt).kind, SessionRef::Kind::too_short);
+  EXPECT_EQ(session_from(std::string(20, 'a'), std::nullopt).kind, SessionRef::Kind::token);
+  // A too-short token is not rescued by a cookie: the caller said who it is, wrongly.
+  EXPECT_EQ(session_from("1234", "session=" + atelier::session::new_session_id()).kind,
+            SessionRef::Kind::too_short);
 }
 
-TEST(Session, NewIdsAre32HexAndDistinct) {
-  const std::string a = new_session_id();
-  const std::string b = new_session_id();
-  EXPECT_EQ(a.size(), 32u);
-  EXPECT_NE(a, b);
-  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+TEST(Session, CookiesNotIssuedHereNameNoSession) {
+  // cart.csv's legacy sessions are numbers: as a cookie they must not reach those carts.
+  EXPECT_FALSE(session_from(std::nullopt, "session=1234").found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=").found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=a b").found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=' OR 1=1 --").found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=" + std::string(43, '*')).found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=" + std::string(44, 'a')).found());
+  EXPECT_FALSE(session_from(std::nullopt, "session=" + std::string(32, 'a')).found());
+  EXPECT_TRUE(session_from(std::nullopt, "session=" + std::string(43, 'a')).found());
+}
+
+TEST(ContentType, OnlyJsonWithOrWithoutParameters) {
+  EXPECT_TRUE(is_json_content_type("application/json"));
+  EXPECT_TRUE(is_json_content_type("application/json; charset=utf-8"));
+  EXPECT_TRUE(is_json_content_type("Application/JSON;charset=UTF-8"));
+  EXPECT_FALSE(is_json_content_type("text/plain"));
+  EXPECT_FALSE(is_json_content_type("application/x-www-form-urlencoded"));
+  EXPECT_FALSE(is_json_content_type("multipart/form-data; boundary=x"));
+  EXPECT_FALSE(is_json_content_type("application/jsonp"));
+  EXPECT_FALSE(is_json_content_type(""));
+}
+
+TEST(IdempotencyKey, EightToSixtyFourVisibleCharacters) {
+  EXPECT_EQ(std::get<std::optional<std::string>>(parse_idempotency_key(std::nullopt)),
+            std::nullopt);
+  EXPECT_EQ(std::get<std::optional<std::string>>(parse_idempotency_key("abcd-1234")),
+            std::optional<std::string>("abcd-1234"));
+  EXPECT_EQ(std::get<std::optional<std::string>>(parse_idempotency_key(std::string(64, 'k'))),
+            std::optional<std::string>(std::string(64, 'k')));
+  for (const std::string& bad :
+       {std::string("short"), std::string(65, 'k'), std::string("has space in it"),
+        std::string("tab\tinside.."), std::string("")}) {
+    EXPECT_TRUE(std::holds_alternative<BadRequest>(parse_idempotency_key(bad))) << bad;
+  }
 }
 
 TEST(IfNoneMatch, MatchesListsStarAndWeakForms) {

@@ -1,0 +1,125 @@
+#include "http/deferred_work.hpp"
+
+namespace atelier::http {
+
+DeferredWork::DeferredWork(Options options) : options_(std::move(options)) {
+  workers_.reserve(options_.threads);
+  for (std::size_t i = 0; i < options_.threads; ++i)
+    workers_.emplace_back([this] { run_workers(); });
+  deadline_thread_ = std::thread([this] { run_deadlines(); });
+}
+
+DeferredWork::~DeferredWork() {
+  stop();
+}
+
+void DeferredWork::finish(const std::shared_ptr<Job>& job, Reply&& reply) {
+  try {
+    job->done(std::move(reply));
+  } catch (...) {
+    // Done must not throw; a failure to send is the connection's, not the pool's.
+  }
+  if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    std::lock_guard lock(mutex_);
+    idle_.notify_all();
+  }
+}
+
+void DeferredWork::submit(Work work, Done done) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->done = std::move(done);
+  job->deadline = Clock::now() + options_.deadline;
+  in_flight_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::unique_lock lock(mutex_);
+    if (!stopping_ && queue_.size() < options_.max_queued) {
+      const bool first = watched_.empty();
+      queue_.push_back(job);
+      watched_.push_back(job);
+      lock.unlock();
+      work_ready_.notify_one();
+      if (first) deadline_changed_.notify_one();
+      return;
+    }
+  }
+  rejected_.fetch_add(1, std::memory_order_relaxed);
+  claim(*job);
+  finish(job, options_.overload_reply());
+}
+
+void DeferredWork::run_workers() {
+  for (;;) {
+    std::shared_ptr<Job> job;
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (job->answered.load(std::memory_order_acquire)) continue;  // the deadline answered it
+    Reply reply;
+    try {
+      reply = job->work();
+    } catch (...) {
+      reply.status = 500;  // Service's work never throws; a bare 500 if it ever did
+      reply.no_body = true;
+    }
+    if (claim(*job)) finish(job, std::move(reply));
+  }
+}
+
+void DeferredWork::run_deadlines() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    // Drop jobs that were answered (or freed) from the front; wait for the oldest deadline.
+    while (!watched_.empty()) {
+      auto job = watched_.front().lock();
+      if (!job || job->answered.load(std::memory_order_acquire)) {
+        watched_.pop_front();
+        continue;
+      }
+      if (Clock::now() < job->deadline) break;
+      watched_.pop_front();
+      if (claim(*job)) {
+        timed_out_.fetch_add(1, std::memory_order_relaxed);
+        lock.unlock();
+        finish(job, options_.timeout_reply());
+        lock.lock();
+      }
+    }
+    if (watched_.empty()) {
+      deadline_changed_.wait(lock, [&] { return stopping_ || !watched_.empty(); });
+    } else {
+      auto job = watched_.front().lock();
+      const auto until = job ? job->deadline : Clock::now();
+      job.reset();
+      deadline_changed_.wait_until(lock, until);
+    }
+  }
+}
+
+bool DeferredWork::wait_idle(std::chrono::milliseconds limit) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, limit, [&] { return in_flight_.load() == 0; });
+}
+
+void DeferredWork::stop() {
+  std::deque<std::shared_ptr<Job>> left;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+    left.swap(queue_);
+  }
+  work_ready_.notify_all();
+  deadline_changed_.notify_all();
+  for (auto& job : left) {
+    if (claim(*job)) finish(job, options_.overload_reply());
+  }
+  for (auto& worker : workers_) worker.join();
+  if (deadline_thread_.joinable()) deadline_thread_.join();
+}
+
+}  // namespace atelier::http

@@ -1,0 +1,136 @@
+#include "http/deferred_work.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <latch>
+#include <mutex>
+#include <vector>
+
+using atelier::http::DeferredWork;
+using atelier::http::Reply;
+
+namespace {
+
+Reply status(int code) {
+  Reply r;
+  r.status = code;
+  return r;
+}
+
+DeferredWork::Options options(std::size_t threads, std::size_t queued,
+                              std::chrono::milliseconds deadline) {
+  DeferredWork::Options o;
+  o.threads = threads;
+  o.max_queued = queued;
+  o.deadline = deadline;
+  o.timeout_reply = [] { return status(503); };
+  o.overload_reply = [] { return status(529); };
+  return o;
+}
+
+}  // namespace
+
+TEST(DeferredWork, RunsAJobAndAnswersOnce) {
+  DeferredWork work(options(2, 8, std::chrono::seconds(30)));
+  std::promise<int> answered;
+  work.submit([] { return status(201); }, [&](Reply&& r) { answered.set_value(r.status); });
+  EXPECT_EQ(answered.get_future().get(), 201);
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
+  EXPECT_EQ(work.in_flight(), 0u);
+}
+
+TEST(DeferredWork, AJobPastItsDeadlineIsAnsweredWhileItIsStillRunning) {
+  // The job blocks until released, as a call into a stopped database would.
+  DeferredWork work(options(1, 8, std::chrono::milliseconds(50)));
+  std::latch release(1);
+  std::mutex m;
+  std::vector<int> answers;
+  std::promise<void> first;
+  work.submit(
+      [&] {
+        release.wait();
+        return status(200);
+      },
+      [&](Reply&& r) {
+        std::lock_guard lock(m);
+        answers.push_back(r.status);
+        first.set_value();
+      });
+  first.get_future().wait();  // the deadline thread's answer, while the job still blocks
+  {
+    std::lock_guard lock(m);
+    ASSERT_EQ(answers, std::vector<int>{503});
+  }
+  release.count_down();
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
+  work.stop();  // joins the worker: its late 200 must not be a second answer
+  std::lock_guard lock(m);
+  EXPECT_EQ(answers, std::vector<int>{503});
+  EXPECT_EQ(work.timed_out(), 1u);
+}
+
+TEST(DeferredWork, AJobQueuedBehindAStuckOneTimesOutAndIsNeverRun) {
+  DeferredWork work(options(1, 8, std::chrono::milliseconds(50)));
+  std::latch release(1);
+  std::atomic<int> second_ran{0};
+  std::promise<int> second_answer;
+  work.submit(
+      [&] {
+        release.wait();
+        return status(200);
+      },
+      [](Reply&&) {});
+  work.submit(
+      [&] {
+        second_ran = 1;
+        return status(200);
+      },
+      [&](Reply&& r) { second_answer.set_value(r.status); });
+  EXPECT_EQ(second_answer.get_future().get(), 503);
+  release.count_down();
+  work.stop();
+  EXPECT_EQ(second_ran.load(), 0);
+}
+
+TEST(DeferredWork, AFullQueueAnswersAtOnce) {
+  DeferredWork work(options(1, 1, std::chrono::seconds(30)));
+  std::latch started(1);
+  std::latch release(1);
+  work.submit(
+      [&] {
+        started.count_down();
+        release.wait();
+        return status(200);
+      },
+      [](Reply&&) {});
+  started.wait();                                           // the worker holds job 1
+  work.submit([] { return status(200); }, [](Reply&&) {});  // queued
+  int third = 0;
+  work.submit([] { return status(200); }, [&](Reply&& r) { third = r.status; });
+  EXPECT_EQ(third, 529);  // answered on the submitting thread, before submit returned
+  EXPECT_EQ(work.rejected(), 1u);
+  release.count_down();
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
+}
+
+TEST(DeferredWork, StopAnswersWhatIsStillQueued) {
+  auto work = std::make_unique<DeferredWork>(options(1, 8, std::chrono::seconds(30)));
+  std::latch started(1);
+  std::latch release(1);
+  work->submit(
+      [&] {
+        started.count_down();
+        release.wait();
+        return status(200);
+      },
+      [](Reply&&) {});
+  started.wait();
+  std::promise<int> queued;
+  work->submit([] { return status(200); }, [&](Reply&& r) { queued.set_value(r.status); });
+  std::thread stopper([&] { work->stop(); });
+  EXPECT_EQ(queued.get_future().get(), 529);
+  release.count_down();
+  stopper.join();
+}
