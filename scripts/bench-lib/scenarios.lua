@@ -55,7 +55,10 @@ function M.source(cfg)
   local low = M.cold_range_start(cfg.max_id)
   local high = cfg.max_id
   local prefix = cfg.path_prefix or ""
-  local sessions = cfg.sessions or 1000
+  -- Many sessions, so that no session meets the cart's bounds (100 skus, 10 units of one) in a
+  -- long run; named <prefix><n, 24 digits> (scripts/lib/common.sh bench_carts_delete_sql finds
+  -- them by that), at least 20 characters, as the hosts require of a token.
+  local sessions = cfg.sessions or 10000
   local pending = {} -- page_view: the rest of the current page's requests
   local revisit_share = cfg.revisit_share or M.PAGE_VIEW_REVISIT
   local cart_read_share = M.PAGE_VIEW_CART_READ * (cfg.cart_share or 1)
@@ -70,7 +73,7 @@ function M.source(cfg)
   table.sort(revisit_ids) -- pairs() order is not stable; the draw below should be
 
   local function product_id() return math.random(low, high) end
-  local function session() return cfg.session_prefix .. math.random(1, sessions) end
+  local function session() return cfg.session_prefix .. string.format("%024d", math.random(1, sessions)) end
   local function sku_id()
     if cfg.skus and #cfg.skus > 0 then return cfg.skus[math.random(1, #cfg.skus)] end
     return math.random(cfg.sku_min or 1, cfg.sku_max or high)

@@ -132,8 +132,8 @@ wrk_stop() {
 
 # Deletes the cart rows the page_view POSTs added under SESSION_PREFIX (as scripts/bench does).
 delete_bench_carts() {
-  psql "$DATABASE_URL" -X -Atqc "WITH gone AS (DELETE FROM atelier.cart WHERE session LIKE '${SESSION_PREFIX}%'
-      RETURNING 1) SELECT count(*) FROM gone" 2>/dev/null || echo ""
+  bench_carts_delete_sql "$SESSION_PREFIX" "${BENCH_SESSIONS:-10000}" "$ATELIER_SESSION_SECRET_FILE" |
+    psql "$DATABASE_URL" -X -Atq 2>/dev/null | tail -n 1 || echo ""
 }
 
 # window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the

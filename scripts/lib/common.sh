@@ -56,3 +56,22 @@ pids_cpu_ticks() {
   done
   echo "$sum"
 }
+
+# SQL that deletes the cart rows and request keys of benchmark sessions PREFIX<n>, n = 1..COUNT
+# (named as scripts/bench-lib/scenarios.lua names them: the prefix, then n zero-padded to 24
+# digits), keyed with the session secret in FILE as the hosts key them (docs/SECURITY.md), and
+# prints how many cart rows went. Meant for psql's standard input, so the secret never appears in
+# a process's arguments. Uses pgcrypto (trusted: the database owner may create it).
+bench_carts_delete_sql() { # PREFIX COUNT SECRET_FILE
+  local secret
+  secret="$(cat "$3")" || return 1
+  cat <<SQL
+CREATE EXTENSION IF NOT EXISTS pgcrypto;
+CREATE TEMP TABLE bench_keys AS
+  SELECT encode(hmac('$1' || lpad(n::text, 24, '0'), '$secret', 'sha256'), 'hex') AS k
+  FROM generate_series(1, $2) n;
+DELETE FROM atelier.cart_requests WHERE session_key IN (SELECT k FROM bench_keys);
+WITH gone AS (DELETE FROM atelier.cart WHERE session_key IN (SELECT k FROM bench_keys) RETURNING 1)
+SELECT count(*) FROM gone;
+SQL
+}

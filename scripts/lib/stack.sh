@@ -31,6 +31,17 @@ redis_password() {
   fi
   cat "$f"
 }
+# The hosts' session secret (docs/SECURITY.md): cart sessions are stored as HMACs keyed with it.
+# Generated once per stack, mode 600 under a 077 umask, never committed; the hosts and atelier-etl
+# read it through ATELIER_SESSION_SECRET_FILE.
+session_secret_file() {
+  local f="$STACK_DIR/session-secret"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$STACK_DIR"
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  echo "$f"
+}
 redis_url() { echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/0"; }
 redis_cli() { REDISCLI_AUTH="$(redis_password)" redis-cli -p "$REDIS_PORT" "$@"; }
 
@@ -161,7 +172,8 @@ redis_stop() {
   local pidfile="$STACK_DIR/redis/redis.pid"
   if pidfile_alive "$pidfile"; then
     kill "$(cat "$pidfile")" 2>/dev/null || true
-    for _ in $(seq 1 50); do pidfile_alive "$pidfile" || break; sleep 0.1; done
+    # SIGTERM drains (ATELIER_DRAIN_DELAY_MS, then what is in flight): give it that long.
+    for _ in $(seq 1 300); do pidfile_alive "$pidfile" || break; sleep 0.1; done
     say "redis: stopped"
   fi
   rm -f "$pidfile"
@@ -235,7 +247,8 @@ host_launch() {
     for setting in "$@"; do echo "env=$setting"; done
   } >"$dir/$index.launch"
   env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
-    DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" "$@" \
+    DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" \
+    ATELIER_SESSION_SECRET_FILE="$(session_secret_file)" "$@" \
     setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null &
   echo $! >"$dir/$index.pid"
   poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
@@ -327,6 +340,7 @@ write_env_lines() { # PATH (for the comment)
     echo "export DATABASE_URL='$(pg_url)'   # loader role: atelier-etl, ops"
     echo "export API_DATABASE_URL='$(pg_api_url)'   # what the hosts use: read catalog, write cart"
     echo "export REDIS_URL='$(redis_url)'"
+    echo "export ATELIER_SESSION_SECRET_FILE='$(session_secret_file)'   # hosts and atelier-etl"
     echo "export API_URL='http://127.0.0.1:$NGINX_PORT'"
     local i=1 mode
     mode="$(upstream_mode)"

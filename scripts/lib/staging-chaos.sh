@@ -199,7 +199,7 @@ fault_replay_pause() {
   local before during lag primary after t_resume caught=""
   before="$(hosts_versions)"
   psql_node pg2 -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_pause()' >/dev/null
-  in_node client env DATABASE_URL="$(staging_database_url)" "$ATELIER_BIN/atelier-etl" \
+  in_node client env DATABASE_URL="$(staging_database_url)" ATELIER_SESSION_SECRET_FILE="$(staging_session_secret_file)" "$ATELIER_BIN/atelier-etl" \
     --data "$STAGING_DIR/data" >"$CHAOS_WORK/replay_pause.load.log" 2>&1
   primary="$(psql_node pg1 -U atelier_loader -d atelier -Atqc 'SELECT version FROM catalog.dataset')"
   sleep "$CHAOS_HOLD"

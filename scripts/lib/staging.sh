@@ -315,6 +315,16 @@ staging_redis_url() {
 # the split off (scripts/staging redis-split measures both).
 staging_redis_read_url() { echo "redis://:$(staging_redis_password)@$(node_ip redis2):$REDIS_PORT_STAGING/0"; }
 
+# The hosts' session secret (docs/SECURITY.md), one per staging, mode 600.
+staging_session_secret_file() {
+  local f="$STAGING_DIR/session-secret"
+  if [ ! -s "$f" ]; then
+    mkdir -p "$STAGING_DIR"
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
+  fi
+  echo "$f"
+}
+
 # One atelier-api per host node: catalog reads from pg2 (pg1 the fall-back), cart on pg1, Redis
 # reads from redis2 and writes through the Sentinels.
 staging_host_up() {
@@ -326,7 +336,8 @@ staging_host_up() {
   # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
   ip netns exec "$(node_ns "$node")" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
     DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
-    REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" ${STAGING_HOST_ENV:-} \
+    REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" \
+    ATELIER_SESSION_SECRET_FILE="$(staging_session_secret_file)" ${STAGING_HOST_ENV:-} \
     setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
   disown  # its kill -9 in scripts/staging chaos is expected, not a job to report
   for _ in $(seq 1 100); do

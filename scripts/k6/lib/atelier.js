@@ -97,7 +97,9 @@ function params(endpoint, headers, revisit) {
 }
 
 function cartSession(runId) {
-  return `k6-${runId}-${randomInt(1, CART_SESSIONS)}`;
+  // <prefix><n, 24 digits>: at least the 20 characters a cart token needs, and the form
+  // scripts/lib/common.sh bench_carts_delete_sql finds sessions by (they are stored keyed).
+  return `k6-${runId}-${String(randomInt(1, CART_SESSIONS)).padStart(24, '0')}`;
 }
 
 // The three bodies of a product page again, with the ETags of the earlier visit.
