@@ -108,8 +108,12 @@ void Cache::observe(std::chrono::steady_clock::time_point start) const {
 std::optional<Entry> Cache::decode_counted(std::string&& value) {
   counters_.bytes_read.fetch_add(value.size(), std::memory_order_relaxed);
   std::optional<Entry> entry = decode_entry(std::move(value));
-  // Written by an incompatible version, or corrupted.
-  if (!entry) counters_.errors.fetch_add(1, std::memory_order_relaxed);
+  // Written by an incompatible version, corrupted, or planted: never sent, whatever it holds.
+  if (entry && !is_sendable(*entry)) entry.reset();
+  if (!entry) {
+    counters_.errors.fetch_add(1, std::memory_order_relaxed);
+    counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+  }
   return entry;
 }
 
@@ -219,6 +223,26 @@ void Cache::record(const RedisStatus& status) {
 void Cache::put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl) {
   const EntryRef one{key, &entry};
   store(std::span(&one, 1), ttl);
+}
+
+bool Cache::put_within_budget(std::string_view key, const Entry& entry,
+                              std::chrono::milliseconds ttl, std::string_view budget_key,
+                              std::size_t budget_bytes) {
+  if (budget_bytes == 0 || skip()) return false;
+  RedisConnection& connection = slot().connection;
+  const auto cost = static_cast<std::int64_t>(key.size() + entry.etag.size() + entry.body.size());
+  const auto start = std::chrono::steady_clock::now();
+  const RedisResult<std::int64_t> spent = call_with_reconnect(
+      connection, [&] { return connection.add_to_budget(budget_key, cost, ttl); });
+  observe(start);
+  record(spent);
+  if (!spent.ok()) return false;
+  if (spent.value > static_cast<std::int64_t>(budget_bytes)) {
+    counters_.over_budget.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  put(key, entry, ttl);
+  return true;
 }
 
 std::size_t Cache::put_many(std::span<const KeyedEntry> entries, std::chrono::milliseconds ttl) {

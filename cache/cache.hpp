@@ -49,9 +49,13 @@ struct CacheOptions {
 // Plain counters, read by the HTTP layer for /metrics (kept free of the metrics library).
 struct CacheCounters {
   std::atomic<std::uint64_t> hits{0};
-  std::atomic<std::uint64_t> misses{0};   // absent keys, plus malformed values (also in errors)
-  std::atomic<std::uint64_t> errors{0};   // failed Redis calls and malformed values
-  std::atomic<std::uint64_t> skipped{0};  // get/put not sent because of back-off
+  std::atomic<std::uint64_t> misses{0};  // absent keys, plus malformed values (also in errors)
+  std::atomic<std::uint64_t> errors{0};  // failed Redis calls and malformed values
+  // Values read from Redis that a host would not send (malformed, or !is_sendable: a bad ETag,
+  // status or gzip body): each is a miss (and an error) too; the page is loaded from PostgreSQL.
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> over_budget{0};  // put_within_budget calls refused by the budget
+  std::atomic<std::uint64_t> skipped{0};      // get/put not sent because of back-off
   std::atomic<std::uint64_t> bytes_read{0};
   std::atomic<std::uint64_t> bytes_written{0};
   std::atomic<std::uint64_t> single_flight_waits{0};  // maintained by SingleFlight
@@ -90,6 +94,11 @@ class Cache {
   // options.not_found_ttl instead). Failures are counted and otherwise ignored: the caller
   // already has the data.
   void put(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl);
+  // put, only while the bytes stored under budget_key (a Redis counter that lives as long as
+  // `ttl`, shared by every host) stay within budget_bytes; false when not stored (over budget,
+  // Redis unusable). Bounds what one kind of entry (list pages) can take of Redis's memory.
+  bool put_within_budget(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl,
+                         std::string_view budget_key, std::size_t budget_bytes);
   // The same for a batch, pipelined in one round trip (the warm-up tool). Returns how many were
   // stored.
   std::size_t put_many(std::span<const KeyedEntry> entries, std::chrono::milliseconds ttl);
@@ -113,7 +122,8 @@ class Cache {
   WorkerSlot& slot();
   bool skip();
   // A GET's value (from either node) as an entry, counting the bytes read; a value that does not
-  // decode counts as an error and reads as absent.
+  // decode, or an entry that is not cache::is_sendable, counts as an error and as rejected, and
+  // reads as absent.
   std::optional<Entry> decode_counted(std::string&& value);
   // The replica's answer to get(): a hit, or nullopt after a miss (replica_missed set) or a
   // failure; the master is asked next in both cases.

@@ -58,6 +58,10 @@ std::string CacheKey::products(std::int64_t list_revision, std::int64_t page, st
   return key;
 }
 
+std::string CacheKey::page_budget(std::int64_t list_revision) {
+  return start("page-budget", list_revision);
+}
+
 std::string CacheKey::pending(ProductBody body, std::int64_t id) {
   std::string key = start("pending", id);
   key.append(name_of(body));

@@ -32,6 +32,8 @@ struct CacheKey {
   }
   // atelier:products:<list revision>:<page>:<count>    GET /products?page&count
   static std::string products(std::int64_t list_revision, std::int64_t page, std::int64_t count);
+  // atelier:page-budget:<list revision>:    bytes of list pages stored under that revision
+  static std::string page_budget(std::int64_t list_revision);
   // A name for loads of a body whose revision is not known yet (a host still reading its
   // revisions): never stored, only collapses concurrent loads (single flight).
   static std::string pending(ProductBody body, std::int64_t id);

@@ -80,4 +80,27 @@ std::optional<Entry> decode_entry(std::string&& bytes) {
   return entry;
 }
 
+bool is_sendable_etag(std::string_view etag) {
+  if (etag.empty()) return true;
+  if (etag.size() < 2 || etag.front() != '"' || etag.back() != '"') return false;
+  for (const char c : etag.substr(1, etag.size() - 2)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x21 || byte > 0x7e || byte == '"') return false;
+  }
+  return true;
+}
+
+bool is_sendable(const Entry& entry) {
+  if (!is_sendable_etag(entry.etag)) return false;
+  if (entry.status < 200 || entry.status > 599 || entry.status == 204 || entry.status == 304) {
+    return false;
+  }
+  if (entry.coding == BodyCoding::gzip) {
+    constexpr std::size_t kSmallestGzipMember = 18;  // 10-byte header, empty block, 8-byte trailer
+    const std::string_view body = entry.body;
+    if (body.size() < kSmallestGzipMember || !body.starts_with("\x1f\x8b\x08")) return false;
+  }
+  return true;
+}
+
 }  // namespace atelier::cache

@@ -44,4 +44,16 @@ std::optional<Entry> decode_entry(std::string_view bytes);
 // Same, reusing the buffer of `bytes` for the body (the common case: a value fresh from Redis).
 std::optional<Entry> decode_entry(std::string&& bytes);
 
+// A strong entity-tag as RFC 9110 §8.8.3 spells it, safe to send as a header value: `"` + visible
+// ASCII other than `"` + `"` (no CR, LF, NUL or other control byte; no obs-text, which our
+// tags never hold). The empty string (no ETag) is safe too.
+bool is_sendable_etag(std::string_view etag);
+
+// What a host checks before it sends an entry it did not make itself (one read from Redis, which
+// any client holding a write-capable Redis user could have written): the ETag is sendable; the
+// status is one a body goes with (200..599 but 204 and 304); a gzip body starts as a gzip member
+// does (1f 8b 08) and is at least a member's minimum size (18 bytes). A bad entry is a miss, not an
+// answer (cache::Cache counts it).
+bool is_sendable(const Entry& entry);
+
 }  // namespace atelier::cache

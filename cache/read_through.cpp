@@ -5,9 +5,11 @@
 
 namespace atelier::cache {
 
-ReadThrough::ReadThrough(CacheOptions options, std::size_t local_capacity_bytes)
+ReadThrough::ReadThrough(CacheOptions options, std::size_t local_capacity_bytes,
+                         std::size_t page_capacity_bytes)
     : cache_(std::make_unique<Cache>(std::move(options))),
       local_(std::make_unique<LocalCache>(local_capacity_bytes)),
+      pages_(std::make_unique<LocalCache>(page_capacity_bytes)),
       flight_(std::make_unique<SingleFlight>(cache_->counters())) {}
 
 ReadThrough::~ReadThrough() = default;
@@ -20,42 +22,60 @@ std::size_t ReadThrough::local_bytes() const {
   return local_->bytes();
 }
 
+std::size_t ReadThrough::page_entries() const {
+  return pages_->entries();
+}
+
+std::size_t ReadThrough::page_bytes() const {
+  return pages_->bytes();
+}
+
 std::shared_ptr<const Entry> ReadThrough::fetch(std::string_view key, bool look_up,
-                                                const std::function<Loaded()>& load) {
+                                                const std::function<Loaded()>& load, Shelf shelf) {
+  LocalCache& local_tier = shelf_of(shelf);
   if (look_up) {
-    if (auto found = find(key)) return found;
+    if (auto found = find(key, shelf)) return found;
   }
   return std::make_shared<const Entry>(flight_->load_once(key, [&] {
     Loaded loaded = load();
-    store(loaded);
+    store(loaded, shelf);
     return std::move(loaded.entry);
   }));
 }
 
-std::shared_ptr<const Entry> ReadThrough::find(std::string_view key) {
-  if (auto local = local_->get(key)) {
+std::shared_ptr<const Entry> ReadThrough::find(std::string_view key, Shelf shelf) {
+  LocalCache& local_tier = shelf_of(shelf);
+  if (auto local = local_tier.get(key)) {
     local_hits_.fetch_add(1, std::memory_order_relaxed);
     return local;
   }
   // Cache::get answers at once (and counts a skip) while Redis is backed off.
   if (auto hit = cache_->get(key)) {
     auto shared = std::make_shared<const Entry>(std::move(*hit));
-    local_->put(key, shared);
+    local_tier.put(key, shared);
     return shared;
   }
   return nullptr;
 }
 
-void ReadThrough::store(const Loaded& loaded) {
+void ReadThrough::store(const Loaded& loaded, Shelf shelf) {
   // Only answers that describe the data are kept: 200s. Failures (503/500) never are, and 404s
   // are answered from the hosts' revision tables without a load.
   if (loaded.key.empty() || loaded.entry.status != 200) return;
-  cache_->put(loaded.key, loaded.entry, loaded.ttl);
-  local_->put(loaded.key, std::make_shared<const Entry>(loaded.entry));
+  if (loaded.budget_key.empty()) {
+    cache_->put(loaded.key, loaded.entry, loaded.ttl);
+  } else {
+    cache_->put_within_budget(loaded.key, loaded.entry, loaded.ttl, loaded.budget_key,
+                              loaded.budget_bytes);
+  }
+  shelf_of(shelf).put(loaded.key, std::make_shared<const Entry>(loaded.entry));
 }
 
 void ReadThrough::forget(std::span<const std::string> keys) {
-  for (const auto& key : keys) local_->erase(key);
+  for (const auto& key : keys) {
+    local_->erase(key);
+    pages_->erase(key);
+  }
   cache_->remove(keys);
 }
 

@@ -30,12 +30,20 @@ struct Loaded {
   Entry entry;
   std::string key;  // empty: not stored (failures, 404s, an answer with nothing to key it by)
   std::chrono::milliseconds ttl = kKeepForever;
+  // Non-empty: stored in Redis only within this budget (Cache::put_within_budget).
+  std::string budget_key = {};
+  std::size_t budget_bytes = 0;
 };
+
+// Which in-process LRU an entry lives in: product bodies, or list pages with a budget of their own
+// (so that a walk over page numbers never evicts a body).
+enum class Shelf { bodies, pages };
 
 class ReadThrough {
  public:
-  // local_capacity_bytes = 0 turns the in-process tier off.
-  ReadThrough(CacheOptions options, std::size_t local_capacity_bytes);
+  // local_capacity_bytes = 0 turns the in-process tier off (page_capacity_bytes: for pages).
+  ReadThrough(CacheOptions options, std::size_t local_capacity_bytes,
+              std::size_t page_capacity_bytes = 0);
   ~ReadThrough();
   ReadThrough(const ReadThrough&) = delete;
   ReadThrough& operator=(const ReadThrough&) = delete;
@@ -46,25 +54,30 @@ class ReadThrough {
   // on the same key; nothing is stored then.
   // The entry is shared with the in-process tier (never copied on a hit); it is never null.
   std::shared_ptr<const Entry> fetch(std::string_view key, bool look_up,
-                                     const std::function<Loaded()>& load);
+                                     const std::function<Loaded()>& load,
+                                     Shelf shelf = Shelf::bodies);
 
   // The entry under `key` from the in-process tier, else Redis; null when neither has it. Never
   // loads: the request threads look up with it and hand a miss to the database workers.
-  std::shared_ptr<const Entry> find(std::string_view key);
+  std::shared_ptr<const Entry> find(std::string_view key, Shelf shelf = Shelf::bodies);
 
   // Drops the keys from both tiers (entries of revisions that are no longer current).
   void forget(std::span<const std::string> keys);
   // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).
-  void store(const Loaded& loaded);
+  void store(const Loaded& loaded, Shelf shelf = Shelf::bodies);
 
   Cache& cache() { return *cache_; }
   std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }
   std::size_t local_entries() const;
   std::size_t local_bytes() const;
+  std::size_t page_entries() const;
+  std::size_t page_bytes() const;
 
  private:
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<LocalCache> local_;
+  std::unique_ptr<LocalCache> pages_;
+  LocalCache& shelf_of(Shelf shelf) { return shelf == Shelf::pages ? *pages_ : *local_; }
   std::unique_ptr<SingleFlight> flight_;
   std::atomic<std::uint64_t> local_hits_{0};
 };

@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <utility>
@@ -157,16 +158,37 @@ RedisStatus RedisConnection::fail_context(std::string_view what, int saved_errno
   return status;
 }
 
+RedisConnection::ContextPtr RedisConnection::sentinel_connection(const RedisEndpoint& sentinel,
+                                                                 std::string& failures) const {
+  const std::string name = sentinel.host + ":" + std::to_string(sentinel.port);
+  ContextPtr context(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
+                                             to_timeval(options_.connect_timeout)));
+  if (!context || context->err != 0) {
+    failures += " " + name + " unreachable;";
+    return nullptr;
+  }
+  if (redisSetTimeout(context.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
+    failures += " " + name + " timeout not set;";
+    return nullptr;
+  }
+  if (!options_.sentinel_password) return context;
+  const std::string_view args[] = {"AUTH", *options_.sentinel_password};
+  ArgvArrays argv(args);
+  ReplyPtr reply(static_cast<redisReply*>(
+      redisCommandArgv(context.get(), argv.count(), argv.pointers.data(), argv.sizes.data())));
+  if (!reply || reply->type != REDIS_REPLY_STATUS ||
+      std::string_view(reply->str, reply->len) != "OK") {
+    failures += " " + name + " refused the Sentinel password;";
+    return nullptr;
+  }
+  return context;
+}
+
 RedisStatus RedisConnection::resolve_master() {
   std::string failures;
   for (const RedisEndpoint& sentinel : options_.sentinels) {
-    ContextPtr context(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
-                                               to_timeval(options_.connect_timeout)));
-    if (!context || context->err != 0) {
-      failures += " " + sentinel.host + ":" + std::to_string(sentinel.port) + " unreachable;";
-      continue;
-    }
-    if (redisSetTimeout(context.get(), to_timeval(options_.command_timeout)) != REDIS_OK) continue;
+    ContextPtr context = sentinel_connection(sentinel, failures);
+    if (!context) continue;
     const std::string_view args[] = {"SENTINEL", "get-master-addr-by-name",
                                      options_.sentinel_master};
     ArgvArrays argv(args);
@@ -192,13 +214,8 @@ RedisStatus RedisConnection::resolve_replica() {
   std::string failures;
   for (const RedisEndpoint& sentinel : options_.sentinels) {
     const std::string name = sentinel.host + ":" + std::to_string(sentinel.port);
-    ContextPtr context(redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port,
-                                               to_timeval(options_.connect_timeout)));
-    if (!context || context->err != 0) {
-      failures += " " + name + " unreachable;";
-      continue;
-    }
-    if (redisSetTimeout(context.get(), to_timeval(options_.command_timeout)) != REDIS_OK) continue;
+    ContextPtr context = sentinel_connection(sentinel, failures);
+    if (!context) continue;
     // SENTINEL REPLICAS (Redis 5+; the older SENTINEL SLAVES is the same command).
     const std::string_view args[] = {"SENTINEL", "replicas", options_.sentinel_master};
     ArgvArrays argv(args);
@@ -486,6 +503,27 @@ RedisResult<std::int64_t> RedisConnection::used_memory() {
   if (ec != std::errc{}) {
     set_status(result, {RedisError::server, "INFO used_memory is not a number"});
   }
+  return result;
+}
+
+RedisResult<std::int64_t> RedisConnection::add_to_budget(std::string_view key, std::int64_t amount,
+                                                         std::chrono::milliseconds ttl) {
+  RedisResult<std::int64_t> result;
+  ReplyPtr reply;
+  const std::string by = std::to_string(amount);
+  const std::string_view args[] = {"INCRBY", key, by};
+  set_status(result, exchange(args, reply));
+  if (result.ok()) read_integer(*reply, "INCRBY", result);
+  if (!result.ok() || result.value != amount) return result;
+  // The first spend of this budget: it lasts as long as what it pays for (a crash between the
+  // two commands leaves a counter without expiry, which a new list revision's key replaces).
+  const std::string ms = std::to_string(std::max<std::int64_t>(1, ttl.count()));
+  const std::string_view expire[] = {"PEXPIRE", key, ms};
+  ReplyPtr expired;
+  RedisResult<std::int64_t> set_expiry;
+  set_status(set_expiry, exchange(expire, expired));
+  if (set_expiry.ok()) read_integer(*expired, "PEXPIRE", set_expiry);
+  if (!set_expiry.ok()) set_status(result, {set_expiry.error, set_expiry.message});
   return result;
 }
 

@@ -97,6 +97,10 @@ class RedisConnection {
   RedisResult<std::int64_t> used_memory();
   // The text of INFO <section> ("field:value" lines).
   RedisResult<std::string> info(std::string_view section);
+  // INCRBY key amount; when that created the key (the total is `amount`), PEXPIRE key ttl too.
+  // value = the total after the increment. The byte budget of list pages (Cache::put_within).
+  RedisResult<std::int64_t> add_to_budget(std::string_view key, std::int64_t amount,
+                                          std::chrono::milliseconds ttl);
   // PTTL in ms: -2 when the key does not exist, -1 when it has no expiry.
   RedisResult<std::int64_t> pttl(std::string_view key);
   // UNLINK (non-blocking DEL); value = number of keys removed.
@@ -124,6 +128,11 @@ class RedisConnection {
   // The same for options_.sentinel_replica: SENTINEL REPLICAS, and the first replica the answering
   // Sentinel sees as healthy (not down or disconnected, link to the master ok).
   RedisStatus resolve_replica();
+  // A connection to one Sentinel, with the command timeout set and, when the options carry the
+  // Sentinels' password, AUTH accepted: a Sentinel that does not know the password (a rogue one
+  // on a Sentinel's address) is never asked, so it cannot name a node that would then be sent the
+  // data nodes' password. Null, with `failures` extended, when any step fails.
+  ContextPtr sentinel_connection(const RedisEndpoint& sentinel, std::string& failures) const;
   // After a failover the old master may come back as a replica: a write it refuses with
   // READONLY means "reconnect and ask the Sentinels again", so the connection is dropped.
   RedisStatus server_reply_error(const redisReply& reply);

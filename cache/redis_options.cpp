@@ -31,8 +31,8 @@ struct MalformedUrl : std::invalid_argument {
 // The password is part of the URL, so the message never echoes the URL into a log line.
 [[noreturn]] void reject(std::string_view why) {
   throw MalformedUrl("REDIS_URL: " + std::string(why) +
-                     " (expected redis://[:password@]host:port[/db] or "
-                     "redis-sentinel://[:password@]host:port[,host:port...][/db]#master)");
+                     " (expected redis://[[user]:password@]host:port[/db] or "
+                     "redis-sentinel://[[user]:password@]host:port[,host:port...][/db]#master)");
 }
 
 int hex_value(char c) {
@@ -151,7 +151,8 @@ std::optional<RedisOptions> parse_or_throw(std::string_view url) {
       const std::string_view password = userinfo.substr(colon + 1);
       if (!user.empty()) options.username = percent_decode(user);
       if (!password.empty()) options.password = percent_decode(password);
-      if (options.username && !options.password) reject("a user needs a password");
+      // "user:@": the password comes from a file (with_secrets); without one no AUTH is sent,
+      // and the server refuses the commands (NOAUTH), which the cache treats as an outage.
     }
   }
 
@@ -190,6 +191,13 @@ std::string redis_url_error(std::string_view url) {
   } catch (const MalformedUrl& error) {
     return error.what();
   }
+}
+
+RedisOptions with_secrets(RedisOptions options, const std::optional<std::string>& password,
+                          const std::optional<std::string>& sentinel_password) {
+  if (password) options.password = password;
+  if (sentinel_password) options.sentinel_password = sentinel_password;
+  return options;
 }
 
 std::string endpoint_label(const RedisOptions& options) {

@@ -27,6 +27,20 @@ build_targets() {
   fi
 }
 
+# secret_file PATH: PATH, holding a random secret (48 hex digits) made on first use, mode 600:
+# written under umask 077 as a new file moved into place, so never readable by others, not even
+# while it is written. For passwords of the private stack, the staging and the test Redis group.
+secret_file() {
+  if [ ! -s "$1" ]; then
+    (
+      umask 077
+      mkdir -p "$(dirname "$1")"
+      head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1.new" && mv -f "$1.new" "$1"
+    ) || die "could not write $1"
+  fi
+  echo "$1"
+}
+
 # Builds a tool only when its binary is missing.
 ensure_tool() {
   local tool="$1"

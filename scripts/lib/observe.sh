@@ -66,9 +66,10 @@ observe_wait() {
 }
 
 # A role of its own for the exporter: pg_monitor (the statistics views) plus reading the loader's
-# summary tables, nothing else. Local trust auth like the other private roles; in production give
-# it a password and put it in the exporter's DATA_SOURCE_NAME. observe_pg_role_sql DB prints the
-# SQL (also run on the staging's primary, scripts/lib/staging-observe.sh).
+# summary tables, nothing else. On the stack it logs in with scram-sha-256 and the password
+# pg_start gave it (pg_secret), passed to the exporter in DATA_SOURCE_NAME (its environment).
+# observe_pg_role_sql DB prints the SQL (also run on the staging's primary,
+# scripts/lib/staging-observe.sh).
 observe_pg_role_sql() {
   cat <<SQL
 SET client_min_messages = warning;
@@ -94,7 +95,7 @@ SQL
 
 observe_pg_role() {
   observe_pg_role_sql "$PG_DB" |
-    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$PG_DB" -qAt -v ON_ERROR_STOP=1 >/dev/null
+    psql_admin -d "$PG_DB" -qAt -v ON_ERROR_STOP=1 >/dev/null
 }
 
 # observe_stub_status_conf FILE LISTEN [ALLOW]: an NGINX server with only stub_status on LISTEN
@@ -137,7 +138,8 @@ observe_start() {
   # The password goes through the environment, never the command line (ps shows that).
   REDIS_PASSWORD="$(redis_password)" observe_spawn redis-exporter prometheus-redis-exporter \
     -redis.addr "redis://127.0.0.1:$REDIS_PORT" -web.listen-address "127.0.0.1:$REDIS_EXPORTER_PORT"
-  DATA_SOURCE_NAME="postgresql://$PG_MONITOR_ROLE@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable" \
+  # Its password (scram-sha-256, scripts/lib/stack.sh pg_secret) in the environment, not argv.
+  DATA_SOURCE_NAME="postgresql://$PG_MONITOR_ROLE:$(pg_secret "$PG_MONITOR_ROLE")@127.0.0.1:$PG_PORT/$PG_DB?sslmode=disable" \
     observe_spawn postgres-exporter prometheus-postgres-exporter \
     --extend.query-path="$OBSERVE_SRC/postgres-queries.yml" \
     --web.listen-address="127.0.0.1:$PG_EXPORTER_PORT"

@@ -5,6 +5,7 @@
 # shellcheck shell=bash
 
 . "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
+. "$ATELIER_ROOT/scripts/lib/redis-acl.sh"
 
 # Absolute, because nginx -p and pg_ctl resolve relative paths against their own directories.
 mkdir -p "$STACK_DIR"
@@ -15,35 +16,90 @@ PG_DB="${PG_DB:-atelier}"
 PG_RUNAS=""
 if [ "$(id -u)" -eq 0 ]; then PG_RUNAS="runuser -u postgres --"; fi
 
-# Two roles (security issue): the loader owns the database and every schema it creates; the API
+# Roles (docs/SECURITY.md): the loader owns the database and every schema it creates; the API
 # hosts connect as atelier_api, which can only read the catalog views and read/insert cart rows
-# (granted by atelier-etl when it publishes). Private stack: local trust auth, no passwords.
+# (granted by atelier-etl when it publishes); atelier_monitor reads statistics (the exporter);
+# atelier_replicator streams WAL to the standby. Each logs in over 127.0.0.1 with scram-sha-256
+# and a password generated once per stack (pg_hba_conf); no rule trusts anyone. The superuser
+# `postgres` is reachable only through the unix socket, by peer authentication of the OS users
+# root/postgres/the stack's owner (psql_admin). Clients find the passwords in $PGPASSFILE
+# ($STACK_DIR/pgpass, mode 600), so no URL, environment value or argument holds one.
 pg_url() { echo "postgresql://atelier_loader@127.0.0.1:$PG_PORT/$PG_DB"; }
 pg_api_url() { echo "postgresql://atelier_api@127.0.0.1:$PG_PORT/$PG_DB"; }
+# The superuser, through the primary's unix socket (peer): for tests and administration only.
+pg_admin_url() { echo "postgresql://postgres@/$PG_DB?host=$STACK_DIR/pg/run&port=$PG_PORT"; }
+PG_LOGIN_ROLES=(atelier_loader atelier_api atelier_monitor atelier_replicator)
+export PGPASSFILE="$STACK_DIR/pgpass"
 
-# The private Redis requires a password, generated once per stack and kept in $STACK_DIR (never
-# committed); REDIS_URL carries it, so every client authenticates.
-redis_password() {
-  local f="$STACK_DIR/redis/password"
-  if [ ! -s "$f" ]; then
-    mkdir -p "$STACK_DIR/redis"
-    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
-  fi
-  cat "$f"
+# pg_secret ROLE: that role's password, made on first use (common.sh secret_file).
+pg_secret() { cat "$(secret_file "$STACK_DIR/secrets/pg-$1")"; }
+
+# $PGPASSFILE: one line per login role, any port of 127.0.0.1 (the primary and the standby).
+pg_write_passfile() {
+  local role
+  (
+    umask 077
+    for role in "${PG_LOGIN_ROLES[@]}"; do echo "127.0.0.1:*:*:$role:$(pg_secret "$role")"; done \
+      >"$PGPASSFILE.new" && mv -f "$PGPASSFILE.new" "$PGPASSFILE"
+  )
 }
 # The hosts' session secret (docs/SECURITY.md): cart sessions are stored as HMACs keyed with it.
-# Generated once per stack, mode 600 under a 077 umask, never committed; the hosts and atelier-etl
-# read it through ATELIER_SESSION_SECRET_FILE.
-session_secret_file() {
-  local f="$STACK_DIR/session-secret"
-  if [ ! -s "$f" ]; then
-    mkdir -p "$STACK_DIR"
-    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
-  fi
-  echo "$f"
+# Generated once per stack (common.sh secret_file: mode 600 under a 077 umask, never committed);
+# the hosts and atelier-etl read it through ATELIER_SESSION_SECRET_FILE.
+session_secret_file() { secret_file "$STACK_DIR/session-secret"; }
+
+# psql as the superuser over the primary's unix socket (peer authentication, map `admin`).
+psql_admin() { "$PG_BIN/psql" -h "$STACK_DIR/pg/run" -p "$PG_PORT" -U postgres "$@"; }
+
+# pg_hba.conf: per role and source, scram-sha-256 everywhere, the superuser by peer on the socket.
+pg_hba_conf() {
+  cat <<HBA
+# Written by scripts/lib/stack.sh (pg_hba_conf) on every start; docs/SECURITY.md. No trust.
+# TYPE  DATABASE     USER                ADDRESS        METHOD
+local   all          postgres                           peer map=admin
+host    $PG_DB       atelier_loader      127.0.0.1/32   scram-sha-256
+host    $PG_DB       atelier_api         127.0.0.1/32   scram-sha-256
+host    $PG_DB       atelier_monitor     127.0.0.1/32   scram-sha-256
+host    replication  atelier_replicator  127.0.0.1/32   scram-sha-256
+HBA
 }
+
+# pg_ident.conf: who may be the superuser on the socket: root (scripts run as root), the server's
+# own OS user, and the user running the stack when that is not root.
+pg_ident_conf() {
+  echo "# Written by scripts/lib/stack.sh (pg_ident_conf)."
+  echo "admin  root      postgres"
+  echo "admin  postgres  postgres"
+  [ "$(id -un)" = root ] || [ "$(id -un)" = postgres ] || echo "admin  $(id -un)  postgres"
+}
+
+# pg_auth_files DATA: the two files above into a data directory (as the server's OS user).
+pg_auth_files() {
+  pg_hba_conf | $PG_RUNAS tee "$1/pg_hba.conf" >/dev/null
+  pg_ident_conf | $PG_RUNAS tee "$1/pg_ident.conf" >/dev/null
+}
+
+# The private Redis has three users (docs/SECURITY.md), each with a password generated once per
+# stack and kept in $STACK_DIR/redis (mode 600, never committed):
+#   default         the operator (scripts, tests, redis-cli): every command
+#   atelier_api     the hosts: only the commands they send, only atelier:* keys
+#   atelier_loader  the warm-up (atelier-warm): reads, writes and INFO of atelier:* keys
+# No password is ever an argument of a process: redis-server reads them (as hashes) from its
+# generated config file, redis-cli from REDISCLI_AUTH, the hosts from ATELIER_REDIS_PASSWORD_FILE.
+redis_secret_file() { secret_file "$STACK_DIR/redis/$1.password"; } # NAME
+redis_password() { cat "$(redis_secret_file default)"; }
 redis_url() { echo "redis://:$(redis_password)@127.0.0.1:$REDIS_PORT/0"; }
+# The hosts' URL names the user only; the password is in redis_api_password_file.
+redis_api_url() { echo "redis://atelier_api:@127.0.0.1:$REDIS_PORT/0"; }
+redis_api_password_file() { redis_secret_file atelier_api; }
+redis_loader_url() { echo "redis://atelier_loader:$(cat "$(redis_secret_file atelier_loader)")@127.0.0.1:$REDIS_PORT/0"; }
 redis_cli() { REDISCLI_AUTH="$(redis_password)" redis-cli -p "$REDIS_PORT" "$@"; }
+
+# redis_acl_lines: the `user` lines of this stack's Redis (scripts/lib/redis-acl.sh).
+redis_acl_lines() {
+  redis_acl_user_lines "$(redis_secret_file default)" "$(redis_secret_file atelier_api)" \
+    "$(redis_secret_file atelier_loader)"
+}
 
 pidfile_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -77,8 +133,9 @@ pg_start() {
   if [ ! -f "$data/PG_VERSION" ]; then
     say "postgres: initdb in $data"
     $PG_RUNAS mkdir -p "$run"
-    $PG_RUNAS "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
-      >"$STACK_DIR/pg/initdb.log" 2>&1 || die "initdb failed: see $STACK_DIR/pg/initdb.log"
+    # pg_hba_conf replaces initdb's rules before the first start.
+    $PG_RUNAS "$PG_BIN/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=reject -E UTF8 \
+      --locale=C.UTF-8 >"$STACK_DIR/pg/initdb.log" 2>&1 || die "initdb failed: see $STACK_DIR/pg/initdb.log"
     # wal_level=minimal lets COPY into tables created in the same transaction skip the WAL
     # (the loader relies on it for speed); the dataset is rebuildable from the CSVs.
     cat >>"$data/postgresql.conf" <<CONF
@@ -97,29 +154,36 @@ random_page_cost = 1.1
 jit = off
 max_parallel_maintenance_workers = 2
 log_min_duration_statement = -1
+password_encryption = 'scram-sha-256'
 CONF
   fi
+  # The rules on every start, so a data directory made before them (trust) is brought in line.
+  pg_auth_files "$data"
+  pg_write_passfile
   if ! $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     $PG_RUNAS mkdir -p "$run"
     $PG_RUNAS "$PG_BIN/pg_ctl" -D "$data" -o "-p $PG_PORT" -l "$STACK_DIR/pg/server.log" -w -t 60 start \
       >/dev/null || die "postgres did not start: see $STACK_DIR/pg/server.log"
+  else
+    psql_admin -d postgres -Atqc 'SELECT pg_reload_conf()' >/dev/null ||
+      die "could not reload postgres' authentication rules"
   fi
-  if ! "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atqc \
-    "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" postgres | grep -q 1; then
-    "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_loader') THEN
-    CREATE ROLE atelier_loader LOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_api') THEN
-    CREATE ROLE atelier_api LOGIN;
-  END IF;
-END \$\$;
-SQL
-    "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres -O atelier_loader "$PG_DB"
+  # The login roles and their passwords (SQL on stdin: no password in an argument), every start.
+  {
+    echo "SET client_min_messages = warning;"
+    local role options
+    for role in "${PG_LOGIN_ROLES[@]}"; do
+      options=LOGIN
+      [ "$role" = atelier_replicator ] && options="LOGIN REPLICATION"
+      echo "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE $role $options; END IF; END \$\$;"
+      echo "ALTER ROLE $role $options PASSWORD '$(pg_secret "$role")';"
+    done
+  } | psql_admin -d postgres -qAt -v ON_ERROR_STOP=1 >/dev/null || die "could not set up the PostgreSQL roles"
+  if ! psql_admin -Atqc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" postgres | grep -q 1; then
+    psql_admin -d postgres -qc "CREATE DATABASE $PG_DB OWNER atelier_loader" >/dev/null
     psql_stack -qc "REVOKE ALL ON DATABASE $PG_DB FROM PUBLIC; GRANT CONNECT ON DATABASE $PG_DB TO atelier_api;"
   fi
-  say "postgres: up on 127.0.0.1:$PG_PORT (database $PG_DB)"
+  say "postgres: up on 127.0.0.1:$PG_PORT (database $PG_DB; scram-sha-256, passwords in $PGPASSFILE)"
 }
 
 pg_stop() { pg_stop_dir "$STACK_DIR/pg/data" "postgres: stopped"; }
@@ -155,14 +219,27 @@ redis_answers() { REDISCLI_AUTH="$(redis_password)" timeout 1 redis-cli -p "$RED
 
 # REDIS_EXTRA_ARGS: more redis-server arguments, split on whitespace (no glob expansion).
 redis_start() {
-  mkdir -p "$STACK_DIR/redis"
-  if pidfile_alive "$STACK_DIR/redis/redis.pid"; then return 0; fi
+  local dir="$STACK_DIR/redis"
+  mkdir -p "$dir"
+  if pidfile_alive "$dir/redis.pid"; then return 0; fi
   local extra=()
   read -ra extra <<<"${REDIS_EXTRA_ARGS:-}"
-  redis-server "$ATELIER_ROOT/cache/redis.conf" --port "$REDIS_PORT" --dir "$STACK_DIR/redis" \
-    --requirepass "$(redis_password)" \
-    --daemonize yes --pidfile "$STACK_DIR/redis/redis.pid" --logfile "$STACK_DIR/redis/redis.log" \
-    --maxmemory "${REDIS_MAXMEMORY:-6gb}" "${extra[@]}" || die "redis did not start: see $STACK_DIR/redis/redis.log"
+  # The repository's settings, then this stack's: its users (as hashes) and paths. Mode 600.
+  (
+    umask 077
+    {
+      echo "include $ATELIER_ROOT/cache/redis.conf"
+      echo "port $REDIS_PORT"
+      echo "dir $dir"
+      echo "daemonize yes"
+      echo "pidfile $dir/redis.pid"
+      echo "logfile $dir/redis.log"
+      echo "maxmemory ${REDIS_MAXMEMORY:-6gb}"
+      redis_acl_lines
+    } >"$dir/redis-stack.conf.new" && mv -f "$dir/redis-stack.conf.new" "$dir/redis-stack.conf"
+  ) || die "could not write $dir/redis-stack.conf"
+  (umask 077; redis-server "$dir/redis-stack.conf" "${extra[@]}") ||
+    die "redis did not start: see $dir/redis.log"
   poll 50 redis_answers ||
     die "redis did not answer PING on 127.0.0.1:$REDIS_PORT within 5 s: see $STACK_DIR/redis/redis.log"
   say "redis: up on 127.0.0.1:$REDIS_PORT"
@@ -234,11 +311,16 @@ host_restart() {
 # (/proc/PID/environ). The record holds no secret: the database and Redis URLs come from this file.
 host_launch() {
   local index="$1" port="$2" bin="$3" cache="$4" dir="$STACK_DIR/hosts" socket="" redis=""
+  local redis_password_file=""
   shift 4
   mkdir -p "$dir"
   if pidfile_alive "$dir/$index.pid"; then return 0; fi
   if [ "$(upstream_mode)" = unix ]; then socket="$(host_socket "$index")"; fi
-  if [ "$cache" = on ]; then redis="$(redis_url)"; fi
+  # The hosts are Redis user atelier_api, their password in a file (ATELIER_REDIS_PASSWORD_FILE).
+  if [ "$cache" = on ]; then
+    redis="$(redis_api_url)"
+    redis_password_file="$(redis_api_password_file)"
+  fi
   {
     echo "port=$port"
     echo "bin=$bin"
@@ -246,10 +328,14 @@ host_launch() {
     local setting
     for setting in "$@"; do echo "env=$setting"; done
   } >"$dir/$index.launch"
-  env ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
-    DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" \
-    ATELIER_SESSION_SECRET_FILE="$(session_secret_file)" "$@" \
-    setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null &
+  (
+    export ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
+      DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" ATELIER_REDIS_PASSWORD_FILE="$redis_password_file" \
+      ATELIER_SESSION_SECRET_FILE="$(session_secret_file)"
+    local setting
+    for setting in "$@"; do export "${setting?}"; done
+    exec setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null
+  ) &
   echo $! >"$dir/$index.pid"
   poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
@@ -293,8 +379,18 @@ nginx_start() {
     i=$((i + 1))
   done
   nginx_conf_render "$dir" "$NGINX_PORT" "$upstreams" "${NGINX_RATE_LIMIT:-off}" \
-    "${NGINX_ACCESS_LOG:-off}" >"$dir/nginx.conf"
+    "${NGINX_ACCESS_LOG:-off}" >"$dir/nginx.conf.new" || die "could not render nginx.conf"
+  mv -f "$dir/nginx.conf.new" "$dir/nginx.conf"
+  # What it was rendered with, so nginx_with_limits can render it again with only limits changed.
+  {
+    echo "NGINX_RATE_LIMIT='${NGINX_RATE_LIMIT:-off}'"
+    echo "NGINX_ACCESS_LOG='${NGINX_ACCESS_LOG:-off}'"
+    nginx_limit_settings
+  } >"$dir/render.env"
   if pidfile_alive "$dir/nginx.pid"; then
+    # A reload with a bad configuration only logs it and keeps the old one: test it first.
+    nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
+      die "nginx config invalid: $(cat "$dir/logs/configtest.log")"
     nginx -p "$dir" -c "$dir/nginx.conf" -s reload
   else
     nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
@@ -309,6 +405,36 @@ nginx_start() {
   else
     say "nginx: up on 127.0.0.1:$NGINX_PORT -> $HOST_PORTS"
   fi
+}
+
+# nginx_with_limits NAME=VALUE...: the running stack's NGINX rendered again as it was started,
+# with these limit settings (NGINX_UNLIMITED: none), and reloaded; in-flight requests finish.
+# nginx_limits_restore puts back what was in force before the first nginx_with_limits.
+nginx_with_limits() {
+  local dir="$STACK_DIR/nginx"
+  [ -f "$dir/render.env" ] || die "no $dir/render.env: start the stack with this checkout's scripts/up"
+  [ -f "$dir/render.env.before" ] || cp "$dir/render.env" "$dir/render.env.before"
+  (
+    unset "${NGINX_LIMIT_VARS[@]}"
+    set -a
+    . "$dir/render.env"
+    set +a
+    local setting
+    for setting in "$@"; do export "${setting?}"; done
+    nginx_start
+  )
+}
+
+nginx_limits_restore() {
+  local dir="$STACK_DIR/nginx"
+  [ -f "$dir/render.env.before" ] || return 0
+  (
+    unset "${NGINX_LIMIT_VARS[@]}"
+    set -a
+    . "$dir/render.env.before"
+    set +a
+    nginx_start
+  ) && rm -f "$dir/render.env.before"
 }
 
 nginx_stop() {
@@ -339,7 +465,12 @@ write_env_lines() { # PATH (for the comment)
     echo "# Written by scripts/up: what runs where. Source it: . $1"
     echo "export DATABASE_URL='$(pg_url)'   # loader role: atelier-etl, ops"
     echo "export API_DATABASE_URL='$(pg_api_url)'   # what the hosts use: read catalog, write cart"
-    echo "export REDIS_URL='$(redis_url)'"
+    echo "export PGPASSFILE='$PGPASSFILE'   # the roles' passwords (scram-sha-256; psql, libpq)"
+    echo "export PG_ADMIN_URL='$(pg_admin_url)'   # the superuser: unix socket, peer (root/postgres)"
+    echo "export REDIS_URL='$(redis_loader_url)'   # user atelier_loader: atelier-warm, loaders"
+    echo "export REDIS_ADMIN_URL='$(redis_url)'   # the default user: operators, redis-cli"
+    echo "export API_REDIS_URL='$(redis_api_url)'   # user atelier_api: the hosts"
+    echo "export API_REDIS_PASSWORD_FILE='$(redis_api_password_file)'   # its password (ATELIER_REDIS_PASSWORD_FILE)"
     echo "export ATELIER_SESSION_SECRET_FILE='$(session_secret_file)'   # hosts and atelier-etl"
     echo "export API_URL='http://127.0.0.1:$NGINX_PORT'"
     local i=1 mode
@@ -370,15 +501,16 @@ stack_stop_all() {
 # pg_basebackup -R of the primary (primary_conninfo + standby.signal), so the read-endpoint tests
 # run against a real hot standby on loopback. scripts/lib/staging.sh does the same across nodes.
 pg_standby_url() { echo "postgresql://atelier_api@127.0.0.1:$PG_STANDBY_PORT/$PG_DB"; }
-psql_standby() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_STANDBY_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
+pg_standby_admin_url() { echo "postgresql://postgres@/$PG_DB?host=$STACK_DIR/pg-standby/run&port=$PG_STANDBY_PORT"; }
+psql_standby() { "$PG_BIN/psql" -h "$STACK_DIR/pg-standby/run" -p "$PG_STANDBY_PORT" -U postgres -d "$PG_DB" -v ON_ERROR_STOP=1 "$@"; }
 
 # The one-machine stack runs wal_level=minimal (the loader's COPY skips WAL); a standby needs
 # replica. Switched once, by ALTER SYSTEM and a restart, before anything connects.
 pg_enable_streaming() {
   local level
-  level="$("$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atqc 'SHOW wal_level')"
+  level="$(psql_admin -d postgres -Atqc 'SHOW wal_level')"
   [ "$level" = minimal ] || return 0
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 \
+  psql_admin -d postgres -qAt -v ON_ERROR_STOP=1 \
     -c "ALTER SYSTEM SET wal_level = replica" -c "ALTER SYSTEM SET max_wal_senders = 4" \
     -c "ALTER SYSTEM SET wal_keep_size = '256MB'" >/dev/null
   pg_restart || die "postgres did not restart with wal_level=replica: see $STACK_DIR/pg/server.log"
@@ -397,10 +529,17 @@ pg_standby_start() {
   if [ ! -f "$data/PG_VERSION" ]; then
     pg_enable_streaming
     pg_prepare_dir pg-standby
+    # The replication role's password, readable by the server's OS user only: for the base backup
+    # and then the standby's primary_conninfo (passfile=...).
+    local passfile="$dir/replication.pgpass"
+    (umask 077; echo "127.0.0.1:$PG_PORT:*:atelier_replicator:$(pg_secret atelier_replicator)" >"$passfile")
+    [ -z "$PG_RUNAS" ] || chown postgres:postgres "$passfile"
     # --no-sync: a throw-away copy of a throw-away database; fsyncing it only costs time.
-    $PG_RUNAS "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$data" -R --no-sync \
-      -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
+    $PG_RUNAS env PGPASSFILE="$passfile" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" \
+      -U atelier_replicator -D "$data" -R --no-sync -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
       die "pg_basebackup failed: see $dir/basebackup.log"
+    echo "primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=atelier_replicator passfile=$passfile application_name=standby'" |
+      $PG_RUNAS tee -a "$data/postgresql.auto.conf" >/dev/null
     $PG_RUNAS mkdir -p "$dir/run"
     # The primary's settings came with the backup; the standby needs less memory, its own
     # socket directory, and hot_standby_feedback so its readers' rows are not vacuumed away.

@@ -6,6 +6,8 @@
 
 # nginx_conf_render: lb's NGINX from the same template, filled in the same way.
 . "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
+# redis_acl_user_lines, REDIS_ACL_*: the Redis users, as the stack's.
+. "$ATELIER_ROOT/scripts/lib/redis-acl.sh"
 
 # STAGING_NAME=x gives a second staging of the same checkout (prefix and directory of its own);
 # the CTest test uses "test".
@@ -230,26 +232,39 @@ psql_node() {
   in_node client "$PG_BIN/psql" -h "$(node_ip "$node")" -p "$PG_PORT_STAGING" -X -v ON_ERROR_STOP=1 "$@"
 }
 
-staging_redis_password() {
-  local f="$STAGING_DIR/redis-password"
-  if [ ! -s "$f" ]; then
-    (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
-  fi
-  cat "$f"
-}
+# The staging's Redis secrets, one file each (mode 600, made under umask 077), never a process
+# argument (docs/SECURITY.md): the default user's (operators, replication, the Sentinels' link to
+# the data nodes), atelier_api's (the hosts), atelier_loader's (the warm-up), and the Sentinels'
+# own password (their requirepass; clients send it before asking them anything).
+staging_secret_file() { secret_file "$STAGING_DIR/secrets/$1"; } # NAME
+staging_redis_password() { cat "$(staging_secret_file redis-default)"; }
+staging_sentinel_password() { cat "$(staging_secret_file sentinel)"; }
 
-# redis-server on NODE from a COPY of cache/redis.conf: a Sentinel failover makes Redis rewrite
-# its config file (CONFIG REWRITE), which must never be the repository's.
+# redis-server on NODE from a COPY of cache/redis.conf with the node's users and masterauth
+# appended (mode 600): a Sentinel failover makes Redis rewrite its config file (CONFIG REWRITE),
+# which must never be the repository's.
 staging_redis_server() {
-  local node="$1" dir="$STAGING_DIR/$1" password
+  local node="$1" dir="$STAGING_DIR/$1"
   shift
-  password="$(staging_redis_password)"
   mkdir -p "$dir"
-  [ -f "$dir/redis.conf" ] || cp "$ATELIER_ROOT/cache/redis.conf" "$dir/redis.conf"
-  in_node "$node" redis-server "$dir/redis.conf" --bind "$(node_ip "$node")" \
-    --port "$REDIS_PORT_STAGING" --dir "$dir" --requirepass "$password" --masterauth "$password" \
-    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory 512mb \
-    "$@" || die "redis on $node did not start: see $dir/redis.log"
+  if [ ! -f "$dir/redis.conf" ]; then
+    (
+      umask 077
+      {
+        cat "$ATELIER_ROOT/cache/redis.conf"
+        echo "masterauth $(staging_redis_password)"
+        redis_acl_user_lines "$(staging_secret_file redis-default)" \
+          "$(staging_secret_file redis-atelier_api)" "$(staging_secret_file redis-atelier_loader)"
+      } >"$dir/redis.conf"
+    ) || die "could not write $dir/redis.conf"
+  fi
+  # Under umask 077: the config a failover rewrites stays mode 600.
+  (
+    umask 077
+    in_node "$node" redis-server "$dir/redis.conf" --bind "$(node_ip "$node")" \
+      --port "$REDIS_PORT_STAGING" --dir "$dir" \
+      --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --maxmemory 512mb "$@"
+  ) || die "redis on $node did not start: see $dir/redis.log"
 }
 
 # redis1 (master) and redis2 (replica), from cache/redis.conf with the node's address.
@@ -274,17 +289,22 @@ redis_node() {
 sentinel_node() {
   local node="$1"
   shift
-  in_node client redis-cli -h "$(node_ip "$node")" -p "$SENTINEL_PORT" "$@"
+  REDISCLI_AUTH="$(staging_sentinel_password)" in_node client redis-cli -h "$(node_ip "$node")" \
+    -p "$SENTINEL_PORT" --no-auth-warning "$@"
 }
 
 # Three Sentinels (Debian's redis-sentinel), quorum 2, 1 s to declare the master down.
 staging_sentinel_up() {
   local node="$1" dir="$STAGING_DIR/$1"
   mkdir -p "$dir"
+  # Mode 600 (it holds passwords, and Sentinel rewrites it): made under umask 077. Its own
+  # password (requirepass) for clients, the same for the other Sentinels (sentinel-pass).
+  (umask 077; : >"$dir/sentinel.conf")
   cat >"$dir/sentinel.conf" <<CONF
 bind $(node_ip "$node")
 port $SENTINEL_PORT
-protected-mode no
+requirepass $(staging_sentinel_password)
+sentinel sentinel-pass $(staging_sentinel_password)
 daemonize yes
 pidfile $dir/sentinel.pid
 logfile $dir/sentinel.log
@@ -295,7 +315,9 @@ sentinel down-after-milliseconds $SENTINEL_MASTER 1000
 sentinel failover-timeout $SENTINEL_MASTER 5000
 sentinel parallel-syncs $SENTINEL_MASTER 1
 CONF
-  in_node "$node" redis-sentinel "$dir/sentinel.conf" || die "sentinel on $node did not start"
+  chmod 600 "$dir/sentinel.conf"
+  # Under umask 077: the config file a Sentinel rewrites (failovers, CONFIG REWRITE) stays 600.
+  (umask 077; in_node "$node" redis-sentinel "$dir/sentinel.conf") || die "sentinel on $node did not start"
   for _ in $(seq 1 50); do
     sentinel_node "$node" ping 2>/dev/null | grep -q PONG && break
     sleep 0.1
@@ -305,25 +327,21 @@ CONF
 
 staging_database_url() { echo "postgresql://atelier_loader@$(node_ip pg1):$PG_PORT_STAGING/atelier"; }
 staging_api_url_for() { echo "postgresql://atelier_api@$(node_ip "$1"):$PG_PORT_STAGING/atelier"; }
+# USER (default atelier_api): the Sentinel URL with the user only; its password is in
+# staging_secret_file redis-USER (ATELIER_REDIS_PASSWORD_FILE), the Sentinels' in
+# staging_secret_file sentinel (ATELIER_REDIS_SENTINEL_PASSWORD_FILE).
 staging_redis_url() {
-  echo "redis-sentinel://:$(staging_redis_password)@$(node_ip sen1):$SENTINEL_PORT,$(node_ip sen2):$SENTINEL_PORT,$(node_ip sen3):$SENTINEL_PORT/0#$SENTINEL_MASTER"
+  echo "redis-sentinel://${1:-atelier_api}:@$(node_ip sen1):$SENTINEL_PORT,$(node_ip sen2):$SENTINEL_PORT,$(node_ip sen3):$SENTINEL_PORT/0#$SENTINEL_MASTER"
 }
 
 # The Redis read endpoint of every host: redis2, the replica "near" the hosts (ATELIER_REDIS_READ_URL);
 # writes, and reads it lacks, go to the master through the Sentinels. After a failover redis2 may be
 # the master itself, which serves reads as well. STAGING_HOST_ENV="ATELIER_REDIS_READ_URL=" turns
 # the split off (scripts/staging redis-split measures both).
-staging_redis_read_url() { echo "redis://:$(staging_redis_password)@$(node_ip redis2):$REDIS_PORT_STAGING/0"; }
+staging_redis_read_url() { echo "redis://atelier_api:@$(node_ip redis2):$REDIS_PORT_STAGING/0"; }
 
-# The hosts' session secret (docs/SECURITY.md), one per staging, mode 600.
-staging_session_secret_file() {
-  local f="$STAGING_DIR/session-secret"
-  if [ ! -s "$f" ]; then
-    mkdir -p "$STAGING_DIR"
-    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$f")
-  fi
-  echo "$f"
-}
+# The hosts' session secret (docs/SECURITY.md), one per staging, mode 600 (common.sh secret_file).
+staging_session_secret_file() { secret_file "$STAGING_DIR/session-secret"; }
 
 # One atelier-api per host node: catalog reads from pg2 (pg1 the fall-back), cart on pg1, Redis
 # reads from redis2 and writes through the Sentinels.
@@ -334,11 +352,18 @@ staging_host_up() {
   [ -z "$(ip netns pids "$(node_ns "$node")")" ] || die "$node already runs a process (staging_host_kill first)"
   # A simple command, not in_node: a backgrounded function would keep a copy of the caller's
   # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
-  ip netns exec "$(node_ns "$node")" env ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
-    DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
-    REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" \
-    ATELIER_SESSION_SECRET_FILE="$(staging_session_secret_file)" ${STAGING_HOST_ENV:-} \
-    setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null &
+  # Settings exported in a subshell, never env(1) arguments: nothing secret in `ps`. Redis user
+  # atelier_api, its password and the Sentinels' from files.
+  (
+    export ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
+      DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
+      REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" \
+      ATELIER_REDIS_PASSWORD_FILE="$(staging_secret_file redis-atelier_api)" \
+      ATELIER_REDIS_SENTINEL_PASSWORD_FILE="$(staging_secret_file sentinel)" \
+      ATELIER_SESSION_SECRET_FILE="$(staging_session_secret_file)"
+    for setting in ${STAGING_HOST_ENV:-}; do export "${setting?}"; done
+    exec ip netns exec "$(node_ns "$node")" setsid "$ATELIER_BIN/atelier-api" >>"$dir/host.log" 2>&1 </dev/null
+  ) &
   disown  # its kill -9 in scripts/staging chaos is expected, not a job to report
   for _ in $(seq 1 100); do
     in_node client curl -fsS "http://$ip:$HOST_PORT_STAGING/healthz" >/dev/null 2>&1 && break
@@ -414,9 +439,26 @@ staging_tls_up() {
 # one-machine stack, with TCP upstreams to the hosts' addresses, and the client side replaced by
 # TLS + HTTP/2 on :443 and plain HTTP/1.1 on :80 (to measure what TLS costs).
 staging_lb_up() {
-  local dir="$STAGING_DIR/lb" ip upstreams="" node listen
+  local dir="$STAGING_DIR/lb" ip
   ip="$(node_ip lb)"
   mkdir -p "$dir/logs" "$dir/tmp"
+  staging_lb_render
+  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
+    die "staging nginx config invalid: $(cat "$dir/logs/configtest.log")"
+  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" || die "nginx on lb did not start"
+  for _ in $(seq 1 50); do
+    lb_curl -fsS "https://$ip/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  say "lb: nginx up on https://$ip (TLS, HTTP/2) and http://$ip -> hosts :$HOST_PORT_STAGING"
+}
+
+# lb's nginx.conf, with the limits at the edge of the caller's environment (NGINX_CART_*,
+# NGINX_CONN_PER_ADDR: scripts/lib/nginx-conf.sh). Both client-facing listeners (TLS and plain)
+# share the server block and so its limit_conn.
+staging_lb_render() {
+  local dir="$STAGING_DIR/lb" ip upstreams="" node listen
+  ip="$(node_ip lb)"
   for node in host1 host2 host3; do
     upstreams+="    server $(node_ip "$node"):$HOST_PORT_STAGING max_fails=2 fail_timeout=2s;"$'\n'
   done
@@ -434,22 +476,31 @@ staging_lb_up() {
   nginx_conf_render "$dir" "@@LISTEN_PORT@@" "$upstreams" off "${NGINX_ACCESS_LOG:-off}" |
     awk -v listen="$listen" '
       /^[ \t]*listen .*@@LISTEN_PORT@@/ { print listen; next }
-      { print }' >"$dir/nginx.conf"
-  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" -t -q 2>"$dir/logs/configtest.log" ||
-    die "staging nginx config invalid: $(cat "$dir/logs/configtest.log")"
-  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" || die "nginx on lb did not start"
-  for _ in $(seq 1 50); do
-    lb_curl -fsS "https://$ip/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  say "lb: nginx up on https://$ip (TLS, HTTP/2) and http://$ip -> hosts :$HOST_PORT_STAGING"
+      { print }' >"$dir/nginx.conf.new" || die "could not render lb's nginx.conf"
+  mv -f "$dir/nginx.conf.new" "$dir/nginx.conf"
+}
+
+# staging_lb_reload NAME=VALUE...: lb rendered again with these limit settings (NGINX_UNLIMITED
+# for a benchmark; none: the defaults) and reloaded.
+staging_lb_reload() {
+  local dir="$STAGING_DIR/lb"
+  (
+    unset "${NGINX_LIMIT_VARS[@]}"
+    local setting
+    for setting in "$@"; do export "${setting?}"; done
+    staging_lb_render
+  )
+  in_node lb nginx -p "$dir" -c "$dir/nginx.conf" -s reload || die "nginx on lb did not reload"
+  sleep 0.5  # the old workers finish; the new ones serve with the new limits
 }
 
 # curl from the client node, trusting only the staging's CA.
 lb_curl() { in_node client curl --cacert "$STAGING_DIR/tls/ca.pem" "$@"; }
 
+# Mode 600 (it names the secret files and the topology), written under umask 077.
 staging_write_env() {
   local f="$STAGING_DIR/env" node
+  (umask 077; : >"$f.new")
   {
     echo "# Written by scripts/staging up: the topology. Addresses exist only inside the namespaces;"
     echo "# run clients with: ip netns exec $(node_ns client) CMD"
@@ -466,10 +517,14 @@ staging_write_env() {
     echo "export DATABASE_URL='$(staging_database_url)'   # pg1, the primary: loader, ops"
     echo "export API_DATABASE_URL='$(staging_api_url_for pg1)'   # hosts: cart (read + write)"
     echo "export API_READ_DATABASE_URLS='$(staging_api_url_for pg2)'   # hosts: catalog reads (pg1 the fall-back)"
-    echo "export REDIS_URL='$(staging_redis_url)'"
+    echo "export REDIS_URL='$(staging_redis_url atelier_loader)'   # the warm-up's user"
+    echo "export ATELIER_REDIS_PASSWORD_FILE='$(staging_secret_file redis-atelier_loader)'   # its password"
+    echo "export ATELIER_REDIS_SENTINEL_PASSWORD_FILE='$(staging_secret_file sentinel)'   # the Sentinels'"
+    echo "export API_REDIS_URL='$(staging_redis_url)'   # hosts (password: $(staging_secret_file redis-atelier_api))"
     echo "export REDIS_READ_URL='$(staging_redis_read_url)'   # hosts: cache reads (redis2)"
     for node in host1 host2 host3; do
       echo "export ${node^^}_URL='http://$(node_ip "$node"):$HOST_PORT_STAGING'"
     done
-  } >"$f"
+  } >"$f.new"
+  mv -f "$f.new" "$f"
 }

@@ -1,9 +1,11 @@
 #include "config/config.hpp"
 
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <charconv>
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
 
 namespace atelier::config {
@@ -46,6 +48,33 @@ class Reader {
     out = Duration{count};
   }
 
+  // A secret from the file the variable names: its first line (no trailing newline). Refused
+  // when the file cannot be read, is empty, or is readable by group or others (mode 600 is the
+  // rule for every secret, docs/SECURITY.md).
+  void secret_file(const char* name, std::optional<std::string>& out) {
+    const char* path = lookup_(name);
+    if (path == nullptr || *path == '\0') return;
+    struct stat info {};
+    if (::stat(path, &info) != 0) {
+      errors_.push_back(std::string(name) + ": cannot read " + path);
+      return;
+    }
+    if ((info.st_mode & 077) != 0) {
+      errors_.push_back(std::string(name) + ": " + path +
+                        " is readable by group or others; make it mode 600");
+      return;
+    }
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line)) line.clear();
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      errors_.push_back(std::string(name) + ": " + path + " is empty or unreadable");
+      return;
+    }
+    out = std::move(line);
+  }
+
   void flag(const char* name, bool& out) {
     const char* v = lookup_(name);
     if (v == nullptr || *v == '\0') return;
@@ -78,8 +107,9 @@ const std::vector<Variable>& variables() {
        "loopback TCP). The TCP port stays open."},
       {"ATELIER_THREADS", "8",
        "Pistache worker threads. Handlers block on Redis/PostgreSQL, so more than the core count."},
-      {"ATELIER_MAX_REQUEST_BYTES", "32768",
-       "Largest accepted request (request line + headers + body); larger is 413."},
+      {"ATELIER_MAX_REQUEST_BYTES", "65536",
+       "Largest accepted request (request line + headers + body); larger is 413. Above what "
+       "NGINX forwards (32 KiB of head, 16 KiB of body)."},
       {"ATELIER_KEEPALIVE_TIMEOUT_S", "120",
        "Idle keep-alive connections are closed after this; keep it above NGINX's upstream "
        "keepalive_timeout."},
@@ -113,6 +143,13 @@ const std::vector<Variable>& variables() {
        "REDIS_URL) for a healthy replica of that master, asked of the Sentinels on every "
        "(re)connect. A miss there is asked of REDIS_URL before PostgreSQL; writes always go to "
        "REDIS_URL. While it fails, reads go to REDIS_URL, and return once it answers a GET."},
+      {"ATELIER_REDIS_PASSWORD_FILE", "(empty: the URLs' own)",
+       "File (mode 600) holding the password of REDIS_URL's and ATELIER_REDIS_READ_URL's user; "
+       "the URLs then name only the user (redis://atelier_api:@host:port/db). Keeps the secret "
+       "out of the environment and logs."},
+      {"ATELIER_REDIS_SENTINEL_PASSWORD_FILE", "(empty: Sentinels asked without AUTH)",
+       "File (mode 600) holding the Sentinels' own password (their requirepass). Every Sentinel "
+       "is sent AUTH with it before it is asked for a node; one that refuses it is ignored."},
       {"ATELIER_REDIS_CONNECT_TIMEOUT_MS", "200", "Redis connect timeout."},
       {"ATELIER_REDIS_TIMEOUT_MS", "100", "Redis command timeout; slower answers count as errors."},
       {"ATELIER_PAGE_CACHE_TTL_S", "3600",
@@ -151,6 +188,13 @@ const std::vector<Variable>& variables() {
        "on every answer) so balancers move away before it stops listening."},
       {"ATELIER_DRAIN_TIMEOUT_S", "20",
        "After it stops listening: how long it waits for requests in flight before it exits."},
+      {"ATELIER_LOCAL_PAGE_CACHE_MB", "32",
+       "Per-host in-process LRU of list pages (GET /products), apart from the product bodies' so "
+       "pages never evict them (0 = pages are not kept in process)."},
+      {"ATELIER_PAGE_CACHE_REDIS_MB", "64",
+       "Bytes of list pages all hosts together store in Redis per list revision and page TTL; "
+       "past it a page is answered but not stored, so pages never crowd product bodies out of "
+       "Redis (0 = pages are not stored in Redis)."},
   };
   return table;
 }
@@ -185,6 +229,8 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_REPLICA_CHECK_MS", 50, 600000, c.replica_check_interval);
   r.text("REDIS_URL", c.redis_url);
   r.text("ATELIER_REDIS_READ_URL", c.redis_read_url);
+  r.secret_file("ATELIER_REDIS_PASSWORD_FILE", c.redis_password);
+  r.secret_file("ATELIER_REDIS_SENTINEL_PASSWORD_FILE", c.redis_sentinel_password);
   r.duration("ATELIER_REDIS_CONNECT_TIMEOUT_MS", 1, 60000, c.redis_connect_timeout);
   r.duration("ATELIER_REDIS_TIMEOUT_MS", 1, 60000, c.redis_command_timeout);
   r.duration("ATELIER_PAGE_CACHE_TTL_S", 1, 30 * 86400, c.page_cache_ttl);
@@ -202,6 +248,8 @@ ParseResult parse(const Lookup& lookup) {
   std::chrono::seconds drain_timeout_s{20};
   r.duration("ATELIER_DRAIN_TIMEOUT_S", 0, 3600, drain_timeout_s);
   c.drain_timeout = drain_timeout_s;
+  r.integer<std::size_t>("ATELIER_LOCAL_PAGE_CACHE_MB", 0, 65536, c.local_page_cache_mb);
+  r.integer<std::size_t>("ATELIER_PAGE_CACHE_REDIS_MB", 0, 65536, c.page_cache_redis_mb);
   if (c.database_url.empty()) result.errors.push_back("DATABASE_URL must not be empty");
   auto errors = r.take_errors();
   result.errors.insert(result.errors.end(), errors.begin(), errors.end());

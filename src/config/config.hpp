@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,7 @@ struct Config {
   std::uint16_t port = 8080;
   std::string unix_socket;  // empty: TCP only
   int threads = 8;
-  std::size_t max_request_bytes = 32 * 1024;
+  std::size_t max_request_bytes = 64 * 1024;
   std::chrono::seconds keepalive_timeout{120};
   std::string campus = "hr-rfp";
   int max_page_count = 5000;
@@ -37,6 +38,10 @@ struct Config {
   std::string redis_url;  // empty: cache disabled
   // A replica near the host that cache reads go to first (empty: reads go to redis_url too).
   std::string redis_read_url;
+  // Secrets kept out of URLs and the environment: read from the files ATELIER_REDIS_PASSWORD_FILE
+  // (the password of the URLs' user) and ATELIER_REDIS_SENTINEL_PASSWORD_FILE (the Sentinels').
+  std::optional<std::string> redis_password;
+  std::optional<std::string> redis_sentinel_password;
   std::chrono::milliseconds redis_connect_timeout{200};
   std::chrono::milliseconds redis_command_timeout{100};
   std::chrono::seconds page_cache_ttl{3600};
@@ -55,6 +60,11 @@ struct Config {
   // Graceful drain on SIGTERM
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds drain_timeout{20000};
+  // List pages have budgets of their own, so that no walk over page numbers can evict product
+  // bodies: an in-process LRU apart from the bodies', and bytes stored in Redis per list
+  // revision and TTL (cache::Cache::put_within_budget).
+  std::size_t local_page_cache_mb = 32;
+  std::size_t page_cache_redis_mb = 64;
 };
 
 // One documented variable: what --help and the README table show.

@@ -106,6 +106,14 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                  c.misses.load());
     counter_line("atelier_cache_errors_total", "Failed Redis calls and malformed cache values.",
                  c.errors.load());
+    counter_line("atelier_cache_rejected_total",
+                 "Values read from Redis that were malformed or unsafe to send (bad ETag, status "
+                 "or gzip body); each was loaded from PostgreSQL instead.",
+                 c.rejected.load());
+    counter_line("atelier_cache_page_over_budget_total",
+                 "List pages answered but not stored in Redis: their budget "
+                 "(ATELIER_PAGE_CACHE_REDIS_MB) was spent.",
+                 c.over_budget.load());
     counter_line("atelier_cache_skipped_total", "Cache calls skipped while Redis is backed off.",
                  c.skipped.load());
     counter_line("atelier_cache_read_bytes_total", "Bytes read from Redis.", c.bytes_read.load());
@@ -125,6 +133,17 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                                 "Approximate bytes held by the in-process tier.",
                                 metrics::MetricType::gauge);
   metrics::append_sample(out, "atelier_local_cache_bytes", "", static_cast<double>(local.bytes));
+  metrics::append_family_header(out, "atelier_local_page_cache_entries",
+                                "List pages held by the in-process tier's page shelf.",
+                                metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_local_page_cache_entries", "",
+                         static_cast<double>(local.page_entries));
+  metrics::append_family_header(
+      out, "atelier_local_page_cache_bytes",
+      "Approximate bytes of the page shelf (ATELIER_LOCAL_PAGE_CACHE_MB).",
+      metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_local_page_cache_bytes", "",
+                         static_cast<double>(local.page_bytes));
   metrics::append_family_header(out, "atelier_cache_state",
                                 "1 for the cache's current state (up, backoff, disabled).",
                                 metrics::MetricType::gauge);

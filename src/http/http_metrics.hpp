@@ -36,6 +36,8 @@ class HttpMetrics {
     std::uint64_t hits = 0;
     std::size_t entries = 0;
     std::size_t bytes = 0;
+    std::size_t page_entries = 0;  // list pages, on a shelf of their own (cache::Shelf::pages)
+    std::size_t page_bytes = 0;
   };
   // The host's view of catalog changes (catalog/change_feed.hpp).
   struct ChangeFeedStats {

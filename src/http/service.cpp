@@ -61,6 +61,10 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
   cache::CacheOptions options;
   if (!config.redis_url.empty()) {
     options.redis = cache::parse_redis_url(config.redis_url);
+    if (options.redis) {
+      options.redis = cache::with_secrets(std::move(*options.redis), config.redis_password,
+                                          config.redis_sentinel_password);
+    }
     if (!options.redis) {
       log_event("error", "redis_url_invalid",
                 {{"hint", "cache disabled; expected redis://[:password@]host:port[/db]"}});
@@ -71,6 +75,10 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
   }
   if (options.redis && !config.redis_read_url.empty()) {
     options.read_redis = cache::parse_redis_url(config.redis_read_url);
+    if (options.read_redis) {
+      options.read_redis = cache::with_secrets(
+          std::move(*options.read_redis), config.redis_password, config.redis_sentinel_password);
+    }
     if (!options.read_redis) {
       log_event("error", "redis_read_url_invalid",
                 {{"hint",
@@ -97,7 +105,8 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
       read_endpoints_(make_read_endpoints(config_)),
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
-                                                  config_.local_cache_mb * 1024 * 1024)) {
+                                                  config_.local_cache_mb * 1024 * 1024,
+                                                  config_.local_page_cache_mb * 1024 * 1024)) {
   // A server answers a statement past its statement_timeout with an error; one that has not
   // answered a second after that is not going to (QueryWatchdog).
   catalog::QueryWatchdog::instance().set_limit(config_.db_statement_timeout +
@@ -569,9 +578,13 @@ cache::Loaded Service::load_product_page(const PageRequest& page, std::int64_t l
     return loaded;
   }
   loaded.entry = ok_entry(json::write_product_list(result.value().value, config_.campus));
-  // Kept only when no publish landed while it was read; otherwise it might be from either side.
-  if (list_revision != 0 && feed_->list_revision() == list_revision) {
+  // Kept only when no publish landed while it was read (otherwise it might be from either side),
+  // and when it holds a product: an empty page past the end is not worth a cache slot.
+  if (list_revision != 0 && feed_->list_revision() == list_revision &&
+      !result.value().value.empty()) {
     loaded.key = cache::CacheKey::products(list_revision, page.page, page.count);
+    loaded.budget_key = cache::CacheKey::page_budget(list_revision);
+    loaded.budget_bytes = config_.page_cache_redis_mb * 1024 * 1024;
   }
   return loaded;
 }
@@ -582,14 +595,24 @@ Outcome Service::product_list(const RequestView& request, bool load) {
   const PageRequest page = std::get<PageRequest>(parsed);
   // Pages are keyed by the list revision: the last publish that changed any product.
   const std::int64_t list_revision = feed_->ready() ? feed_->list_revision() : 0;
+  // A page that starts past the last product is [] with no lookup, no query and nothing stored:
+  // walking page numbers past the end costs neither the database nor the cache anything.
+  const auto ranks = page.ranks();
+  if (list_revision != 0 &&
+      (!ranks || ranks->first > static_cast<std::int64_t>(feed_->products()))) {
+    return from_cached(std::make_shared<const cache::Entry>(ok_entry("[]")), request);
+  }
   const std::string key = cache::CacheKey::products(list_revision, page.page, page.count);
   if (!load) {
     if (list_revision != 0) {
-      if (auto found = cache_->find(key)) return from_cached(std::move(found), request);
+      if (auto found = cache_->find(key, cache::Shelf::pages)) {
+        return from_cached(std::move(found), request);
+      }
     }
     return defer(RouteId::products, request);
   }
-  auto entry = cache_->fetch(key, false, [&] { return load_product_page(page, list_revision); });
+  auto entry = cache_->fetch(
+      key, false, [&] { return load_product_page(page, list_revision); }, cache::Shelf::pages);
   return from_cached(std::move(entry), request);
 }
 
@@ -751,7 +774,8 @@ Reply Service::metrics_text() {
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
   r.body = metrics_->render(cache::to_string(cache_->cache().state()), feed_->dataset_version(),
-                            {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes()},
+                            {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes(),
+                             cache_->page_entries(), cache_->page_bytes()},
                             {feed_->last_publish(), feed_->publishes_applied(),
                              feed_->full_reloads(), feed_->products(), feed_->listening()},
                             read_endpoint_states(), cache_read_state());

@@ -227,6 +227,8 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
     report.error = "REDIS_URL is empty or invalid; expected redis://[:password@]host:port[/db]";
     return report;
   }
+  redis_options = cache::with_secrets(std::move(*redis_options), config.redis_password,
+                                      config.redis_sentinel_password);
   // Generous timeouts: this is a batch job, not a request path.
   redis_options->connect_timeout = std::chrono::milliseconds(2000);
   redis_options->command_timeout = std::chrono::milliseconds(10000);

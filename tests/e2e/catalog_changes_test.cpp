@@ -300,10 +300,9 @@ TEST_F(CatalogChanges, AHostThatMissedAnUpdateCatchesUpWhenItComesBack) {
   // And a host that stayed up but lost its LISTEN connection catches up by its poll: kill the
   // hosts' listening backends, publish, and wait for the poll (ATELIER_CHANGE_POLL_MS, 1 s here).
   {
-    // Only a superuser may end another role's backends; the private stack trusts local users.
-    std::string url = required_env("DATABASE_URL");
-    url.replace(url.find("atelier_loader@"), 14, "postgres");
-    pqxx::connection db(url);
+    // Only a superuser may end another role's backends: over the unix socket, the only way in
+    // for postgres (peer authentication, scripts/lib/stack.sh).
+    pqxx::connection db(required_env("PG_PRIMARY_ADMIN_URL"));
     pqxx::nontransaction tx(db);
     const auto ended = tx.exec(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "

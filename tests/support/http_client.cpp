@@ -127,7 +127,7 @@ namespace {
 // A connected socket to base_url ("http://host:port[/...]" or "unix:/path/to/socket"), with
 // receive/send timeouts; fd -1 and `error` set when it fails.
 int connect_socket(const std::string& base_url, int timeout_ms, std::string& error,
-                   int receive_buffer = 0) {
+                   int receive_buffer = 0, const std::string& source_address = "") {
   const bool unix_socket = base_url.rfind("unix:", 0) == 0;
   sockaddr_un unix_address{};
   addrinfo* found = nullptr;
@@ -161,6 +161,17 @@ int connect_socket(const std::string& base_url, int timeout_ms, std::string& err
   // Before connect(): TCP fixes its window scale during the handshake.
   if (receive_buffer > 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  if (!source_address.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (unix_socket || ::inet_pton(AF_INET, source_address.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+      error = "cannot bind to source address " + source_address;
+      if (found != nullptr) freeaddrinfo(found);
+      ::close(fd);
+      return -1;
+    }
+  }
   int connected = unix_socket ? ::connect(fd, reinterpret_cast<const sockaddr*>(&unix_address),
                                           sizeof unix_address)
                               : ::connect(fd, found->ai_addr, found->ai_addrlen);
@@ -189,8 +200,9 @@ int connect_socket(const std::string& base_url, int timeout_ms, std::string& err
 
 }  // namespace
 
-HttpConnection::HttpConnection(const std::string& base_url, int timeout_ms, int receive_buffer)
-    : fd_(connect_socket(base_url, timeout_ms, error_, receive_buffer)) {}
+HttpConnection::HttpConnection(const std::string& base_url, int timeout_ms, int receive_buffer,
+                               const std::string& source_address)
+    : fd_(connect_socket(base_url, timeout_ms, error_, receive_buffer, source_address)) {}
 
 HttpConnection::~HttpConnection() {
   if (fd_ >= 0) ::close(fd_);

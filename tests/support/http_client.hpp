@@ -29,11 +29,13 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // One connection kept open across requests, for tests of keep-alive and of clients that read
 // slowly: send() at any time; read_response() reads the next response off the stream, and bytes
 // past it stay buffered for the next call. Receive and send time out after timeout_ms;
-// receive_buffer > 0 sets SO_RCVBUF before connecting.
+// receive_buffer > 0 sets SO_RCVBUF before connecting. source_address (an IPv4 literal, e.g.
+// "127.0.0.9") binds the local end first, so a test can be a client address of its own: limits
+// kept per client address then see only that test's connections.
 class HttpConnection {
  public:
   explicit HttpConnection(const std::string& base_url, int timeout_ms = 10000,
-                          int receive_buffer = 0);
+                          int receive_buffer = 0, const std::string& source_address = "");
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
   ~HttpConnection();

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -66,6 +67,12 @@ class RedisSplitTest : public ::testing::Test {
     master_ = *parse_redis_url(env("REDIS_GROUP_MASTER_URL"));
     replica_ = *parse_redis_url(env("REDIS_GROUP_REPLICA_URL"));
     sentinels_ = *parse_redis_url(env("REDIS_GROUP_SENTINEL_URL"));
+    // The Sentinels have a password of their own (requirepass), in a file of the group.
+    std::ifstream sentinel_secret(env("REDIS_GROUP_SENTINEL_PASSWORD_FILE"));
+    std::string sentinel_password;
+    ASSERT_TRUE(std::getline(sentinel_secret, sentinel_password) && !sentinel_password.empty())
+        << "REDIS_GROUP_SENTINEL_PASSWORD_FILE";
+    sentinels_.sentinel_password = sentinel_password;
     // A test that failed half-way may leave the group failed over: the others start from a linked
     // master and replica either way.
     ASSERT_EQ(ctl("ready"), 0);
@@ -129,6 +136,29 @@ class RedisSplitTest : public ::testing::Test {
   RedisOptions sentinels_;
   std::string prefix_;
 };
+
+// A Sentinel answers only a client that sent its password: without it, or with a wrong one, no
+// master is named, so a client never learns (and never sends the data nodes' password to) an
+// address from a Sentinel that could not prove it is one of ours.
+TEST_F(RedisSplitTest, SentinelsAnswerOnlyClientsWithTheirPassword) {
+  RedisOptions without = sentinels_;
+  without.sentinel_password.reset();
+  RedisConnection anonymous(without);
+  const RedisStatus refused = anonymous.connect();
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message.find("no Sentinel named a master"), std::string::npos)
+      << refused.message;
+  RedisOptions wrong = sentinels_;
+  wrong.sentinel_password = "not-the-password";
+  RedisConnection impostor(wrong);
+  const RedisStatus denied = impostor.connect();
+  EXPECT_FALSE(denied.ok());
+  EXPECT_NE(denied.message.find("refused the Sentinel password"), std::string::npos)
+      << denied.message;
+  RedisConnection client(sentinels_);
+  EXPECT_TRUE(client.connect().ok());
+  EXPECT_TRUE(client.ping().ok());
+}
 
 TEST_F(RedisSplitTest, ReadsGoToTheReplicaAndWritesToTheMaster) {
   RedisConnection master(master_);

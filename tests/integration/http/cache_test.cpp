@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -86,6 +87,44 @@ TEST(Cache, HitsAreServedFromRedisBytes) {
   // that never saw the key goes to Postgres and stores the real answer.
   EXPECT_EQ(http_get(host(), "/products/12/related").body, planted);
   EXPECT_NE(http_get(required_env("HOST2_URL"), "/products/12/related").body, planted);
+}
+
+// Values a host must not send, planted in the real Redis under the keys it reads: each is a miss
+// (counted in atelier_cache_rejected_total), answered from PostgreSQL with a correct 200 that
+// replaces the bad value.
+TEST(Cache, UnsafeOrUndecodableRedisValuesAreMissesAnsweredFromTheDatabase) {
+  auto conn = redis();
+  const std::string header_split = "\"x\r\nSet-Cookie: session=planted\"";
+  const std::vector<std::string> planted = {
+      cache::encode_entry({200, header_split, "[1]"}),
+      cache::encode_entry({200, "no-quotes", "[2]"}),
+      cache::encode_entry({200, "\"ok\"", "[3] is not gzip", cache::BodyCoding::gzip}),
+      cache::encode_entry({204, "\"ok\"", ""}),
+      "not an entry at all",
+  };
+  const double rejected_before =
+      metric(http_get(host(), "/metrics").body, "atelier_cache_rejected_total");
+  ASSERT_GE(rejected_before, 0) << "/metrics has no atelier_cache_rejected_total";
+  for (std::size_t i = 0; i < planted.size(); ++i) {
+    const std::int64_t id = 2901 + static_cast<std::int64_t>(i);
+    const std::string key = cache::CacheKey::related(id, revision(id));
+    ASSERT_TRUE(conn.set(key, planted[i], std::chrono::seconds(60)).ok()) << key;
+    const std::string target = "/products/" + std::to_string(id) + "/related";
+    auto r = http_get(host(), target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    EXPECT_EQ(r.body.front(), '[') << target << ": " << r.body;
+    EXPECT_FALSE(r.header("set-cookie").has_value()) << target;
+    const std::string etag = r.header("etag").value_or("");
+    EXPECT_TRUE(cache::is_sendable_etag(etag)) << target << ": " << etag;
+    EXPECT_NE(etag, "\"ok\"") << target;
+    // The load replaced the bad value: another host reads the good one from Redis.
+    auto again = http_get(required_env("HOST2_URL"), target);
+    EXPECT_EQ(again.body, r.body) << target;
+    EXPECT_EQ(again.header("etag").value_or(""), etag) << target;
+  }
+  const double rejected_after =
+      metric(http_get(host(), "/metrics").body, "atelier_cache_rejected_total");
+  EXPECT_EQ(rejected_after - rejected_before, static_cast<double>(planted.size()));
 }
 
 TEST(Cache, UnknownIdsAre404FromTheRevisionTableWithoutADatabaseRead) {

@@ -76,5 +76,37 @@ TEST(EntryCodec, MalformedValuesDecodeAsMiss) {
   EXPECT_FALSE(decode_entry(std::string_view(valid).substr(0, 8)));         // truncated etag
 }
 
+// What a host would put in a header line: a bad ETag read from Redis must never reach a client.
+TEST(EntryCodec, OnlyHeaderSafeStrongEtagsAreSendable) {
+  EXPECT_TRUE(is_sendable_etag(""));
+  EXPECT_TRUE(is_sendable_etag("\"\""));
+  EXPECT_TRUE(is_sendable_etag("\"0123456789abcdef\""));
+  EXPECT_TRUE(is_sendable_etag("\"a-b_c.d~!#$%&'()*+,/:;<=>?@[]^`{|}\""));
+  EXPECT_FALSE(is_sendable_etag("abc"));                       // no quotes
+  EXPECT_FALSE(is_sendable_etag("\"abc"));                     // unterminated
+  EXPECT_FALSE(is_sendable_etag("\""));                        // a lone quote
+  EXPECT_FALSE(is_sendable_etag("W/\"abc\""));                 // weak: never ours
+  EXPECT_FALSE(is_sendable_etag("\"a\r\nSet-Cookie: x=1\""));  // header injection
+  EXPECT_FALSE(is_sendable_etag("\"a\nb\""));
+  EXPECT_FALSE(is_sendable_etag("\"a b\""));          // blank
+  EXPECT_FALSE(is_sendable_etag("\"a\"b\""));         // inner quote
+  EXPECT_FALSE(is_sendable_etag("\"a\0b\""s));        // NUL
+  EXPECT_FALSE(is_sendable_etag("\"a\x7f\""));        // DEL
+  EXPECT_FALSE(is_sendable_etag("\"caf\xc3\xa9\""));  // obs-text
+}
+
+TEST(EntryCodec, EntriesWithABadEtagStatusOrGzipBodyAreNotSendable) {
+  const std::string gzip_empty = "\x1f\x8b\x08\0\0\0\0\0\0\x03\x03\0\0\0\0\0\0\0\0\0"s;
+  EXPECT_TRUE(is_sendable(Entry{200, "\"e\"", "{}"}));
+  EXPECT_TRUE(is_sendable(Entry{404, "", "{\"error\":\"x\"}"}));
+  EXPECT_TRUE(is_sendable(Entry{200, "\"e\"", gzip_empty, BodyCoding::gzip}));
+  EXPECT_FALSE(is_sendable(Entry{200, "\"e\r\n\"", "{}"}));
+  EXPECT_FALSE(is_sendable(Entry{101, "", ""}));
+  EXPECT_FALSE(is_sendable(Entry{204, "", ""}));
+  EXPECT_FALSE(is_sendable(Entry{304, "\"e\"", ""}));
+  EXPECT_FALSE(is_sendable(Entry{200, "\"e\"", "{\"id\":1} not gzip", BodyCoding::gzip}));
+  EXPECT_FALSE(is_sendable(Entry{200, "\"e\"", gzip_empty.substr(0, 17), BodyCoding::gzip}));
+}
+
 }  // namespace
 }  // namespace atelier::cache

@@ -46,6 +46,28 @@ TEST(ParseRedisUrl, UserAndPassword) {
   EXPECT_EQ(options->password, "pw");
 }
 
+// A user whose password is kept in a file (ATELIER_REDIS_PASSWORD_FILE): `user:@` in the URL.
+TEST(ParseRedisUrl, UserWithThePasswordFromAFile) {
+  auto options = parse_redis_url("redis://atelier_api:@127.0.0.1:6379/0");
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->username, "atelier_api");
+  EXPECT_FALSE(options->password);
+  const auto filled = with_secrets(*options, std::string("from-file"), std::nullopt);
+  EXPECT_EQ(filled.username, "atelier_api");
+  EXPECT_EQ(filled.password, "from-file");
+  EXPECT_FALSE(filled.sentinel_password);
+  // A file's password replaces the URL's; the Sentinels' is never in a URL.
+  const auto sentinel =
+      parse_redis_url("redis-sentinel://atelier_api:url-pw@10.0.0.1:26379,10.0.0.2/0#atelier");
+  ASSERT_TRUE(sentinel);
+  EXPECT_FALSE(sentinel->sentinel_password);
+  const auto both = with_secrets(*sentinel, std::string("file-pw"), std::string("sentinel-pw"));
+  EXPECT_EQ(both.username, "atelier_api");
+  EXPECT_EQ(both.password, "file-pw");
+  EXPECT_EQ(both.sentinel_password, "sentinel-pw");
+  EXPECT_EQ(with_secrets(*sentinel, std::nullopt, std::nullopt).password, "url-pw");
+}
+
 TEST(ParseRedisUrl, PercentEncodedPasswordIsDecoded) {
   const auto options = parse_redis_url("redis://:p%40ss%2Fw%3Ard@localhost:1");
   ASSERT_TRUE(options);
@@ -84,8 +106,7 @@ TEST(ParseRedisUrl, MalformedUrlsAreRejected) {
   for (const char* url :
        {"http://h:1", "redis://", "redis://:6379", "redis://h:", "redis://h:0", "redis://h:65536",
         "redis://h:12ab", "redis://h:1/x", "redis://h:1/-1", "redis://[::1", "redis://::1:6379",
-        "redis://h:1?timeout=1", "redis://:p%4@h:1", "redis://:p%zz@h:1", "redis://user:@h:1",
-        "127.0.0.1:6379"}) {
+        "redis://h:1?timeout=1", "redis://:p%4@h:1", "redis://:p%zz@h:1", "127.0.0.1:6379"}) {
     EXPECT_FALSE(parse_redis_url(url).has_value()) << url;
     EXPECT_NE(redis_url_error(url), "") << url;
   }
