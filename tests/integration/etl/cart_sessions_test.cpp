@@ -18,10 +18,14 @@ std::string env(const char* name) {
   return value == nullptr ? "" : value;
 }
 
-// The admin URL of scripts/test's PostgreSQL with another database name.
+// The admin URL of scripts/test's PostgreSQL with another database name: the URL's path, between
+// the authority and the query ("postgresql://postgres@/atelier?host=/run&port=1" -> .../<database>?...).
 std::string with_database(const std::string& url, const std::string& database) {
-  const auto slash = url.rfind('/');
-  return url.substr(0, slash + 1) + database;
+  const auto scheme = url.find("://");
+  const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  if (path == std::string::npos) return url + "/" + database;
+  const auto query = url.find('?', path);
+  return url.substr(0, path + 1) + database + (query == std::string::npos ? "" : url.substr(query));
 }
 
 class CartSessionMigration : public ::testing::Test {
