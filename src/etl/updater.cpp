@@ -18,6 +18,7 @@
 #include "etl/publish.hpp"
 #include "etl/revision.hpp"
 #include "etl/schema_sql.hpp"
+#include "schema/migrations.hpp"
 
 namespace atelier::etl {
 
@@ -220,7 +221,8 @@ UpdateReport apply_update(const UpdateOptions& options) {
   if (!lock_catalog(db, options.lock_wait)) {
     throw LoadError("another atelier-etl load or update is running on this database");
   }
-  db.exec(meta_sql());
+  schema::migrate(options.database_url,
+                  [](std::string_view line) { std::fwrite(line.data(), 1, line.size(), stderr); });
   const auto active =
       db.query_rows("SELECT version, schema_name FROM atelier.datasets WHERE state = 'active'");
   if (active.empty()) throw LoadError("no catalog is loaded yet: run a full load first");

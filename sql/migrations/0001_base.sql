@@ -1,5 +1,8 @@
--- Permanent objects of the Atelier database (docs/ARCHITECTURE.md, "Database layout").
--- Idempotent: atelier-etl runs this file at the start of every load.
+-- Migration 1: the permanent objects of the Atelier database as the releases before schema
+-- versions made them (docs/ARCHITECTURE.md, "Database layout"; docs/OPERATIONS.md, "Schema
+-- migrations"). Idempotent DDL, so it also brings a database made by an earlier release (which
+-- ran an older copy of this text at every load) to version 1 without touching its rows.
+-- Never edit a migration once released: add sql/migrations/NNNN_name.sql instead.
 
 CREATE SCHEMA IF NOT EXISTS atelier;
 CREATE SCHEMA IF NOT EXISTS catalog;
@@ -92,6 +95,14 @@ DO $monitor$ BEGIN
     GRANT SELECT ON atelier.datasets, atelier.publishes TO atelier_monitor;
   END IF;
 END $monitor$;
+
+-- Hosts read the schema version at start (they refuse a schema newer than they know).
+DO $api$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atelier_api') THEN
+    GRANT USAGE ON SCHEMA atelier TO atelier_api;
+    GRANT SELECT ON atelier.schema_migrations TO atelier_api;
+  END IF;
+END $api$;
 
 -- The API role reads both through the catalog schema, like the catalog itself.
 CREATE OR REPLACE VIEW catalog.publishes AS
