@@ -11,7 +11,8 @@
 #   redis      Redis 7 with cache/redis.conf and the ACL users atelier_api and atelier_loader
 # scripts/image build makes all three, tagged with the version (`git describe`), without a
 # registry; by hand:
-#   podman build --target api --build-arg ATELIER_VERSION=$(git describe --tags --always) -t atelier-api .
+#   v=$(git describe --tags --always); podman build --target api --build-arg ATELIER_VERSION=$v \
+#     --label org.opencontainers.image.version=$v -t atelier-api:$v .
 ARG ATELIER_VERSION=0.1.0-unknown
 ARG ATELIER_COMMIT=
 
@@ -35,14 +36,12 @@ ARG ATELIER_COMMIT
 RUN cmake -S . -B build -DATELIER_VERSION="$ATELIER_VERSION" -DATELIER_COMMIT="$ATELIER_COMMIT" \
  && cmake --build build -j"$(nproc)" --target atelier-api atelier-etl atelier-warm atelier-gen
 
-# What every role's image shares: the user, the labels.
+# What every role's image shares: the user, the labels. The version and revision labels are
+# given to the build (`--label org.opencontainers.image.version=...`, scripts/image does): an
+# ARG in a LABEL does not make podman's layer cache miss, so it kept the first build's version.
 FROM debian:bookworm-slim AS runtime
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin atelier
-ARG ATELIER_VERSION
-ARG ATELIER_COMMIT
-LABEL org.opencontainers.image.version="$ATELIER_VERSION" \
-      org.opencontainers.image.revision="$ATELIER_COMMIT" \
-      org.opencontainers.image.vendor="Atelier" \
+LABEL org.opencontainers.image.vendor="Atelier" \
       org.opencontainers.image.licenses="proprietary" \
       org.opencontainers.image.source="Dockerfile" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
@@ -123,7 +122,7 @@ ENTRYPOINT ["/usr/local/bin/atelier-redis"]
 FROM runtime AS monitoring
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      prometheus prometheus-alertmanager python3-minimal \
+      prometheus prometheus-alertmanager python3 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY scripts/observe/rules /etc/atelier/rules
 COPY deploy/monitoring/prometheus.yml /etc/atelier/prometheus.yml

@@ -5,6 +5,15 @@
 
 DEPLOY_DIR="$IMAGE_DIR/deploy-check"
 
+# deploy_measure TEXT: prints a measured number; under scripts/test also keeps it in
+# $STACK_DIR/measurements.log (ctest shows a passing test's output only with -V).
+deploy_measure() {
+  echo "$*"
+  if [ -n "${STACK_DIR:-}" ] && [ -d "$STACK_DIR" ]; then
+    echo "$(date -u +%FT%TZ) scripts/image: $*" >>"$STACK_DIR/measurements.log"
+  fi
+}
+
 # The contract and e2e tests that make sense through an edge alone (no host URLs, no database
 # access, no host restarts): the API's contract on the generated catalog, the cart through NGINX,
 # NGINX's own behaviour. The catalog must be TEST_PRODUCTS=3000, seed 7 (the tests read its
@@ -67,7 +76,8 @@ deploy_edge_checks() {
     die "e2e tests failed through $url"
   say "scripts/bench page_view, 10 s, through $url"
   "$ATELIER_ROOT/scripts/bench" page_view --duration 10 --connections 32 --url "$url" \
-    --max-id 3000 --label "deploy-check" 2>&1 | grep -E 'requests/s|p99|errors|non-2xx' | head -8
+    --max-id 3000 --label "deploy-check" >"$DEPLOY_DIR/bench.log" 2>&1 || { tail -20 "$DEPLOY_DIR/bench.log"; die "scripts/bench failed through $url"; }
+  deploy_measure "bench through $url: $(grep -E '^(throughput|latency|errors) ' "$DEPLOY_DIR/bench.log" | tr -s ' ' | tr '\n' ';')"
 }
 
 cmd_compose_check() {
@@ -105,8 +115,8 @@ cmd_compose_check() {
   "${compose[@]}" down -v >"$DEPLOY_DIR/down.log" 2>&1
   trap - EXIT
   t3=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
-    printf "compose-check: up + catalog-load %.0f s, tests + bench + monitoring %.0f s, down %.0f s, total %.0f s\n", b-a, c-b, d-c, d-a }'
+  deploy_measure "$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
+    printf "compose-check: up + catalog-load %.0f s, tests + bench + monitoring %.0f s, down %.0f s, total %.0f s", b-a, c-b, d-c, d-a }')"
 }
 
 # The stand-ins for the external PostgreSQL and Redis (deploy/k8s/base/external-services.yaml)
@@ -196,6 +206,6 @@ cmd_kube_check() {
   kube_down
   trap - EXIT
   t3=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
-    printf "kube-check: render + play + catalog-load %.0f s, tests + bench %.0f s, down %.0f s, total %.0f s\n", b-a, c-b, d-c, d-a }'
+  deploy_measure "$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
+    printf "kube-check: render + play + catalog-load %.0f s, tests + bench %.0f s, down %.0f s, total %.0f s", b-a, c-b, d-c, d-a }')"
 }
