@@ -113,6 +113,8 @@ cmd_compose_check() {
   echo "monitoring: Prometheus scrapes 3 hosts up, sends to the Alertmanager"
   t2=$(date +%s.%N)
   "${compose[@]}" down -v >"$DEPLOY_DIR/down.log" 2>&1
+  # podman-compose 1.0.3's down leaves the project's network behind.
+  "${PODMAN[@]}" network rm -f "${project}_default" >/dev/null 2>&1 || true
   trap - EXIT
   t3=$(date +%s.%N)
   deploy_measure "$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {
