@@ -4,6 +4,9 @@
 # ports. Source after common.sh and stack.sh (it uses their STACK_DIR, ports and helpers).
 #   PROM_PORT (29090)  NGINX_STATUS_PORT (29080)  NGINX_EXPORTER_PORT (29113)
 #   REDIS_EXPORTER_PORT (29121)  PG_EXPORTER_PORT (29187)
+# Alertmanager (deploy/alertmanager) receives the alerts on ALERTMANAGER_PORT (29093) and sends
+# them to ALERT_WEBHOOK_URL; unset, to a webhook sink on ALERT_SINK_PORT (29099) that appends
+# each notification to $STACK_DIR/observe/alerts.jsonl.
 # Targets default to this stack; OBSERVE_HOST_TARGETS / OBSERVE_NGINX_TARGETS /
 # OBSERVE_REDIS_TARGETS / OBSERVE_PG_TARGETS (space-separated host:port) point the same
 # Prometheus at other machines, e.g. a multi-node staging.
@@ -14,6 +17,8 @@ NGINX_STATUS_PORT="${NGINX_STATUS_PORT:-29080}"
 NGINX_EXPORTER_PORT="${NGINX_EXPORTER_PORT:-29113}"
 REDIS_EXPORTER_PORT="${REDIS_EXPORTER_PORT:-29121}"
 PG_EXPORTER_PORT="${PG_EXPORTER_PORT:-29187}"
+ALERTMANAGER_PORT="${ALERTMANAGER_PORT:-29093}"
+ALERT_SINK_PORT="${ALERT_SINK_PORT:-29099}"
 OBSERVE_DIR="$STACK_DIR/observe"
 OBSERVE_SRC="$ATELIER_ROOT/scripts/observe"
 PG_MONITOR_ROLE="${PG_MONITOR_ROLE:-atelier_monitor}"
@@ -30,19 +35,48 @@ observe_yaml_targets() {
 observe_render_config() {
   local out="$1" hosts="" port
   for port in $HOST_PORTS; do hosts+="127.0.0.1:$port "; done
-  local host_t nginx_t redis_t pg_t
+  local host_t nginx_t redis_t pg_t am_t
   host_t="$(observe_yaml_targets "${OBSERVE_HOST_TARGETS:-$hosts}")"
   nginx_t="$(observe_yaml_targets "${OBSERVE_NGINX_TARGETS:-127.0.0.1:$NGINX_EXPORTER_PORT}")"
   redis_t="$(observe_yaml_targets "${OBSERVE_REDIS_TARGETS:-127.0.0.1:$REDIS_EXPORTER_PORT}")"
   pg_t="$(observe_yaml_targets "${OBSERVE_PG_TARGETS:-127.0.0.1:$PG_EXPORTER_PORT}")"
+  am_t="$(observe_yaml_targets "${OBSERVE_ALERTMANAGER_TARGETS-127.0.0.1:$ALERTMANAGER_PORT}")"
+  [ -n "$am_t" ] || am_t="          []"
   sed -e "s|@@RULES_DIR@@|$OBSERVE_SRC/rules|g" -e "s|@@STACK_NAME@@|$(basename "$STACK_DIR")|g" \
     "$OBSERVE_SRC/prometheus.yml.template" |
-    awk -v h="$host_t" -v n="$nginx_t" -v r="$redis_t" -v p="$pg_t" '
+    awk -v h="$host_t" -v n="$nginx_t" -v r="$redis_t" -v p="$pg_t" -v a="$am_t" '
       /^@@HOST_TARGETS@@$/ { print h; next }
       /^@@NGINX_EXPORTER@@$/ { print n; next }
       /^@@REDIS_EXPORTER@@$/ { print r; next }
       /^@@PG_EXPORTER@@$/ { print p; next }
+      /^@@ALERTMANAGERS@@$/ { print a; next }
       { print }' >"$out"
+}
+
+# observe_alertmanager_config OUT PAGE_URL [TICKET_URL]: deploy/alertmanager's config with its
+# receivers' URLs (TICKET_URL defaults to PAGE_URL).
+observe_alertmanager_config() {
+  sed -e "s|@@PAGE_WEBHOOK_URL@@|$2|g" -e "s|@@TICKET_WEBHOOK_URL@@|${3:-$2}|g" \
+    "$ATELIER_ROOT/deploy/alertmanager/alertmanager.yml.template" >"$1"
+}
+
+# observe_alertmanager_start: Alertmanager (one node, no cluster) on ALERTMANAGER_PORT, and the
+# webhook sink when ALERT_WEBHOOK_URL is not given.
+observe_alertmanager_start() {
+  command -v prometheus-alertmanager >/dev/null ||
+    die "prometheus-alertmanager is not installed (scripts/install-deps --observe)"
+  local url="${ALERT_WEBHOOK_URL:-}"
+  if [ -z "$url" ]; then
+    url="http://127.0.0.1:$ALERT_SINK_PORT"
+    observe_spawn alert-sink "$ATELIER_ROOT/deploy/alertmanager/webhook-sink" "$ALERT_SINK_PORT" \
+      "$OBSERVE_DIR/alerts.jsonl"
+  fi
+  mkdir -p "$OBSERVE_DIR/alertmanager-data"
+  observe_alertmanager_config "$OBSERVE_DIR/alertmanager.yml" "${url%/}/page" "${url%/}/ticket"
+  observe_spawn alertmanager prometheus-alertmanager --config.file="$OBSERVE_DIR/alertmanager.yml" \
+    --storage.path="$OBSERVE_DIR/alertmanager-data" --cluster.listen-address= \
+    --web.listen-address="127.0.0.1:$ALERTMANAGER_PORT"
+  observe_wait alertmanager "http://127.0.0.1:$ALERTMANAGER_PORT/-/ready"
 }
 
 # observe_spawn NAME CMD...: runs CMD detached, pid in $OBSERVE_DIR/NAME.pid, log NAME.log.
@@ -125,7 +159,7 @@ observe_nginx_status() {
 }
 
 observe_start() {
-  for bin in prometheus prometheus-nginx-exporter prometheus-redis-exporter prometheus-postgres-exporter; do
+  for bin in prometheus prometheus-nginx-exporter prometheus-redis-exporter prometheus-postgres-exporter prometheus-alertmanager; do
     command -v "$bin" >/dev/null || die "$bin is not installed (scripts/install-deps --observe)"
   done
   mkdir -p "$OBSERVE_DIR/prometheus-data"
@@ -143,6 +177,7 @@ observe_start() {
     observe_spawn postgres-exporter prometheus-postgres-exporter \
     --extend.query-path="$OBSERVE_SRC/postgres-queries.yml" \
     --web.listen-address="127.0.0.1:$PG_EXPORTER_PORT"
+  observe_alertmanager_start
   observe_spawn prometheus prometheus --config.file="$OBSERVE_DIR/prometheus.yml" \
     --storage.tsdb.path="$OBSERVE_DIR/prometheus-data" --storage.tsdb.retention.time=15d \
     --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle
@@ -151,6 +186,7 @@ observe_start() {
   observe_wait postgres-exporter "http://127.0.0.1:$PG_EXPORTER_PORT/metrics"
   observe_wait prometheus "$(observe_url)/-/ready"
   observe_write_env
+  say "observe: Alertmanager on 127.0.0.1:$ALERTMANAGER_PORT -> ${ALERT_WEBHOOK_URL:-$OBSERVE_DIR/alerts.jsonl}"
   say "observe: Prometheus on $(observe_url), exporters on :$NGINX_EXPORTER_PORT (nginx) :$REDIS_EXPORTER_PORT (redis) :$PG_EXPORTER_PORT (postgres)"
 }
 

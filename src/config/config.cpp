@@ -258,7 +258,8 @@ ParseResult parse(const Lookup& lookup) {
 
 std::string help_text(std::string_view program, std::string_view summary) {
   std::ostringstream out;
-  out << "Usage: " << program << " [--help]\n\n" << summary << "\n\nEnvironment variables:\n";
+  out << "Usage: " << program << " [--help] [--version]\n\n"
+      << summary << "\n\nEnvironment variables:\n";
   for (const auto& v : variables()) {
     out << "  " << v.name << " (default: " << v.default_value << ")\n      " << v.description
         << "\n";

@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "etl/schema_sql.hpp"
 
 namespace atelier::etl {
 
@@ -36,8 +35,7 @@ void fill_session_keys(PgSession& db, std::string_view source_table,
   }
 }
 
-long long prepare_meta(PgSession& db, const session::SessionKeyer* keyer) {
-  db.exec(meta_sql());
+long long key_raw_cart_sessions(PgSession& db, const session::SessionKeyer* keyer) {
   const std::string raw_column = db.query_value(
       "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'atelier' "
       "AND table_name = 'cart' AND column_name = 'session'");

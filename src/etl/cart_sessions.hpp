@@ -16,9 +16,10 @@ namespace atelier::etl {
 void fill_session_keys(PgSession& db, std::string_view source_table,
                        const session::SessionKeyer* keyer);
 
-// The permanent objects (sql/meta.sql), then, when atelier.cart still has the raw `session`
-// column of an older release, its keys filled from the secret and the column dropped, in one
-// transaction. Returns the number of rows migrated (0 when nothing was left to do).
-long long prepare_meta(PgSession& db, const session::SessionKeyer* keyer);
+// After the schema migrations (sql/migrations/0002_cart_sessions.sql added session_key): when
+// atelier.cart still has the raw `session` column of an older release, its keys are filled from
+// the secret and the column dropped, in one transaction. Returns the number of rows keyed (0 when
+// nothing was left to do).
+long long key_raw_cart_sessions(PgSession& db, const session::SessionKeyer* keyer);
 
 }  // namespace atelier::etl

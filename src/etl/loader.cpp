@@ -22,6 +22,7 @@
 #include "etl/publish.hpp"
 #include "etl/revision.hpp"
 #include "etl/schema_sql.hpp"
+#include "schema/migrations.hpp"
 
 namespace atelier::etl {
 
@@ -392,7 +393,9 @@ LoadReport load_catalog(const LoadOptions& options) {
   if (!lock_catalog(control, options.lock_wait)) {
     throw LoadError("another atelier-etl load or update is running on this database");
   }
-  prepare_meta(control, options.session_keyer.get());
+  // The permanent tables at this release's version (sql/migrations; applied once each).
+  schema::migrate(options.database_url, [&](std::string_view line) { log.write(line); });
+  key_raw_cart_sessions(control, options.session_keyer.get());
   clean_interrupted_loads(control);
 
   LoadReport report;

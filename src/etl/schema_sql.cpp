@@ -22,10 +22,6 @@ std::string required_section(std::string_view file_text, std::string_view table,
 
 }  // namespace
 
-std::string_view meta_sql() {
-  return embedded::kMetaSql;
-}
-
 std::string create_table_sql(std::string_view table, std::string_view schema,
                              std::string_view loaded_at) {
   const std::string text = required_section(embedded::kDatasetSql, table, "dataset.sql");

@@ -7,8 +7,6 @@
 
 namespace atelier::etl {
 
-// sql/meta.sql: permanent schema `atelier`, `catalog`; idempotent.
-std::string_view meta_sql();
 // The CREATE TABLE of one dataset table (sql/dataset.sql section), placeholders filled.
 std::string create_table_sql(std::string_view table, std::string_view schema,
                              std::string_view loaded_at);

@@ -19,6 +19,7 @@
 #include "etl/publish.hpp"
 #include "etl/revision.hpp"
 #include "etl/schema_sql.hpp"
+#include "schema/migrations.hpp"
 
 namespace atelier::etl {
 
@@ -221,7 +222,9 @@ UpdateReport apply_update(const UpdateOptions& options) {
   if (!lock_catalog(db, options.lock_wait)) {
     throw LoadError("another atelier-etl load or update is running on this database");
   }
-  prepare_meta(db, options.session_keyer.get());
+  schema::migrate(options.database_url,
+                  [](std::string_view line) { std::fwrite(line.data(), 1, line.size(), stderr); });
+  key_raw_cart_sessions(db, options.session_keyer.get());
   const auto active =
       db.query_rows("SELECT version, schema_name FROM atelier.datasets WHERE state = 'active'");
   if (active.empty()) throw LoadError("no catalog is loaded yet: run a full load first");

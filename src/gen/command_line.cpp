@@ -83,7 +83,8 @@ std::string usage_text(std::string_view program) {
       "  --seed S      random seed (default 42); same seed and size => identical bytes\n"
       "  --no-dirt     do not plant the known dirt (bad quotes, dangling rows, duplicates...)\n"
       "  --threads T   worker threads, 1..64 (default 2); does not change the output\n"
-      "  --help        this text\n";
+      "  --help        this text\n"
+      "  --version     print the version and exit\n";
   return text;
 }
 

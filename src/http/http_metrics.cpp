@@ -2,6 +2,8 @@
 
 #include "cache/cache.hpp"
 #include "metrics/exposition.hpp"
+#include "schema/migrations.hpp"
+#include "version/version.hpp"
 
 namespace atelier::http {
 
@@ -172,6 +174,16 @@ std::string HttpMetrics::render(std::string_view cache_state, std::int64_t datas
                "Times the host read every product's revision (start, or a publish too large to "
                "list).",
                feed.full_reloads);
+  metrics::append_family_header(
+      out, "atelier_build_info",
+      "Always 1; the labels say which build this host runs (version: git describe or the "
+      "release, commit, schema: the newest schema migration it knows).",
+      metrics::MetricType::gauge);
+  metrics::append_sample(out, "atelier_build_info",
+                         labels({{"version", version::version()},
+                                 {"commit", version::commit()},
+                                 {"schema", std::to_string(schema::latest_version())}}),
+                         1.0);
   if (!read_endpoints.empty()) append_read_endpoints(out, read_endpoints);
   if (!cache_read.endpoint.empty() && cache_counters_ != nullptr) {
     append_cache_read(out, cache_read, *cache_counters_);

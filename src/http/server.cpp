@@ -11,6 +11,8 @@
 #include "http/api_handler.hpp"
 #include "http/log.hpp"
 #include "http/unix_listener.hpp"
+#include "schema/migrations.hpp"
+#include "version/version.hpp"
 #include "session/session_key.hpp"
 
 namespace atelier::http {
@@ -43,6 +45,21 @@ int run_server(const config::Config& config) {
     log_event("error", "session_secret_invalid", {{"what", keyer.error}});
     return 2;
   }
+  // A schema newer than this binary knows was migrated by a newer release: serving it could
+  // write rows that release does not expect. An unreachable database is not a reason to stop
+  // (the host degrades and serves 503s until it is back); the check runs at start only.
+  const auto schema_check = schema::check_schema(config.database_url);
+  const bool refuse = schema_check.state == schema::CheckState::newer;
+  log_event(
+      refuse ? "error" : (schema_check.state == schema::CheckState::current ? "info" : "warn"),
+      "schema_check",
+      {{"state", std::string(schema::state_name(schema_check.state))},
+       {"database_version", std::to_string(schema_check.database_version)},
+       {"known_version", std::to_string(schema_check.known_version)},
+       {"version", std::string(version::version())},
+       {"message", schema_check.message}});
+  if (refuse) return 3;
+
   auto service = std::make_shared<Service>(config, std::move(keyer.keyer));
   auto links = std::make_shared<Links>();
   Pistache::Address address(config.bind_address, Pistache::Port(config.port));

@@ -62,9 +62,11 @@ SecretFile read_secret_file(const std::string& path) {
     out.error = "cannot read the session secret file " + path;
     return out;
   }
-  if ((info.st_mode & 077) != 0) {
+  // Nothing for others and no group write. Group read is allowed: Kubernetes mounts a secret as
+  // root-owned, group fsGroup, mode 0440 for a non-root host (deploy/k8s/base/hosts.yaml).
+  if ((info.st_mode & 027) != 0) {
     out.error = "the session secret file " + path +
-                " may be read by other users; make it mode 600 (chmod 600)";
+                " may be read by other users or written by its group; make it mode 600 (chmod 600)";
     return out;
   }
   std::ifstream in(path, std::ios::binary);

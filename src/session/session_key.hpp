@@ -32,8 +32,9 @@ class SessionKeyer {
 // HMAC-SHA256(secret, message) as 64 lowercase hex digits.
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message);
 
-// Reads a secret file: refuses one that others may read (mode & 077) or that is too short, with
-// a sentence saying which. Returns the secret or the error.
+// Reads a secret file: refuses one that others may read or its group write (mode & 027; group
+// read is allowed for an orchestrator's secret volume), or that is too short, with a sentence
+// saying which. Returns the secret or the error.
 struct SecretFile {
   std::optional<std::string> secret;
   std::string error;

@@ -5,6 +5,7 @@
 
 #include "config/config.hpp"
 #include "http/server.hpp"
+#include "version/version.hpp"
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -13,6 +14,10 @@ int main(int argc, char** argv) {
           "atelier-api",
           "Serves the Atelier products API (CONTRACT.md) from PostgreSQL with an "
           "optional Redis read-through cache.");
+      return 0;
+    }
+    if (std::strcmp(argv[i], "--version") == 0) {
+      std::cout << atelier::version::version_line("atelier-api") << "\n";
       return 0;
     }
     std::cerr << "atelier-api: unknown argument '" << argv[i] << "' (try --help)\n";

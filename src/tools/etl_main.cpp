@@ -14,13 +14,16 @@
 #include "etl/loader.hpp"
 #include "etl/pg_session.hpp"
 #include "etl/updater.hpp"
+#include "schema/migrations.hpp"
+#include "version/version.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: atelier-etl --data DIR [--database-url URL] [--keep N] [--workers N]\n"
     "       atelier-etl --update DIR [--database-url URL]\n"
-    "       atelier-etl --migrate [--database-url URL]\n"
+    "       atelier-etl --migrate [--to N] [--database-url URL]\n"
+    "       atelier-etl --version\n"
     "\n"
     "Loads the seven catalog CSVs of DIR (product.csv, features.csv, styles.csv, photos.csv,\n"
     "skus.csv, related.csv, cart.csv) into a new dataset schema atelier_v<N>, then switches the\n"
@@ -34,8 +37,15 @@ constexpr std::string_view kUsage =
     "                      add products), and deleted.csv (header product_id) to remove\n"
     "                      products. Applied in place in one transaction; unchanged products\n"
     "                      keep their revisions, cache entries and ETags.\n"
-    "  --migrate           only bring the permanent objects (sql/meta.sql) up to date, and key\n"
-    "                      the raw cart sessions an older release stored\n"
+    "  --migrate           apply the schema migrations this release has and the database lacks\n"
+    "                      (sql/migrations; each once, in order, in a transaction), then exit.\n"
+    "                      --data and --update apply them first too. Refuses a database whose\n"
+    "                      schema is newer than this release. At the newest version it also\n"
+    "                      keys the raw cart sessions an older release stored (needs\n"
+    "                      ATELIER_SESSION_SECRET_FILE; docs/SECURITY.md).\n"
+    "  --to N              with --migrate: stop at version N (scripts/restore brings a new\n"
+    "                      database to a backup's version, restores, then migrates on)\n"
+    "  --version           print the version and exit\n"
     "  --database-url URL  libpq connection string/URL (default: $DATABASE_URL)\n"
     "  --keep N            datasets to keep, the new one included (default 2: current +\n"
     "                      previous, so readers still on the previous one are undisturbed)\n"
@@ -53,6 +63,9 @@ struct Arguments {
   std::string update_dir;
   bool migrate = false;
   bool help = false;
+  bool version = false;
+  bool migrate = false;
+  int migrate_to = 0;  // 0: the newest
 };
 
 std::optional<int> parse_count(std::string_view text) {
@@ -74,6 +87,10 @@ std::optional<std::string> parse_arguments(int argc, char** argv, Arguments& arg
       args.help = true;
       return std::nullopt;
     }
+    if (arg == "--version") {
+      args.version = true;
+      return std::nullopt;
+    }
     if (arg == "--migrate") {
       args.migrate = true;
       continue;
@@ -86,6 +103,10 @@ std::optional<std::string> parse_arguments(int argc, char** argv, Arguments& arg
       args.update_dir = std::string(value);
     } else if (arg == "--database-url") {
       args.load.database_url = std::string(value);
+    } else if (arg == "--to") {
+      const auto count = parse_count(value);
+      if (!count) return std::string(arg) + " needs a whole number >= 1";
+      args.migrate_to = *count;
     } else if (arg == "--keep" || arg == "--workers") {
       const auto count = parse_count(value);
       if (!count) return std::string(arg) + " needs a whole number >= 1";
@@ -94,11 +115,16 @@ std::optional<std::string> parse_arguments(int argc, char** argv, Arguments& arg
       return "unknown option " + std::string(arg);
     }
   }
-  if ((args.load.data_dir.empty() ? 0 : 1) + (args.update_dir.empty() ? 0 : 1) +
-          (args.migrate ? 1 : 0) !=
-      1) {
+  const int actions =
+      int(!args.load.data_dir.empty()) + int(!args.update_dir.empty()) + int(args.migrate);
+  if (actions != 1) {
     return std::string("give one of --data DIR, --update DIR and --migrate");
   }
+  if (args.migrate_to > atelier::schema::latest_version()) {
+    return "--to " + std::to_string(args.migrate_to) + ": this release knows versions up to " +
+           std::to_string(atelier::schema::latest_version());
+  }
+  if (args.migrate_to != 0 && !args.migrate) return std::string("--to goes with --migrate");
   const auto env = [](const char* name) {
     const char* value = std::getenv(name);
     return std::string(value == nullptr ? "" : value);
@@ -130,19 +156,33 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  args.load.progress = ::isatty(STDERR_FILENO) ? atelier::etl::ProgressStyle::live
-                                               : atelier::etl::ProgressStyle::lines;
+  if (args.version) {
+    std::cout << atelier::version::version_line("atelier-etl") << "\n";
+    return 0;
+  }
   if (args.migrate) {
     try {
-      atelier::etl::PgSession db(args.load.database_url);
-      const long long migrated = atelier::etl::prepare_meta(db, args.load.session_keyer.get());
-      std::cout << "migrated: permanent objects up to date; cart rows keyed: " << migrated << "\n";
+      auto list = atelier::schema::migrations();
+      if (args.migrate_to != 0) list = list.first(static_cast<std::size_t>(args.migrate_to));
+      const auto report = atelier::schema::migrate(
+          args.load.database_url, [](std::string_view line) { std::cerr << line; }, list);
+      std::cout << "schema version " << report.from << " -> " << report.to << " ("
+                << report.applied.size() << " migration(s) applied; this release knows "
+                << atelier::schema::latest_version() << ")\n";
+      if (report.to == atelier::schema::latest_version()) {
+        atelier::etl::PgSession db(args.load.database_url);
+        const long long keyed =
+            atelier::etl::key_raw_cart_sessions(db, args.load.session_keyer.get());
+        if (keyed > 0) std::cout << "cart rows keyed (raw sessions of an older release): " << keyed << "\n";
+      }
       return 0;
     } catch (const std::exception& error) {
       std::cerr << "atelier-etl: migration failed: " << error.what() << "\n";
       return 1;
     }
   }
+  args.load.progress = ::isatty(STDERR_FILENO) ? atelier::etl::ProgressStyle::live
+                                               : atelier::etl::ProgressStyle::lines;
   if (!args.update_dir.empty()) {
     try {
       atelier::etl::UpdateOptions update;

@@ -9,10 +9,15 @@
 #include "gen/command_line.hpp"
 #include "gen/generator.hpp"
 #include "gen/mutate.hpp"
+#include "version/version.hpp"
 
 int main(int argc, char** argv) {
   using atelier::gen::CommandLine;
   const std::vector<std::string_view> arguments(argv + 1, argv + argc);
+  if (arguments.size() == 1 && arguments.front() == "--version") {
+    std::puts(atelier::version::version_line("atelier-gen").c_str());
+    return 0;
+  }
   if (!arguments.empty() && arguments.front() == "--mutate-from") {
     // Tomorrow's catalog from today's (src/gen/mutate.hpp).
     atelier::gen::MutateOptions options;

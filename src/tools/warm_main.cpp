@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "version/version.hpp"
 #include "warm/warmer.hpp"
 
 namespace {
@@ -35,6 +36,7 @@ API hosts read: each product's current revision. Safe to run while the hosts ser
   --batch N           products per database batch (default 2000)
   --workers N         parallel database+Redis workers (default 2)
   --only LIST         comma-separated subset of product,styles,related
+  --version           print the version and exit
 )";
 
 std::string human_bytes(std::int64_t bytes) {
@@ -63,6 +65,9 @@ int main(int argc, char** argv) {
                   << atelier::config::help_text("atelier-warm",
                                                 "Settings come from the same "
                                                 "environment as the API hosts.");
+        return 0;
+      } else if (arg == "--version") {
+        std::cout << atelier::version::version_line("atelier-warm") << "\n";
         return 0;
       } else if (arg == "--all") {
       } else if (arg == "--changed") {

@@ -1,5 +1,6 @@
-// Carts stored before sessions were hashed survive the migration, keyed as the hosts key them
-// (src/etl/cart_sessions.hpp), in a scratch database of the test PostgreSQL.
+// Carts stored before sessions were hashed survive the migration (sql/migrations, then
+// src/etl/cart_sessions.hpp), keyed as the hosts key them, in a scratch database of the test
+// PostgreSQL.
 #include "etl/cart_sessions.hpp"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "etl/pg_session.hpp"
+#include "schema/migrations.hpp"
 #include "session/session_key.hpp"
 
 namespace {
@@ -77,7 +79,8 @@ class CartSessionMigration : public ::testing::Test {
 TEST_F(CartSessionMigration, KeysEveryRawSessionAndDropsTheRawColumn) {
   make_old_release_carts();
   atelier::etl::PgSession db(url_);
-  EXPECT_EQ(atelier::etl::prepare_meta(db, &keyer_), 5);
+  atelier::schema::migrate(url_);
+  EXPECT_EQ(atelier::etl::key_raw_cart_sessions(db, &keyer_), 5);
   const std::string token = keyer_.key("0123456789abcdefghijklmnopqrstuvwxyzABCD");
   EXPECT_EQ(query("SELECT count(*) FROM atelier.cart WHERE session_key = '" + token + "'"), "3");
   EXPECT_EQ(query("SELECT count(*) FROM atelier.cart WHERE session_key = '" +
@@ -94,7 +97,8 @@ TEST_F(CartSessionMigration, KeysEveryRawSessionAndDropsTheRawColumn) {
                   "cart::text) > 0"),
             "0");
   // Run again: nothing left to do, nothing changes.
-  EXPECT_EQ(atelier::etl::prepare_meta(db, &keyer_), 0);
+  atelier::schema::migrate(url_);
+  EXPECT_EQ(atelier::etl::key_raw_cart_sessions(db, &keyer_), 0);
   EXPECT_EQ(query("SELECT count(*) FROM atelier.cart"), "5");
 }
 
@@ -102,7 +106,8 @@ TEST_F(CartSessionMigration, WithoutASecretRawSessionsStayAndTheMigrationSaysWhy
   make_old_release_carts();
   atelier::etl::PgSession db(url_);
   try {
-    atelier::etl::prepare_meta(db, nullptr);
+    atelier::schema::migrate(url_);
+    atelier::etl::key_raw_cart_sessions(db, nullptr);
     FAIL() << "migrated without a secret";
   } catch (const atelier::etl::DatabaseError& e) {
     EXPECT_NE(std::string(e.what()).find("ATELIER_SESSION_SECRET_FILE"), std::string::npos);
@@ -112,7 +117,8 @@ TEST_F(CartSessionMigration, WithoutASecretRawSessionsStayAndTheMigrationSaysWhy
 
 TEST_F(CartSessionMigration, AFreshDatabaseNeedsNoSecret) {
   atelier::etl::PgSession db(url_);
-  EXPECT_EQ(atelier::etl::prepare_meta(db, nullptr), 0);
+  atelier::schema::migrate(url_);
+  EXPECT_EQ(atelier::etl::key_raw_cart_sessions(db, nullptr), 0);
   EXPECT_EQ(query("SELECT count(*) FROM atelier.cart"), "0");
 }
 

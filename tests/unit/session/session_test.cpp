@@ -82,7 +82,14 @@ TEST_F(SecretFileTest, ReadsAModeSixHundredFileWithoutItsNewline) {
   EXPECT_TRUE(load_keyer(path_, "").keyer);
 }
 
-TEST_F(SecretFileTest, RefusesAFileOthersMayRead) {
+TEST_F(SecretFileTest, AcceptsGroupReadAsAnOrchestratorMountsIt) {
+  write(std::string(40, 'x'), 0440);
+  EXPECT_TRUE(read_secret_file(path_).secret);
+}
+
+TEST_F(SecretFileTest, RefusesAFileOthersMayReadOrItsGroupWrite) {
+  write(std::string(40, 'x'), 0660);
+  EXPECT_FALSE(read_secret_file(path_).secret);
   write(std::string(40, 'x'), 0644);
   const auto file = read_secret_file(path_);
   EXPECT_FALSE(file.secret);
