@@ -104,18 +104,23 @@ chaos_case() {
     + if .cart then "\n  cart: \(.cart.acknowledged) acknowledged, \(.cart.lost) lost, \(.cart.duplicated) duplicated, unavailable \(.cart.cart_unavailable_s) s; cached reads failed: \(.cached_reads_failed)" else "" end' "$prefix.json"
 }
 
-fault_link_cut() {
-  local t0 ns
-  ns="$(node_ns host2)"
-  t0="$(now_ms)"
-  ip netns exec "$ns" nft -f - <<NFT
+# nftables drops every packet of NODE but its own loopback's (no reset), until chaos_node_heal.
+chaos_node_cut() {
+  ip netns exec "$(node_ns "$1")" nft -f - <<NFT
 table inet atelier_chaos {
   chain in { type filter hook input priority 0; policy drop; iifname "lo" accept; }
   chain out { type filter hook output priority 0; policy drop; oifname "lo" accept; }
 }
 NFT
+}
+chaos_node_heal() { ip netns exec "$(node_ns "$1")" nft delete table inet atelier_chaos 2>/dev/null || true; }
+
+fault_link_cut() {
+  local t0
+  t0="$(now_ms)"
+  chaos_node_cut host2
   sleep "$CHAOS_HOLD"
-  ip netns exec "$ns" nft delete table inet atelier_chaos
+  chaos_node_heal host2
   jq -n -c --argjson held "$(( $(now_ms) - t0 ))" '{link_dropped_ms: $held, node: "host2"}'
 }
 
@@ -251,7 +256,7 @@ fault_replay_pause() {
 # running, both databases and host2 up.
 chaos_restore() {
   if [ -n "$CHAOS_WRK_PID" ]; then kill -INT "$CHAOS_WRK_PID" 2>/dev/null || true; fi
-  ip netns exec "$(node_ns host2)" nft delete table inet atelier_chaos 2>/dev/null || true
+  chaos_node_heal host2
   pg_chaos_restore
   local node
   for node in "${STAGING_PG_NODES[@]}"; do

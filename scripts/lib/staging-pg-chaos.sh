@@ -122,17 +122,11 @@ pg_node_writable() {
 }
 
 fault_pg_leader_partition() {
-  local old new=none t0 ns hold read_only=never promoted=never overlap=0 both=0 l rejoined tl0 tl1
+  local old new=none t0 hold read_only=never promoted=never overlap=0 both=0 l rejoined tl0 tl1
   old="$(pg_leader)" tl0="$(pg_timeline)"
-  ns="$(node_ns "$old")"
   hold=$((CHAOS_HOLD > 20 ? CHAOS_HOLD : 20))
   t0="$(now_ms)"
-  ip netns exec "$ns" nft -f - <<NFT
-table inet atelier_chaos {
-  chain in { type filter hook input priority 0; policy drop; iifname "lo" accept; }
-  chain out { type filter hook output priority 0; policy drop; oifname "lo" accept; }
-}
-NFT
+  chaos_node_cut "$old"
   # Every 0.2 s: is the old leader still writable, and has another member been promoted? Both at
   # once would be a split brain.
   while [ "$(( $(now_ms) - t0 ))" -lt "$((hold * 1000))" ]; do
@@ -147,7 +141,7 @@ NFT
     sleep 0.2
   done
   tl1="$(pg_timeline)"
-  ip netns exec "$ns" nft delete table inet atelier_chaos
+  chaos_node_heal "$old"
   local t1
   t1="$(now_ms)"
   rejoined="$(wait_pg_rejoined "$old" "$t1" 600)"
@@ -204,7 +198,7 @@ pg_chaos_restore() {
   local node
   [ -n "$PG_CHAOS_WRITER_PID" ] && kill "$PG_CHAOS_WRITER_PID" 2>/dev/null || true
   for node in "${STAGING_PG_NODES[@]}"; do
-    ip netns exec "$(node_ns "$node")" nft delete table inet atelier_chaos 2>/dev/null || true
+    chaos_node_heal "$node"
     staging_pg_node_start "$node" 2>/dev/null || true
   done
 }
