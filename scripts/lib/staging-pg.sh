@@ -30,6 +30,17 @@ PATRONI_RETRY_TIMEOUT="${PATRONI_RETRY_TIMEOUT:-4}"
 # synchronous_mode is always on (no acknowledged commit is lost by a failover); strict refuses
 # writes while no synchronous standby is there. Measured in docs/OPERATIONS.md: not strict.
 PATRONI_SYNC_STRICT="${PATRONI_SYNC_STRICT:-false}"
+# How the hosts find the leader and the replicas (measured both, docs/OPERATIONS.md):
+#   libpq    multi-host URLs with target_session_attrs=read-write for the cart, each member's own
+#            URL for catalog reads (the host skips the leader and lagging members)
+#   haproxy  HAProxy on lb checks Patroni's REST API (/primary, /replica?lag=...) every 0.5 s and
+#            cuts the sessions of a member that leaves its role; hosts use lb:5000 and lb:5001
+# Chosen at `up` (STAGING_PG_ROUTE) and kept in $STAGING_DIR/pg-route.
+HAPROXY_PRIMARY_PORT=5000
+HAPROXY_REPLICA_PORT=5001
+staging_pg_route() {
+  if [ -s "$STAGING_DIR/pg-route" ]; then cat "$STAGING_DIR/pg-route"; else echo "${STAGING_PG_ROUTE:-libpq}"; fi
+}
 
 staging_secrets_dir() {
   local d="$STAGING_DIR/secrets"
@@ -140,6 +151,8 @@ staging_pg_hba_yaml() {
     echo "    - host postgres rewinder $(node_ip "$n")/32 scram-sha-256"
   done
   for h in host1 host2 host3; do echo "    - host atelier atelier_api $(node_ip "$h")/32 scram-sha-256"; done
+  # Through HAProxy the hosts' connections come from lb's address.
+  [ "$(staging_pg_route)" = haproxy ] && echo "    - host atelier atelier_api $(node_ip lb)/32 scram-sha-256"
   echo "    - host all postgres $(node_ip client)/32 scram-sha-256"
   echo "    - host atelier atelier_loader $(node_ip client)/32 scram-sha-256"
   echo "    - host atelier atelier_monitor $(node_ip client)/32 scram-sha-256"
@@ -266,6 +279,8 @@ staging_patroni_start() {
 
 staging_pg_cluster_up() {
   local node dir
+  case "${STAGING_PG_ROUTE:-libpq}" in libpq | haproxy) ;; *) die "STAGING_PG_ROUTE: libpq or haproxy" ;; esac
+  echo "${STAGING_PG_ROUTE:-libpq}" >"$STAGING_DIR/pg-route"
   staging_etcd_up
   for node in "${STAGING_PG_NODES[@]}"; do
     dir="$(staging_pg_dir "$node")"
@@ -282,6 +297,41 @@ staging_pg_cluster_up() {
   wait_pg_members_streaming 900 ||
     die "the replicas did not start streaming (see $STAGING_DIR/pg{2,3}/log)"
   say "patroni: cluster $PATRONI_SCOPE up, leader $(pg_leader), sync standby $(pg_sync_standby)"
+  [ "$(staging_pg_route)" = haproxy ] && staging_haproxy_up
+  return 0
+}
+
+# HAProxy on lb (Debian's haproxy), TCP, with Patroni's REST API as the health check of each role.
+staging_haproxy_up() {
+  local dir="$STAGING_DIR/lb" node servers=""
+  mkdir -p "$dir"
+  for node in "${STAGING_PG_NODES[@]}"; do
+    servers+="  server $node $(node_ip "$node"):$PG_PORT_STAGING check port $PATRONI_PORT"$'\n'
+  done
+  cat >"$dir/haproxy.cfg" <<CFG
+global
+  maxconn 4000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 30m
+  timeout server 30m
+  default-server inter 500ms fastinter 250ms fall 2 rise 2 on-marked-down shutdown-sessions
+listen primary
+  bind $(node_ip lb):$HAPROXY_PRIMARY_PORT
+  option httpchk GET /primary
+  http-check expect status 200
+$servers
+listen replicas
+  bind $(node_ip lb):$HAPROXY_REPLICA_PORT
+  balance roundrobin
+  option httpchk GET /replica?lag=1048576
+  http-check expect status 200
+$servers
+CFG
+  in_node lb haproxy -c -q -f "$dir/haproxy.cfg" || die "haproxy.cfg invalid"
+  in_node lb haproxy -D -f "$dir/haproxy.cfg" -p "$dir/haproxy.pid" || die "haproxy on lb did not start"
+  say "haproxy: lb:$HAPROXY_PRIMARY_PORT -> the leader, lb:$HAPROXY_REPLICA_PORT -> the replicas (Patroni REST checks)"
 }
 
 # patronictl inside the client node (its config names the etcd members and the REST password).
@@ -366,12 +416,22 @@ psql_leader() { # ROLE psql-args...
 
 # For the loader, update-data and warm-cache on the client node: the leader, found by libpq.
 staging_database_url() { staging_leader_url atelier_loader; }
-staging_api_url() { staging_leader_url atelier_api; }
+staging_api_url() {
+  if [ "$(staging_pg_route)" = haproxy ]; then
+    echo "postgresql://atelier_api@$(node_ip lb):$HAPROXY_PRIMARY_PORT/atelier"
+  else
+    staging_leader_url atelier_api
+  fi
+}
 # A host's catalog endpoints: each member on its own, rotated by host so that the hosts spread
 # over the replicas; the host skips a member that is not in recovery (the leader) and one that lags
 # (ATELIER_REPLICA_MAX_LAG_MS), and falls back to the leader URL.
 staging_api_read_urls_for() {
   local i n=${#STAGING_PG_NODES[@]} k out="" node
+  if [ "$(staging_pg_route)" = haproxy ]; then
+    echo "postgresql://atelier_api@$(node_ip lb):$HAPROXY_REPLICA_PORT/atelier"
+    return
+  fi
   i="${1#host}"
   for k in 0 1 2; do
     node="${STAGING_PG_NODES[$(((i + k) % n))]}"
