@@ -33,8 +33,25 @@ pg_sync_mode() {
   die "the leader's synchronous_standby_names did not follow synchronous_mode=$on"
 }
 
+# How hosts reach the cluster (a staging made with STAGING_PG_ROUTE=haproxy has both paths open):
+#   libpq    multi-host URL to the members for the cart, each member's own URL for reads
+#   haproxy  lb:5000 for the cart, lb:5001 for reads
+pg_route_mode() {
+  local env
+  case "$1" in
+    libpq) env="DATABASE_URL=$(staging_leader_url atelier_api) ATELIER_READ_DATABASE_URLS=$(STAGING_PG_ROUTE=libpq staging_api_read_urls_for host1)" ;;
+    haproxy) env="DATABASE_URL=postgresql://atelier_api@$(node_ip lb):$HAPROXY_PRIMARY_PORT/atelier ATELIER_READ_DATABASE_URLS=postgresql://atelier_api@$(node_ip lb):$HAPROXY_REPLICA_PORT/atelier" ;;
+    *) die "pg_route_mode: libpq or haproxy" ;;
+  esac
+  staging_hosts_restart "$env"
+}
+
+# cmd_sync_cost [options]: the three synchronous settings. cmd_route_cost: the two routes (the
+# staging must have been made with STAGING_PG_ROUTE=haproxy; the hosts keep haproxy afterwards).
+cmd_route_cost() { PG_COST_KIND=route cmd_sync_cost "$@"; }
+
 cmd_sync_cost() {
-  local duration=15 connections=16 rounds=3
+  local duration=15 connections=16 rounds=3 kind="${PG_COST_KIND:-sync}" modes=(async sync strict) setter=pg_sync_mode
   while [ $# -gt 0 ]; do
     case "$1" in
       --duration) duration="${2%s}"; shift 2 ;;
@@ -45,6 +62,10 @@ cmd_sync_cost() {
   done
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
+  if [ "$kind" = route ]; then
+    [ "$(staging_pg_route)" = haproxy ] || die "route-cost needs a staging made with STAGING_PG_ROUTE=haproxy"
+    modes=(libpq haproxy) setter=pg_route_mode
+  fi
   local work stamp out runs=() r mode
   work="$(mktemp -d /tmp/atelier-staging-sync.XXXXXX)"
   chmod 755 "$work"
@@ -52,25 +73,29 @@ cmd_sync_cost() {
   stamp="$(date +%Y%m%d-%H%M%S)"
   export BENCH_ADD_SHARE=1
   for r in $(seq 1 "$rounds"); do
-    for mode in async sync strict; do
-      pg_sync_mode "$mode"
-      say "sync-cost round $r: $mode, cart adds, $connections connections, ${duration}s"
+    for mode in "${modes[@]}"; do
+      "$setter" "$mode"
+      say "$kind-cost round $r: $mode, cart adds, $connections connections, ${duration}s"
       staging_wrk "$(node_ns client)" "https://$(node_ip lb)" "$duration" "$connections" 0 \
         "$work/$mode-$r.json" "$BENCH_MAX_ID" "$work/skus.txt" cart
       runs+=("$(jq -c --arg mode "$mode" --argjson round "$r" \
         '{mode: $mode, round: $round, requests_per_s, latency_ms, statuses, failed_responses}' "$work/$mode-$r.json")")
     done
   done
-  pg_sync_mode "$([ "$PATRONI_SYNC_STRICT" = true ] && echo strict || echo sync)"
+  if [ "$kind" = route ]; then
+    pg_route_mode haproxy
+  else
+    pg_sync_mode "$([ "$PATRONI_SYNC_STRICT" = true ] && echo strict || echo sync)"
+  fi
   mkdir -p "$ATELIER_ROOT/bench"
-  out="$ATELIER_ROOT/bench/$stamp-staging-sync-cost.json"
+  out="$ATELIER_ROOT/bench/$stamp-staging-$kind-cost.json"
   printf '%s\n' "${runs[@]}" | jq -s --arg stamp "$stamp" --argjson duration "$duration" \
     --argjson connections "$connections" --arg commit "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" '
     def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def med(m; f): [.[] | select(.mode == m) | f] | median;
     {started: $stamp, scenario: "cart adds (BENCH_ADD_SHARE=1) through lb over HTTPS", commit: $commit,
      settings: {duration_s: $duration, connections: $connections}, runs: .,
-     medians: ([("async", "sync", "strict") as $m |
+     medians: ([(.[].mode) as $m |
        {($m): {requests_per_s: med($m; .requests_per_s), p50_ms: med($m; .latency_ms.p50),
                p99_ms: med($m; .latency_ms.p99)}}] | add)}' >"$out"
   jq -r '.runs[] | "\(.mode)\tround \(.round)\t\(.requests_per_s | round) adds/s\tp50 \(.latency_ms.p50) ms\tp99 \(.latency_ms.p99) ms\tnon-2xx \(.failed_responses)"' "$out"

@@ -30,7 +30,8 @@ PATRONI_RETRY_TIMEOUT="${PATRONI_RETRY_TIMEOUT:-4}"
 # synchronous_mode is always on (no acknowledged commit is lost by a failover); strict refuses
 # writes while no synchronous standby is there. Measured in docs/OPERATIONS.md: not strict.
 PATRONI_SYNC_STRICT="${PATRONI_SYNC_STRICT:-false}"
-# How the hosts find the leader and the replicas (measured both, docs/OPERATIONS.md):
+# How the hosts find the leader and the replicas (measured both, docs/OPERATIONS.md; haproxy is the
+# default: the same cost per cart add, and it alone kept cached reads whole through a partition):
 #   libpq    multi-host URLs with target_session_attrs=read-write for the cart, each member's own
 #            URL for catalog reads (the host skips the leader and lagging members)
 #   haproxy  HAProxy on lb checks Patroni's REST API (/primary, /replica?lag=...) every 0.5 s and
@@ -39,7 +40,7 @@ PATRONI_SYNC_STRICT="${PATRONI_SYNC_STRICT:-false}"
 HAPROXY_PRIMARY_PORT=5000
 HAPROXY_REPLICA_PORT=5001
 staging_pg_route() {
-  if [ -s "$STAGING_DIR/pg-route" ]; then cat "$STAGING_DIR/pg-route"; else echo "${STAGING_PG_ROUTE:-libpq}"; fi
+  if [ -s "$STAGING_DIR/pg-route" ]; then cat "$STAGING_DIR/pg-route"; else echo "${STAGING_PG_ROUTE:-haproxy}"; fi
 }
 
 staging_secrets_dir() {
@@ -65,7 +66,7 @@ staging_pgpass() {
     (
       umask 077
       case "$1" in
-        api) echo "*:$PG_PORT_STAGING:atelier:atelier_api:$(staging_secret atelier_api)" ;;
+        api) echo "*:*:atelier:atelier_api:$(staging_secret atelier_api)" ;;
         ops)
           echo "*:$PG_PORT_STAGING:*:atelier_loader:$(staging_secret atelier_loader)"
           echo "*:$PG_PORT_STAGING:*:postgres:$(staging_secret postgres)"
@@ -279,8 +280,8 @@ staging_patroni_start() {
 
 staging_pg_cluster_up() {
   local node dir
-  case "${STAGING_PG_ROUTE:-libpq}" in libpq | haproxy) ;; *) die "STAGING_PG_ROUTE: libpq or haproxy" ;; esac
-  echo "${STAGING_PG_ROUTE:-libpq}" >"$STAGING_DIR/pg-route"
+  case "${STAGING_PG_ROUTE:-haproxy}" in libpq | haproxy) ;; *) die "STAGING_PG_ROUTE: libpq or haproxy" ;; esac
+  echo "${STAGING_PG_ROUTE:-haproxy}" >"$STAGING_DIR/pg-route"
   staging_etcd_up
   for node in "${STAGING_PG_NODES[@]}"; do
     dir="$(staging_pg_dir "$node")"
