@@ -83,6 +83,13 @@ class Client:
             self.conn = None
 
 
+def pct(values, f):
+    if not values:
+        return 0.0
+    v = sorted(values)
+    return v[min(len(v) - 1, int(f * len(v)))]
+
+
 def token(prefix, i):
     # 40 characters: the prefix, then the session number, padded with a fixed hex filler.
     t = f"{prefix}-{i:05d}-"
@@ -104,6 +111,7 @@ def main():
                          "planned": {}, "acked": {}, "unresolved": {}})
     lock = threading.Lock()
     events = []  # (time, ok) of every attempt: ok at its answer, a failure at its start
+    latencies = []  # seconds from an add's first attempt to its 201, retries included
     stats = {"adds": 0, "acked": 0, "rejected": {}, "retried_adds": 0, "attempts": 0,
              "failed_attempts": {}, "unresolved": 0, "exhausted_sessions": 0}
     t_start = time.time()
@@ -155,6 +163,8 @@ def main():
                         note(str(status), stats["failed_attempts"])
                 if status == 201:
                     outcome = "acked"
+                    with lock:
+                        latencies.append(time.time() - first)
                     break
                 if isinstance(status, int) and 400 <= status < 500 and status not in (408, 429):
                     outcome = f"rejected {status}"
@@ -232,6 +242,8 @@ def main():
         "retried_adds": stats["retried_adds"], "attempts": stats["attempts"],
         "failed_attempts": stats["failed_attempts"],
         "cart_unavailable_s": round(longest, 2),
+        "add_latency_ms": {q: round(1000 * pct(latencies, f), 1) for q, f in
+                           (("p50", 0.5), ("p99", 0.99), ("max", 1.0))},
         "unavailable_windows": [[round(b - t_start, 2), round(e - b, 2)] for b, e in windows],
         "cart_read_retries": read_failures, "sessions": sum(1 for s in sessions if s["planned"]),
         "rate": a.rate, "duration_s": round(load_end - t_start, 1), "started_at_ms": int(t_start * 1000),

@@ -101,7 +101,7 @@ chaos_case() {
     + if $writer == null then {} else
       {cart: $writer, cached_reads_failed: ($before.errors + $after.errors)} end' >"$prefix.json"
   jq -r '"\(.case): before \(.before_fault.errors) errors / \(.before_fault.requests); from the fault on \(.from_fault.errors) errors / \(.from_fault.requests) \(.from_fault.statuses); last error \(.errors_end_s_after_fault) s after the fault; p99 \(.latency_ms.p99) ms, max \(.latency_ms.max) ms\n  observed: \(.observed | tojson)"
-    + if .cart then "\n  cart: \(.cart.acknowledged) acknowledged, \(.cart.lost) lost, \(.cart.duplicated) duplicated, unavailable \(.cart.cart_unavailable_s) s; cached reads failed: \(.cached_reads_failed)" else "" end' "$prefix.json"
+    + if .cart then "\n  cart: \(.cart.acknowledged) acknowledged, \(.cart.lost) lost, \(.cart.duplicated) duplicated, unavailable \(.cart.cart_unavailable_s) s, add p99 \(.cart.add_latency_ms.p99) ms, max \(.cart.add_latency_ms.max) ms; cached reads failed: \(.cached_reads_failed)" else "" end' "$prefix.json"
 }
 
 # nftables drops every packet of NODE but its own loopback's (no reset), until chaos_node_heal.

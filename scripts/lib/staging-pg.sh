@@ -221,6 +221,10 @@ postgresql:
   data_dir: $dir/data
   bin_dir: $PG_BIN
   pgpass: $dir/pgpass
+  # A new member's base backup asks for an immediate checkpoint (the default spread one kept the
+  # clone waiting 1.5 min on an idle leader).
+  basebackup:
+    - checkpoint: fast
   authentication:
     superuser:
       username: postgres
