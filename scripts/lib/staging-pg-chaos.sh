@@ -15,7 +15,8 @@
 #
 # After pg_leader_kill and pg_switchover a catalog load publishes on the new leader, and every host
 # must move to its version: the change feed's LISTEN found the new leader (or its poll did).
-# Sourced by staging-chaos.sh. shellcheck shell=bash
+# Sourced by staging-chaos.sh.
+# shellcheck shell=bash
 
 PG_CHAOS_CASES=(pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill)
 PG_CHAOS_WRITER_PID=""

@@ -14,7 +14,8 @@
 # $STAGING_DIR/secrets (mode 700), and handed to clients only through PGPASSFILE files or Patroni's
 # YAML (mode 600, owned by postgres): never in a process's arguments.
 #
-# Sourced by staging.sh after the node table. shellcheck shell=bash
+# Sourced by staging.sh after the node table.
+# shellcheck shell=bash
 
 PATRONI_SCOPE=atelier
 PATRONI_PORT=8008
@@ -324,13 +325,13 @@ defaults
   default-server inter 500ms fastinter 250ms fall 2 rise 2 on-marked-down shutdown-sessions
 listen primary
   bind $(node_ip lb):$HAPROXY_PRIMARY_PORT
-  option httpchk GET /primary
+  option httpchk OPTIONS /primary
   http-check expect status 200
 $servers
 listen replicas
   bind $(node_ip lb):$HAPROXY_REPLICA_PORT
   balance roundrobin
-  option httpchk GET /replica?lag=1048576
+  option httpchk OPTIONS /replica?lag=1048576
   http-check expect status 200
 $servers
 CFG
@@ -355,12 +356,12 @@ pg_cluster_json() {
 pg_leader() { pg_cluster_json | jq -r '[.members[] | select(.role == "leader" and .state == "running")][0].name // "none"' 2>/dev/null || echo none; }
 pg_sync_standby() { pg_cluster_json | jq -r '[.members[] | select(.role == "sync_standby")][0].name // "none"' 2>/dev/null || echo none; }
 
-# The leader's node name as soon as one is running (the tries are 0.1 s apart).
+# True as soon as a leader runs (TRIES 0.1 s apart).
 wait_pg_leader() {
   local l
   for _ in $(seq 1 "$1"); do
     l="$(pg_leader)"
-    [ "$l" != none ] && [ -n "$l" ] && { echo "$l" >/dev/null; return 0; }
+    [ "$l" != none ] && [ -n "$l" ] && return 0
     sleep 0.1
   done
   return 1
