@@ -237,7 +237,8 @@ fault_replay_pause() {
   sleep "$CHAOS_HOLD"
   during="$(hosts_versions)"
   lag="$(in_node client curl -s "http://$(node_ip host1):$HOST_PORT_STAGING/metrics" |
-    awk -v ep="$(node_ip "$replica")" 'index($0, "atelier_db_replica_lag_seconds{endpoint=\"" ep) == 1 { print $2 }')"
+    awk -v ep="$([ "$(staging_pg_route)" = haproxy ] && echo "$(node_ip lb):$HAPROXY_REPLICA_PORT" || node_ip "$replica")" \
+      'index($0, "atelier_db_replica_lag_seconds{endpoint=\"" ep) == 1 { print $2 }')"
   t_resume="$(now_ms)"
   psql_node "$replica" -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_resume()' >/dev/null
   for _ in $(seq 1 100); do

@@ -330,7 +330,12 @@ listen primary
 $servers
 listen replicas
   bind $(node_ip lb):$HAPROXY_REPLICA_PORT
-  balance roundrobin
+  # By the client's address: every connection of one host (its readers, its change feed, its lag
+  # check) lands on the same replica, so the host still reads through one endpoint at a time and
+  # its lag rule measures the member its readers use (Patroni's ?lag counts WAL received, not
+  # replayed: a replica with paused replay stays in the pool, and the host's own rule skips it).
+  balance source
+  hash-type consistent
   option httpchk OPTIONS /replica?lag=1048576
   http-check expect status 200
 $servers
