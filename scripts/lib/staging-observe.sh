@@ -10,7 +10,7 @@
 STAGING_OBS_DIR="$STAGING_DIR/observe"
 STAGING_PROM_PORT=29090
 STAGING_NGINX_STATUS_PORT=29080
-STAGING_OBS_EXPORTERS=(nginx:29113 redis:29121 pg1:29187 pg2:29188)
+STAGING_OBS_EXPORTERS=(nginx:29113 redis:29121 pg1:29187 pg2:29188 pg3:29189)
 
 # The renderer and its helpers of the one-machine monitoring, pointed at the staging.
 # (observe.sh reads STACK_DIR and HOST_PORTS; here they name the staging and no local hosts.)
@@ -48,8 +48,9 @@ observe_staging_start() {
   observe_stub_status_conf "$STAGING_DIR/lb/conf.d/stub_status.conf" \
     "$(node_ip lb):$STAGING_NGINX_STATUS_PORT" "$(node_ip client)"
   in_node lb nginx -p "$STAGING_DIR/lb" -c "$STAGING_DIR/lb/nginx.conf" -s reload 2>/dev/null
-  # The exporter's role on the primary (the standby gets it by replication).
-  observe_pg_role_sql atelier | psql_node pg1 -U postgres -d atelier -qAt >/dev/null
+  # The exporter's role (made with its password when the cluster was) gets its grants on the
+  # leader; the replicas get them by replication.
+  observe_pg_role_sql atelier | psql_leader postgres -qAt >/dev/null
   obs_spawn nginx-exporter prometheus-nginx-exporter \
     -nginx.scrape-uri "http://$(node_ip lb):$STAGING_NGINX_STATUS_PORT/stub_status" \
     -nginx.retries 20 -nginx.retry-interval 250ms -web.listen-address 127.0.0.1:29113
@@ -58,17 +59,17 @@ observe_staging_start() {
   REDIS_PASSWORD="$(staging_redis_password)" obs_spawn redis-exporter prometheus-redis-exporter \
     -redis.addr "redis://$(node_ip redis1):$REDIS_PORT_STAGING" -web.listen-address 127.0.0.1:29121
   local node port
-  for node in pg1 pg2; do
-    port=29187
-    [ "$node" = pg2 ] && port=29188
-    DATA_SOURCE_NAME="postgresql://$PG_MONITOR_ROLE@$(node_ip "$node"):$PG_PORT_STAGING/atelier?sslmode=disable" \
+  for node in "${STAGING_PG_NODES[@]}"; do
+    port=$((29186 + ${node#pg}))
+    # The password through the environment, never the command line (scram-sha-256, no trust).
+    DATA_SOURCE_NAME="postgresql://$PG_MONITOR_ROLE:$(staging_secret atelier_monitor)@$(node_ip "$node"):$PG_PORT_STAGING/atelier?sslmode=disable" \
       obs_spawn "postgres-exporter-$node" prometheus-postgres-exporter \
       --extend.query-path="$OBSERVE_SRC/postgres-queries.yml" --web.listen-address="127.0.0.1:$port"
   done
   local hosts=""
   for node in host1 host2 host3; do hosts+="$(node_ip "$node"):$HOST_PORT_STAGING "; done
   OBSERVE_HOST_TARGETS="$hosts" OBSERVE_NGINX_TARGETS="127.0.0.1:29113" \
-    OBSERVE_REDIS_TARGETS="127.0.0.1:29121" OBSERVE_PG_TARGETS="127.0.0.1:29187 127.0.0.1:29188" \
+    OBSERVE_REDIS_TARGETS="127.0.0.1:29121" OBSERVE_PG_TARGETS="127.0.0.1:29187 127.0.0.1:29188 127.0.0.1:29189" \
     observe_render_config "$STAGING_OBS_DIR/prometheus.yml"
   obs_spawn prometheus prometheus --config.file="$STAGING_OBS_DIR/prometheus.yml" \
     --storage.tsdb.path="$STAGING_OBS_DIR/prometheus-data" --storage.tsdb.retention.time=2d \
@@ -77,17 +78,17 @@ observe_staging_start() {
     obs_wait "exporter ${node%%:*}" "http://127.0.0.1:${node##*:}/metrics"
   done
   obs_wait prometheus "http://127.0.0.1:$STAGING_PROM_PORT/-/ready"
-  say "observe: Prometheus in node client on 127.0.0.1:$STAGING_PROM_PORT (ip netns exec $(node_ns client) curl ...), scraping 3 hosts, lb, redis1, pg1 and pg2"
+  say "observe: Prometheus in node client on 127.0.0.1:$STAGING_PROM_PORT (ip netns exec $(node_ns client) curl ...), scraping 3 hosts, lb, redis1, pg1, pg2 and pg3"
 }
 
-# Every scrape target and its health, as Prometheus sees it; non-zero while any of the seven (3
-# hosts, nginx, redis, pg1, pg2) is missing or not up.
+# Every scrape target and its health, as Prometheus sees it; non-zero while any of the eight (3
+# hosts, nginx, redis, pg1, pg2, pg3) is missing or not up.
 observe_staging_status() {
   local targets
   targets="$(obs_get "http://127.0.0.1:$STAGING_PROM_PORT/api/v1/targets")" ||
     die "no Prometheus in the staging (scripts/staging observe start)"
   jq -r '.data.activeTargets[] | "\(.health)\t\(.labels.job)\t\(.scrapeUrl)"' <<<"$targets"
-  jq -e '[.data.activeTargets[] | select(.health == "up")] | length >= 7' <<<"$targets" >/dev/null
+  jq -e '[.data.activeTargets[] | select(.health == "up")] | length >= 8' <<<"$targets" >/dev/null
 }
 
 observe_staging_stop() {

@@ -26,9 +26,9 @@ STAGING_PREFIX="a$staging_hash"
 STAGING_NET="10.213.$((16#${staging_hash:0:2}))"
 
 # node -> last octet. Sentinels run on nodes of their own (sen1..3), as on separate machines.
-STAGING_NODES=(lb host1 host2 host3 pg1 pg2 redis1 redis2 sen1 sen2 sen3 client)
+STAGING_NODES=(lb host1 host2 host3 pg1 pg2 pg3 redis1 redis2 sen1 sen2 sen3 client)
 declare -A STAGING_OCTET=(
-  [lb]=10 [host1]=11 [host2]=12 [host3]=13 [pg1]=21 [pg2]=22 [redis1]=31 [redis2]=32
+  [lb]=10 [host1]=11 [host2]=12 [host3]=13 [pg1]=21 [pg2]=22 [pg3]=23 [redis1]=31 [redis2]=32
   [sen1]=41 [sen2]=42 [sen3]=43 [client]=50
 )
 STAGING_SWITCH="$STAGING_PREFIX-sw"   # the namespace holding the bridge
@@ -41,6 +41,8 @@ HOST_PORT_STAGING=8080
 SENTINEL_MASTER=atelier
 
 node_ns() { echo "$STAGING_PREFIX-$1"; }
+# The Patroni cluster, its etcd and the PostgreSQL authentication (issue 20).
+. "$ATELIER_ROOT/scripts/lib/staging-pg.sh"
 node_ip() { echo "$STAGING_NET.${STAGING_OCTET[$1]}"; }
 # Runs a command inside a node's namespace.
 in_node() {
@@ -124,112 +126,6 @@ staging_network_up() {
     ip netns exec "$ns" sysctl -qw net.core.somaxconn=4096 net.ipv4.ip_local_port_range="32768 60999"
   done
   say "staging: ${#STAGING_NODES[@]} nodes on $STAGING_NET.0/24 behind bridge $STAGING_BRIDGE (namespace $STAGING_SWITCH)"
-}
-
-# PostgreSQL data must be reachable by the postgres user; under a private checkout it goes to /tmp.
-staging_pg_dir() {
-  local node="$1" dir="$STAGING_DIR/$1"
-  if [ ! -e "$dir" ]; then
-    mkdir -p "$dir"
-    chown postgres:postgres "$dir"
-    if ! runuser -u postgres -- test -w "$dir"; then
-      rmdir "$dir"
-      ln -s "$(mktemp -d "/tmp/atelier-staging-$node.XXXXXX")" "$dir"
-      chown postgres:postgres "$(readlink -f "$dir")"
-    fi
-  fi
-  echo "$dir"
-}
-
-pg_as() { runuser -u postgres -- "$@"; }
-
-# pg_ctl inside a node's namespace, as postgres.
-pg_ctl_node() {
-  local node="$1"
-  shift
-  in_node "$node" runuser -u postgres -- "$PG_BIN/pg_ctl" "$@"
-}
-
-staging_pg_primary_up() {
-  local dir data ip
-  dir="$(staging_pg_dir pg1)"
-  data="$dir/data"
-  ip="$(node_ip pg1)"
-  pg_as "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
-    >"$dir/initdb.log" 2>&1 || die "initdb failed: see $dir/initdb.log"
-  pg_as mkdir -p "$dir/run"
-  # wal_level=replica (not the one-machine stack's minimal): the standby streams every change.
-  cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = '$ip'
-port = $PG_PORT_STAGING
-unix_socket_directories = '$dir/run'
-max_connections = 200
-shared_buffers = '256MB'
-work_mem = '16MB'
-maintenance_work_mem = '256MB'
-wal_level = replica
-max_wal_senders = 5
-wal_keep_size = '512MB'
-hot_standby = on
-hot_standby_feedback = on
-max_wal_size = '2GB'
-random_page_cost = 1.1
-jit = off
-CONF
-  # Trust only inside the staging's own /24, which exists nowhere but in these namespaces.
-  cat >"$data/pg_hba.conf" <<HBA
-local all all trust
-host all all $STAGING_NET.0/24 trust
-host replication all $STAGING_NET.0/24 trust
-HBA
-  pg_ctl_node pg1 -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-    die "pg1 did not start: see $dir/server.log"
-  in_node pg1 "$PG_BIN/psql" -h "$ip" -U postgres -d postgres -qAt -v ON_ERROR_STOP=1 <<SQL >/dev/null
-CREATE ROLE atelier_loader LOGIN;
-CREATE ROLE atelier_api LOGIN;
-CREATE DATABASE atelier OWNER atelier_loader;
-REVOKE ALL ON DATABASE atelier FROM PUBLIC;
-GRANT CONNECT ON DATABASE atelier TO atelier_api;
-SQL
-  say "pg1: primary up on $ip:$PG_PORT_STAGING"
-}
-
-# The hot standby: a base backup of pg1 taken from inside pg2's namespace (so it crosses the
-# bridge), with -R writing primary_conninfo and standby.signal.
-staging_pg_standby_up() {
-  local dir data ip
-  dir="$(staging_pg_dir pg2)"
-  data="$dir/data"
-  ip="$(node_ip pg2)"
-  if [ ! -f "$data/PG_VERSION" ]; then
-    in_node pg2 runuser -u postgres -- "$PG_BIN/pg_basebackup" -h "$(node_ip pg1)" -p "$PG_PORT_STAGING" \
-      -U postgres -D "$data" -R -X stream -c fast >"$dir/basebackup.log" 2>&1 ||
-      die "pg_basebackup failed: see $dir/basebackup.log"
-    pg_as mkdir -p "$dir/run"
-    cat >>"$data/postgresql.conf" <<CONF
-listen_addresses = '$ip'
-unix_socket_directories = '$dir/run'
-CONF
-  fi
-  pg_ctl_node pg2 -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
-    die "pg2 did not start: see $dir/server.log"
-  say "pg2: hot standby up on $ip:$PG_PORT_STAGING, streaming from pg1"
-}
-
-staging_pg_stop() {
-  local node="$1" data="$STAGING_DIR/$1/data"
-  pg_ctl_node "$node" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
-}
-
-staging_pg_start() {
-  local node="$1" dir="$STAGING_DIR/$1"
-  pg_ctl_node "$node" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
-}
-
-psql_node() {
-  local node="$1"
-  shift
-  in_node client "$PG_BIN/psql" -h "$(node_ip "$node")" -p "$PG_PORT_STAGING" -X -v ON_ERROR_STOP=1 "$@"
 }
 
 # The staging's Redis secrets, one file each (mode 600, made under umask 077), never a process
@@ -325,8 +221,6 @@ CONF
   say "$node: sentinel up on $(node_ip "$node"):$SENTINEL_PORT"
 }
 
-staging_database_url() { echo "postgresql://atelier_loader@$(node_ip pg1):$PG_PORT_STAGING/atelier"; }
-staging_api_url_for() { echo "postgresql://atelier_api@$(node_ip "$1"):$PG_PORT_STAGING/atelier"; }
 # USER (default atelier_api): the Sentinel URL with the user only; its password is in
 # staging_secret_file redis-USER (ATELIER_REDIS_PASSWORD_FILE), the Sentinels' in
 # staging_secret_file sentinel (ATELIER_REDIS_SENTINEL_PASSWORD_FILE).
@@ -343,8 +237,9 @@ staging_redis_read_url() { echo "redis://atelier_api:@$(node_ip redis2):$REDIS_P
 # The hosts' session secret (docs/SECURITY.md), one per staging, mode 600 (common.sh secret_file).
 staging_session_secret_file() { secret_file "$STAGING_DIR/session-secret"; }
 
-# One atelier-api per host node: catalog reads from pg2 (pg1 the fall-back), cart on pg1, Redis
-# reads from redis2 and writes through the Sentinels.
+# One atelier-api per host node: catalog reads from a replica of the Patroni cluster (the leader the
+# fall-back), cart on the leader (scripts/lib/staging-pg.sh), Redis reads from redis2 and writes
+# through the Sentinels. The database password comes from a PGPASSFILE, never the command line.
 staging_host_up() {
   local node="$1" dir="$STAGING_DIR/$1" ip
   ip="$(node_ip "$node")"
@@ -353,10 +248,11 @@ staging_host_up() {
   # A simple command, not in_node: a backgrounded function would keep a copy of the caller's
   # stdout open in its subshell, and a caller reading that (a $(...)) would wait forever.
   # Settings exported in a subshell, never env(1) arguments: nothing secret in `ps`. Redis user
-  # atelier_api, its password and the Sentinels' from files.
+  # atelier_api, its password and the Sentinels' from files; PostgreSQL's from the PGPASSFILE.
   (
     export ATELIER_BIND="$ip" ATELIER_PORT="$HOST_PORT_STAGING" ATELIER_THREADS="${STAGING_HOST_THREADS:-2}" \
-      DATABASE_URL="$(staging_api_url_for pg1)" ATELIER_READ_DATABASE_URLS="$(staging_api_url_for pg2)" \
+      DATABASE_URL="$(staging_api_url)" ATELIER_READ_DATABASE_URLS="$(staging_api_read_urls_for "$node")" \
+      PGPASSFILE="$(staging_pgpass api)" \
       REDIS_URL="$(staging_redis_url)" ATELIER_REDIS_READ_URL="$(staging_redis_read_url)" \
       ATELIER_REDIS_PASSWORD_FILE="$(staging_secret_file redis-atelier_api)" \
       ATELIER_REDIS_SENTINEL_PASSWORD_FILE="$(staging_secret_file sentinel)" \
@@ -514,9 +410,10 @@ staging_write_env() {
     echo "export API_URL='https://$(node_ip lb)'   # TLS + HTTP/2 (CA: $STAGING_DIR/tls/ca.pem)"
     echo "export API_HTTP_URL='http://$(node_ip lb)'   # plain HTTP/1.1, for the TLS comparison"
     echo "export STAGING_CA='$STAGING_DIR/tls/ca.pem'"
-    echo "export DATABASE_URL='$(staging_database_url)'   # pg1, the primary: loader, ops"
-    echo "export API_DATABASE_URL='$(staging_api_url_for pg1)'   # hosts: cart (read + write)"
-    echo "export API_READ_DATABASE_URLS='$(staging_api_url_for pg2)'   # hosts: catalog reads (pg1 the fall-back)"
+    echo "export DATABASE_URL='$(staging_database_url)'   # the Patroni leader: loader, ops"
+    echo "export PGPASSFILE='$(staging_pgpass ops)'   # passwords of the loader, superuser, monitor (mode 600)"
+    echo "export API_DATABASE_URL='$(staging_api_url)'   # hosts: cart (read + write, the leader)"
+    echo "export API_READ_DATABASE_URLS_HOST1='$(staging_api_read_urls_for host1)'   # catalog reads (replicas first)"
     echo "export REDIS_URL='$(staging_redis_url atelier_loader)'   # the warm-up's user"
     echo "export ATELIER_REDIS_PASSWORD_FILE='$(staging_secret_file redis-atelier_loader)'   # its password"
     echo "export ATELIER_REDIS_SENTINEL_PASSWORD_FILE='$(staging_secret_file sentinel)'   # the Sentinels'"

@@ -32,7 +32,9 @@ std::size_t choose_endpoint(const std::vector<EndpointHealth>& health,
   for (std::size_t i = 0; i + 1 < health.size(); ++i) {
     const EndpointHealth& h = health[i];
     if (!h.checked) return i;  // optimistic at start: the first reader's connect is the check
-    if (h.reachable && h.lag_seconds <= max_lag_s) return i;
+    // A member that answers but is not in recovery is no replica (with Patroni, a promoted one is
+    // the leader now): the leader's own endpoint, last, serves instead.
+    if (h.reachable && h.in_recovery && h.lag_seconds <= max_lag_s) return i;
   }
   return health.size() - 1;
 }

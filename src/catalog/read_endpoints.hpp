@@ -24,8 +24,8 @@ struct EndpointHealth {
   bool checked = false;      // false until the first check ran
 };
 
-// Pure: index of the first endpoint that is usable (reachable, or not yet checked, and no further
-// behind than max_lag). The last endpoint (the primary) is the answer when none is.
+// Pure: index of the first endpoint that is usable (not yet checked, or reachable, in recovery and
+// no further behind than max_lag). The last endpoint (the primary) is the answer when none is.
 std::size_t choose_endpoint(const std::vector<EndpointHealth>& health,
                             std::chrono::milliseconds max_lag);
 

@@ -29,6 +29,14 @@ TEST(ChooseEndpoint, PrimaryIsTheFallbackEvenWhenDown) {
   EXPECT_EQ(choose_endpoint({down()}, milliseconds(1000)), 0u);
 }
 
+TEST(ChooseEndpoint, PromotedReplicaIsSkipped) {
+  // After a failover the first replica URL names the new leader: reads go to the next replica.
+  const EndpointHealth promoted{
+      .reachable = true, .in_recovery = false, .lag_seconds = 0, .checked = true};
+  EXPECT_EQ(choose_endpoint({promoted, up(0), up(0)}, milliseconds(1000)), 1u);
+  EXPECT_EQ(choose_endpoint({promoted, up(3), up(0)}, milliseconds(1000)), 2u);
+}
+
 TEST(ChooseEndpoint, UncheckedReplicaIsTriedFirst) {
   EXPECT_EQ(choose_endpoint({EndpointHealth{}, up(0)}, milliseconds(1000)), 0u);
 }
