@@ -32,7 +32,6 @@ std::size_t ReadThrough::page_bytes() const {
 
 std::shared_ptr<const Entry> ReadThrough::fetch(std::string_view key, bool look_up,
                                                 const std::function<Loaded()>& load, Shelf shelf) {
-  LocalCache& local_tier = shelf_of(shelf);
   if (look_up) {
     if (auto found = find(key, shelf)) return found;
   }
