@@ -61,7 +61,6 @@ constexpr std::string_view kUsage =
 struct Arguments {
   atelier::etl::LoadOptions load;
   std::string update_dir;
-  bool migrate = false;
   bool help = false;
   bool version = false;
   bool migrate = false;
