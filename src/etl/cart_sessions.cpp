@@ -2,7 +2,6 @@
 
 #include <string>
 
-
 namespace atelier::etl {
 
 void fill_session_keys(PgSession& db, std::string_view source_table,

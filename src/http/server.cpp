@@ -12,8 +12,8 @@
 #include "http/log.hpp"
 #include "http/unix_listener.hpp"
 #include "schema/migrations.hpp"
-#include "version/version.hpp"
 #include "session/session_key.hpp"
+#include "version/version.hpp"
 
 namespace atelier::http {
 

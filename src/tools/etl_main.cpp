@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
         atelier::etl::PgSession db(args.load.database_url);
         const long long keyed =
             atelier::etl::key_raw_cart_sessions(db, args.load.session_keyer.get());
-        if (keyed > 0) std::cout << "cart rows keyed (raw sessions of an older release): " << keyed << "\n";
+        if (keyed > 0)
+          std::cout << "cart rows keyed (raw sessions of an older release): " << keyed << "\n";
       }
       return 0;
     } catch (const std::exception& error) {

@@ -21,7 +21,8 @@ std::string env(const char* name) {
 }
 
 // The admin URL of scripts/test's PostgreSQL with another database name: the URL's path, between
-// the authority and the query ("postgresql://postgres@/atelier?host=/run&port=1" -> .../<database>?...).
+// the authority and the query ("postgresql://postgres@/atelier?host=/run&port=1" ->
+// .../<database>?...).
 std::string with_database(const std::string& url, const std::string& database) {
   const auto scheme = url.find("://");
   const auto path = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
