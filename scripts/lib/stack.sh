@@ -52,15 +52,16 @@ session_secret_file() { secret_file "$STACK_DIR/session-secret"; }
 psql_admin() { "$PG_BIN/psql" -h "$STACK_DIR/pg/run" -p "$PG_PORT" -U postgres "$@"; }
 
 # pg_hba.conf: per role and source, scram-sha-256 everywhere, the superuser by peer on the socket.
-# The loader and the API role may reach any database they have CONNECT on (the deploy tests make
-# scratch databases owned by the loader); the monitor only the catalog's.
+# The loader and the API role reach the catalog's database, plus the scratch databases a test run
+# names in PG_TEST_DATABASES (comma-separated; scripts/test: the deploy checks'); the monitor only
+# the catalog's.
 pg_hba_conf() {
   cat <<HBA
 # Written by scripts/lib/stack.sh (pg_hba_conf) on every start; docs/SECURITY.md. No trust.
 # TYPE  DATABASE     USER                ADDRESS        METHOD
 local   all          postgres                           peer map=admin
-host    all          atelier_loader      127.0.0.1/32   scram-sha-256
-host    all          atelier_api         127.0.0.1/32   scram-sha-256
+host    $PG_DB${PG_TEST_DATABASES:+,$PG_TEST_DATABASES}       atelier_loader      127.0.0.1/32   scram-sha-256
+host    $PG_DB${PG_TEST_DATABASES:+,$PG_TEST_DATABASES}       atelier_api         127.0.0.1/32   scram-sha-256
 host    $PG_DB       atelier_monitor     127.0.0.1/32   scram-sha-256
 host    replication  atelier_replicator  127.0.0.1/32   scram-sha-256
 HBA
