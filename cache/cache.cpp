@@ -146,6 +146,22 @@ std::optional<Entry> Cache::get_from_replica(std::string_view key, bool& replica
   return std::nullopt;
 }
 
+std::vector<std::optional<Entry>> Cache::get_many(std::span<const std::string> keys) {
+  std::vector<std::optional<Entry>> entries;
+  if (keys.empty() || skip()) return entries;
+  RedisConnection& connection = slot().connection;
+  const auto start = std::chrono::steady_clock::now();
+  auto reply = call_with_reconnect(connection, [&] { return connection.mget(keys); });
+  observe(start);
+  record(reply);
+  if (!reply.ok()) return entries;
+  entries.reserve(reply.value.size());
+  for (auto& value : reply.value) {
+    entries.push_back(value ? decode_counted(std::move(*value)) : std::nullopt);
+  }
+  return entries;
+}
+
 std::optional<Entry> Cache::get(std::string_view key) {
   // The read endpoint first. Its miss is not the answer: it may lag the master by the few writes
   // it has not replayed yet (or be a fresh replica still syncing), and one more round trip to the

@@ -90,6 +90,10 @@ class Cache {
   // The entry under `key`, or nullopt on a miss, a malformed value, any Redis failure, or while
   // in back-off / disabled.
   std::optional<Entry> get(std::string_view key);
+  // The entries under `keys` (nullopt where missing or malformed), read from the master in one
+  // MGET; empty on any Redis failure or while backed off. For bulk reads off the request path
+  // (HotSet's prefill): not counted as hits or misses.
+  std::vector<std::optional<Entry>> get_many(std::span<const std::string> keys);
   // Stores `entry` for `ttl` (jittered; kKeepForever: no expiry; non-200 entries use
   // options.not_found_ttl instead). Failures are counted and otherwise ignored: the caller
   // already has the data.

@@ -74,6 +74,34 @@ std::string CacheKey::body_pattern(ProductBody body, std::int64_t id) {
   return pattern;
 }
 
+std::string CacheKey::hot_products() {
+  return "atelier:hot-products";
+}
+
+std::optional<std::int64_t> CacheKey::body_product(std::string_view key) {
+  constexpr std::string_view kPrefix = "atelier:";
+  if (!key.starts_with(kPrefix)) return std::nullopt;
+  key.remove_prefix(kPrefix.size());
+  bool known = false;
+  for (ProductBody body : kProductBodies) {
+    const std::string_view name = name_of(body);
+    if (key.size() > name.size() && key.starts_with(name) && key[name.size()] == ':') {
+      key.remove_prefix(name.size() + 1);
+      known = true;
+      break;
+    }
+  }
+  if (!known) return std::nullopt;
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+  // The id is followed by ":" and the revision's 16 hex digits.
+  const std::size_t used = static_cast<std::size_t>(end - key.data());
+  if (ec != std::errc{} || id < 1 || key.size() != used + 17 || key[used] != ':') {
+    return std::nullopt;
+  }
+  return id;
+}
+
 std::string CacheKey::all_pattern() {
   return "atelier:*";
 }

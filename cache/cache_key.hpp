@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace atelier::cache {
 
@@ -37,6 +39,11 @@ struct CacheKey {
   // A name for loads of a body whose revision is not known yet (a host still reading its
   // revisions): never stored, only collapses concurrent loads (single flight).
   static std::string pending(ProductBody body, std::int64_t id);
+
+  // atelier:hot-products   the products the hosts' in-process tiers held most recently (HotSet)
+  static std::string hot_products();
+  // The product id in a body key (atelier:product|styles|related:<id>:<revision>), else nullopt.
+  static std::optional<std::int64_t> body_product(std::string_view key);
 
   // SCAN patterns for ops and tests: one body of one product in every revision, or every key this
   // service owns.

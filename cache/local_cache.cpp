@@ -1,5 +1,6 @@
 #include "cache/local_cache.hpp"
 
+#include <algorithm>
 #include <functional>
 
 namespace atelier::cache {
@@ -90,6 +91,22 @@ std::size_t LocalCache::entries() const {
     total += s->map.size();
   }
   return total;
+}
+
+std::vector<std::string> LocalCache::recent_keys(std::size_t limit) const {
+  std::vector<std::string> keys;
+  if (limit == 0) return keys;
+  const std::size_t per_shard = (limit + shards_.size() - 1) / shards_.size();
+  keys.reserve(std::min(limit, per_shard * shards_.size()));
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s->mutex);
+    std::size_t taken = 0;
+    for (auto it = s->order.begin(); it != s->order.end() && taken < per_shard; ++it, ++taken) {
+      keys.push_back(*it);
+    }
+  }
+  if (keys.size() > limit) keys.resize(limit);
+  return keys;
 }
 
 bool LocalCache::erase(std::string_view text) {

@@ -30,7 +30,11 @@ class LocalCache {
   // Drops one entry (a product changed: its old revision's keys); false when it was not there.
   bool erase(std::string_view key);
 
+  // Up to `limit` keys, the most recently used of each shard first (an even share per shard).
+  std::vector<std::string> recent_keys(std::size_t limit) const;
+
   bool enabled() const { return capacity_ > 0; }
+  std::size_t capacity() const { return capacity_; }
   std::size_t bytes() const;
   std::size_t entries() const;
 

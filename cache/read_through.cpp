@@ -22,6 +22,25 @@ std::size_t ReadThrough::local_bytes() const {
   return local_->bytes();
 }
 
+std::size_t ReadThrough::local_capacity() const {
+  return local_->capacity();
+}
+
+std::vector<std::string> ReadThrough::recent_keys(std::size_t limit) const {
+  return local_->recent_keys(limit);
+}
+
+std::size_t ReadThrough::preload(std::span<const std::string> keys) {
+  auto entries = cache_->get_many(keys);
+  std::size_t found = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i] || entries[i]->status != 200) continue;
+    local_->put(keys[i], std::make_shared<const Entry>(std::move(*entries[i])));
+    ++found;
+  }
+  return found;
+}
+
 std::size_t ReadThrough::page_entries() const {
   return pages_->entries();
 }

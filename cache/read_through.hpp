@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cache/cache.hpp"
 #include "cache/entry.hpp"
@@ -65,6 +66,13 @@ class ReadThrough {
   void forget(std::span<const std::string> keys);
   // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).
   void store(const Loaded& loaded, Shelf shelf = Shelf::bodies);
+
+  // The most recently used keys of the product-body tier (HotSet shares them with the fleet).
+  std::vector<std::string> recent_keys(std::size_t limit) const;
+  // Reads `keys` from Redis (one MGET) into the product-body tier; returns how many it found.
+  // Off the request path (HotSet's prefill): neither hits nor misses are counted.
+  std::size_t preload(std::span<const std::string> keys);
+  std::size_t local_capacity() const;
 
   Cache& cache() { return *cache_; }
   std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }

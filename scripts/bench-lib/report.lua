@@ -82,7 +82,10 @@ local function ms(us) return us / 1000 end
 -- error.
 function M.collect(summary, latency, threads, settings)
   local statuses, sent, body_sizes = {}, {}, {}
+  local ok_by_second, failed_by_second = {}, {}
   for _, thread in ipairs(threads) do
+    M.merge_counts(ok_by_second, thread:get("ok_by_second"))
+    M.merge_counts(failed_by_second, thread:get("failed_by_second"))
     M.merge_counts(statuses, thread:get("statuses"))
     M.merge_counts(sent, thread:get("sent"))
     M.merge_counts(body_sizes, thread:get("body_sizes"))
@@ -129,7 +132,25 @@ function M.collect(summary, latency, threads, settings)
     },
     sent_by_kind = sent,
     body_bytes = { median = median, mean = mean, responses = sampled },
+    per_second = M.per_second(ok_by_second, failed_by_second),
   }
+end
+
+-- { {epoch, succeeded, failed}, ... } in time order, every second from the first to the last.
+function M.per_second(ok_by_second, failed_by_second)
+  local first, last
+  for _, counts in ipairs({ ok_by_second, failed_by_second }) do
+    for second in pairs(counts) do
+      first = math.min(first or second, second)
+      last = math.max(last or second, second)
+    end
+  end
+  local series = {}
+  if not first then return series end
+  for second = first, last do
+    series[#series + 1] = { second, ok_by_second[second] or 0, failed_by_second[second] or 0 }
+  end
+  return series
 end
 
 -- One line per distinct latency value: milliseconds, count, cumulative fraction.

@@ -74,6 +74,10 @@ statuses = {}
 sent = {}
 body_sizes = {}
 revisits = 0
+-- Answers per wall-clock second (epoch), succeeded and failed: the per-second series of
+-- scripts/bench-restart (a cold host's first seconds).
+ok_by_second = {}
+failed_by_second = {}
 
 local source
 local schedule
@@ -119,6 +123,12 @@ end
 
 function response(status, _, body)
   statuses[status] = (statuses[status] or 0) + 1
+  local second = os.time()
+  if status == 200 or status == 201 or status == 304 then
+    ok_by_second[second] = (ok_by_second[second] or 0) + 1
+  else
+    failed_by_second[second] = (failed_by_second[second] or 0) + 1
+  end
   local size = #body
   body_sizes[size] = (body_sizes[size] or 0) + 1
 end

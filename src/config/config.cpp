@@ -161,6 +161,17 @@ const std::vector<Variable>& variables() {
       {"ATELIER_LOCAL_CACHE_MB", "512",
        "Per-host in-process LRU of product JSON in front of Redis (0 = off). Entries never go "
        "stale: keys carry the product's revision, and a change drops the old one."},
+      {"ATELIER_HOT_SET_INTERVAL_MS", "30000",
+       "How often a host publishes the products of its in-process tier's most recently used "
+       "bodies to Redis (atelier:hot-products, shared by the fleet; 0 = never)."},
+      {"ATELIER_PREFILL_TIMEOUT_MS", "15000",
+       "The longest a starting host spends filling its in-process tier with the shared hot "
+       "products' bodies from Redis before /readyz says ready (0 = no prefill)."},
+      {"ATELIER_HOT_SET_PRODUCTS", "200000",
+       "Products in the shared hot list (each brings three bodies)."},
+      {"ATELIER_HOT_SET_FILE", "(empty: Redis only)",
+       "A file the host also writes the hot list to, and reads it from at start when Redis has "
+       "none (a restarted Redis keeps nothing)."},
       {"ATELIER_DB_WORKERS", "4",
        "Threads that run a host's database work (cart requests, cache misses), each with its own "
        "PostgreSQL connection. Request threads never wait on the database."},
@@ -240,6 +251,10 @@ ParseResult parse(const Lookup& lookup) {
   r.integer<int>("ATELIER_DB_QUEUE", 1, 1000000, c.db_queue);
   r.duration("ATELIER_DB_DEADLINE_MS", 50, 600000, c.db_deadline);
   r.duration("ATELIER_READY_CHECK_MS", 50, 600000, c.ready_check_interval);
+  r.duration("ATELIER_HOT_SET_INTERVAL_MS", 0, 3600000, c.hot_set_interval);
+  r.duration("ATELIER_PREFILL_TIMEOUT_MS", 0, 600000, c.prefill_timeout);
+  r.integer<std::size_t>("ATELIER_HOT_SET_PRODUCTS", 1, 10000000, c.hot_set_products);
+  r.text("ATELIER_HOT_SET_FILE", c.hot_set_file);
   r.text("ATELIER_SESSION_SECRET_FILE", c.session_secret_file);
   r.text("ATELIER_SESSION_PREVIOUS_SECRET_FILE", c.session_previous_secret_file);
   r.integer<int>("ATELIER_CART_MAX_SKUS", 1, 100000, c.cart_max_skus);

@@ -52,6 +52,12 @@ struct Config {
   int db_queue = 512;
   std::chrono::milliseconds db_deadline{2500};
   std::chrono::milliseconds ready_check_interval{1000};
+  // The hot set (cache/hot_set.hpp): how often a host shares its hot products, how long a start
+  // may spend filling its in-process tier from them, and how many products the list holds.
+  std::chrono::milliseconds hot_set_interval{30000};
+  std::chrono::milliseconds prefill_timeout{15000};
+  std::size_t hot_set_products = 200000;
+  std::string hot_set_file;  // empty: the list lives in Redis only
   // Cart sessions (docs/SECURITY.md)
   std::string session_secret_file;           // required by atelier-api
   std::string session_previous_secret_file;  // while a secret is rotated out

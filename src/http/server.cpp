@@ -86,6 +86,10 @@ int run_server(const config::Config& config) {
     return 1;
   }
   if (!config.unix_socket.empty()) {
+    // NGINX reaches the host by this socket: it opens once the in-process tier holds the hot
+    // products (cache/hot_set.hpp; ATELIER_PREFILL_TIMEOUT_MS after the start at most), so no
+    // request meets a cold host. The TCP port above answers the probes meanwhile.
+    service->wait_prefilled(config.prefill_timeout + std::chrono::seconds(1));
     try {
       auto handler = std::make_shared<ApiHandler>(service, links);
       handler->setMaxRequestSize(config.max_request_bytes);

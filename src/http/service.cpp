@@ -146,6 +146,17 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
     return r;
   };
   work_ = std::make_unique<DeferredWork>(std::move(work));
+  cache::HotSetOptions hot;
+  hot.publish_interval = config_.hot_set_interval;
+  hot.prefill_timeout = config_.prefill_timeout;
+  hot.max_products = config_.hot_set_products;
+  hot.list_file = config_.hot_set_file;
+  hot.revision_of = [this](std::int64_t id) { return feed_->revision(id); };
+  hot.revisions_ready = [this] { return feed_->ready(); };
+  hot.log = [](std::string_view event, std::string_view detail) {
+    log_event("info", event, {{"detail", detail}});
+  };
+  hot_ = std::make_unique<cache::HotSet>(*cache_, std::move(hot));
   checks_ = std::thread([this] { run_checks(); });
 }
 
@@ -156,6 +167,7 @@ Service::~Service() {
   }
   checks_stop_.notify_all();
   if (checks_.joinable()) checks_.join();
+  hot_.reset();
   work_->stop();
 }
 
@@ -761,6 +773,16 @@ Reply Service::readyz() {
     r.retry_after_seconds = 1;
     r.body = json::write_not_ready("The host is still reading the catalog's revisions.", "up",
                                    cache_state, endpoints, cache_read_state());
+    return r;
+  }
+  if (!hot_->prefilled()) {
+    // A few seconds (ATELIER_PREFILL_TIMEOUT_MS at most): taking traffic with an empty
+    // in-process tier would run this host at half speed until it filled.
+    r.status = 503;
+    r.retry_after_seconds = 1;
+    r.body =
+        json::write_not_ready("The host is filling its in-process cache with the hot products.",
+                              "up", cache_state, endpoints, cache_read_state());
     return r;
   }
   r.body = json::write_ready({ready_version_.load(std::memory_order_relaxed), feed_->last_publish(),

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "cache/cache_key.hpp"
+#include "cache/hot_set.hpp"
 #include "cache/read_through.hpp"
 #include "catalog/change_feed.hpp"
 #include "catalog/read_endpoints.hpp"
@@ -55,6 +56,8 @@ class Service {
 
   // SIGTERM: /readyz answers 503 from now on, and every answer says Connection: close.
   void start_draining() { draining_.store(true, std::memory_order_release); }
+  // Waits (at most `limit`) until the hot set's prefill is over; false when it is not.
+  bool wait_prefilled(std::chrono::milliseconds limit) const { return hot_->wait_prefilled(limit); }
   bool draining() const { return draining_.load(std::memory_order_acquire); }
   // Waits for database work in flight (drain); true when none is left.
   bool wait_idle(std::chrono::milliseconds limit) { return work_->wait_idle(limit); }
@@ -114,6 +117,8 @@ class Service {
   std::unique_ptr<catalog::ChangeFeed> feed_;
   // After the feed: its threads use reader() and cache_, and are joined before the feed stops.
   std::unique_ptr<DeferredWork> work_;
+  // After the feed: its thread reads the feed's revisions and fills cache_; joined first.
+  std::unique_ptr<cache::HotSet> hot_;
   std::atomic<bool> database_down_{false};
   std::atomic<bool> draining_{false};
   // The background check's last answer (run_checks): 0 = not checked yet, else a catalog::ErrorKind
