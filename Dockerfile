@@ -19,7 +19,7 @@ ARG ATELIER_COMMIT=
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config libpistache-dev libpqxx-dev libhiredis-dev rapidjson-dev zlib1g-dev \
+      build-essential cmake pkg-config libpistache-dev libpqxx-dev libhiredis-dev rapidjson-dev zlib1g-dev libdeflate-dev \
       libgtest-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -49,7 +49,7 @@ LABEL org.opencontainers.image.vendor="Atelier" \
 FROM runtime AS tools
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpqxx-6.4 libhiredis0.14 zlib1g ca-certificates \
+      libpqxx-6.4 libhiredis0.14 zlib1g libdeflate0 ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY --from=build /src/build/src/tools/atelier-etl /src/build/src/tools/atelier-warm \
      /src/build/src/tools/atelier-gen /usr/local/bin/
@@ -140,7 +140,7 @@ WORKDIR /tmp
 FROM runtime AS api
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libpistache0 libpqxx-6.4 libhiredis0.14 zlib1g curl ca-certificates \
+      libpistache0 libpqxx-6.4 libhiredis0.14 zlib1g libdeflate0 curl ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY --from=build /src/build/src/tools/atelier-api /usr/local/bin/
 COPY deploy/image/api-healthcheck /usr/local/bin/atelier-healthcheck

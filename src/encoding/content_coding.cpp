@@ -1,6 +1,9 @@
 #include "encoding/content_coding.hpp"
 
+#include <libdeflate.h>
 #include <zlib.h>
+
+#include <memory>
 
 #include <stdexcept>
 
@@ -20,21 +23,14 @@ std::string_view to_string(Coding coding) {
 
 namespace {
 
-// windowBits 15 + 16: a gzip wrapper instead of a zlib one (zlib.h, deflateInit2).
+// windowBits 15 + 16: a gzip wrapper instead of a zlib one (zlib.h, inflateInit2).
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kGzipLevel = 6;  // content_coding.hpp says why
 
-struct DeflateStream {
-  z_stream z{};
-  DeflateStream() {
-    if (deflateInit2(&z, kGzipLevel, Z_DEFLATED, kGzipWindowBits, 9, Z_DEFAULT_STRATEGY) != Z_OK) {
-      throw std::runtime_error("zlib deflateInit2 failed");
-    }
-  }
-  ~DeflateStream() { deflateEnd(&z); }
-  DeflateStream(const DeflateStream&) = delete;
-  DeflateStream& operator=(const DeflateStream&) = delete;
+struct FreeCompressor {
+  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
 };
+using Compressor = std::unique_ptr<libdeflate_compressor, FreeCompressor>;
 
 struct InflateStream {
   z_stream z{};
@@ -55,15 +51,19 @@ Bytef* input_of(std::string_view bytes) {
 }  // namespace
 
 std::string gzip_compress(std::string_view bytes) {
-  DeflateStream stream;
-  std::string out(deflateBound(&stream.z, static_cast<uLong>(bytes.size())), '\0');
-  stream.z.next_in = input_of(bytes);
-  stream.z.avail_in = static_cast<uInt>(bytes.size());
-  stream.z.next_out = reinterpret_cast<Bytef*>(out.data());
-  stream.z.avail_out = static_cast<uInt>(out.size());
-  // deflateBound leaves room for the whole stream, so one Z_FINISH call completes it.
-  if (deflate(&stream.z, Z_FINISH) != Z_STREAM_END) throw std::runtime_error("zlib deflate failed");
-  out.resize(stream.z.total_out);
+  // One compressor per thread: libdeflate's state (its hash tables) is allocated once and reused,
+  // and a compressor must not be shared between threads. Per-thread, so no lock.
+  thread_local Compressor compressor(libdeflate_alloc_compressor(kGzipLevel));
+  if (!compressor) {
+    compressor.reset(libdeflate_alloc_compressor(kGzipLevel));
+    if (!compressor) throw std::runtime_error("libdeflate_alloc_compressor failed");
+  }
+  std::string out(libdeflate_gzip_compress_bound(compressor.get(), bytes.size()), '\0');
+  // The bound leaves room for any input, so 0 (no room) cannot happen.
+  const std::size_t size = libdeflate_gzip_compress(compressor.get(), bytes.data(), bytes.size(),
+                                                    out.data(), out.size());
+  if (size == 0) throw std::runtime_error("libdeflate_gzip_compress found no room");
+  out.resize(size);
   return out;
 }
 
