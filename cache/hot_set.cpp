@@ -98,7 +98,9 @@ bool HotSet::wait(std::chrono::milliseconds d) {
 }
 
 void HotSet::run() {
-  const bool fill = options_.prefill_timeout.count() > 0 && tiers_.local_capacity() > 0;
+  // Nothing to fill from without Redis, nothing to fill without an in-process tier.
+  const bool fill = options_.prefill_timeout.count() > 0 && tiers_.local_capacity() > 0 &&
+                    tiers_.cache().state() != CacheState::disabled;
   if (fill) {
     // The list names products; their keys need the current revisions. Waiting for them counts
     // against the same timeout: a host whose database is down at start is not held back longer.

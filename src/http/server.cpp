@@ -74,6 +74,7 @@ int run_server(const config::Config& config) {
                      .bodyTimeout(std::chrono::seconds(10))
                      .keepaliveTimeout(config.keepalive_timeout);
   std::unique_ptr<UnixListener> unix_listener;
+  int pending_signal = 0;  // a stop signal taken while waiting for the prefill
   try {
     endpoint.init(options);
     endpoint.setHandler(std::make_shared<ApiHandler>(service, links));
@@ -88,8 +89,21 @@ int run_server(const config::Config& config) {
   if (!config.unix_socket.empty()) {
     // NGINX reaches the host by this socket: it opens once the in-process tier holds the hot
     // products (cache/hot_set.hpp; ATELIER_PREFILL_TIMEOUT_MS after the start at most), so no
-    // request meets a cold host. The TCP port above answers the probes meanwhile.
-    service->wait_prefilled(config.prefill_timeout + std::chrono::seconds(1));
+    // request meets a cold host. The TCP port above answers the probes meanwhile, and a stop
+    // signal ends the wait (the host then drains as below, having never opened the socket).
+    const auto give_up =
+        std::chrono::steady_clock::now() + config.prefill_timeout + std::chrono::seconds(1);
+    while (!service->wait_prefilled(std::chrono::milliseconds(100)) &&
+           std::chrono::steady_clock::now() < give_up) {
+      const timespec now{};
+      siginfo_t info{};
+      if (const int s = sigtimedwait(&stop_signals, &info, &now); s > 0) {
+        pending_signal = s;
+        break;
+      }
+    }
+  }
+  if (!config.unix_socket.empty() && pending_signal == 0) {
     try {
       auto handler = std::make_shared<ApiHandler>(service, links);
       handler->setMaxRequestSize(config.max_request_bytes);
@@ -107,12 +121,12 @@ int run_server(const config::Config& config) {
   log_event("info", "listening",
             {{"address", config.bind_address},
              {"port", std::to_string(config.port)},
-             {"unix_socket", config.unix_socket},
+             {"unix_socket", unix_listener ? config.unix_socket : std::string()},
              {"threads", std::to_string(config.threads)},
              {"cache", config.redis_url.empty() ? "disabled" : "enabled"}});
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  int signal_number = pending_signal;
+  if (signal_number == 0) sigwait(&stop_signals, &signal_number);
   const auto stop_start = std::chrono::steady_clock::now();
   log_event("info", "draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
   // The drain (README "Stopping a host"; docs/OPERATIONS.md): /readyz says 503 and every answer
