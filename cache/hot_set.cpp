@@ -102,15 +102,16 @@ void HotSet::run() {
   const bool fill = options_.prefill_timeout.count() > 0 && tiers_.local_capacity() > 0 &&
                     tiers_.cache().state() != CacheState::disabled;
   if (fill) {
-    // The list names products; their keys need the current revisions. Waiting for them counts
-    // against the same timeout: a host whose database is down at start is not held back longer.
-    const auto deadline = std::chrono::steady_clock::now() + options_.prefill_timeout;
+    // The list names products; their keys need the current revisions.
+    const auto give_up = std::chrono::steady_clock::now() + options_.revisions_timeout;
     while (options_.revisions_ready && !options_.revisions_ready() &&
-           std::chrono::steady_clock::now() < deadline) {
+           std::chrono::steady_clock::now() < give_up) {
       if (!wait(std::chrono::milliseconds(20))) return;
     }
     PrefillReport report;
-    if (!options_.revisions_ready || options_.revisions_ready()) report = prefill(deadline);
+    if (!options_.revisions_ready || options_.revisions_ready()) {
+      report = prefill(std::chrono::steady_clock::now() + options_.prefill_timeout);
+    }
     {
       std::lock_guard lock(mutex_);
       report_ = report;

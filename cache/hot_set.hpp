@@ -39,9 +39,11 @@ std::vector<std::int64_t> products_of_keys(std::span<const std::string> keys);
 struct HotSetOptions {
   // How often the host publishes its list (0: never).
   std::chrono::milliseconds publish_interval{30000};
-  // The longest a start may spend filling its tier, counted from the start and including the
-  // wait for the revisions (0: no prefill).
+  // The longest a start may spend filling its tier once the revisions are loaded (0: no prefill).
   std::chrono::milliseconds prefill_timeout{15000};
+  // The longest it waits for the revisions first (a host without them serves no product anyway;
+  // its /readyz says so). Past it, no prefill: a database down at start holds nothing back.
+  std::chrono::milliseconds revisions_timeout{60000};
   // How long the published list lives in Redis without a host refreshing it.
   std::chrono::milliseconds list_ttl{std::chrono::hours(24)};
   std::size_t max_products = 200000;
@@ -75,6 +77,10 @@ class HotSet {
 
   // True once the prefill is over (done, timed out, nothing listed, or turned off).
   bool prefilled() const { return prefilled_.load(std::memory_order_acquire); }
+  // The longest a start can take to be prefilled: both timeouts.
+  std::chrono::milliseconds longest_start() const {
+    return options_.revisions_timeout + options_.prefill_timeout;
+  }
   // Waits until prefilled(), at most `limit`; returns prefilled().
   bool wait_prefilled(std::chrono::milliseconds limit) const;
   PrefillReport prefill_report() const;

@@ -165,8 +165,9 @@ const std::vector<Variable>& variables() {
        "How often a host publishes the products of its in-process tier's most recently used "
        "bodies to Redis (atelier:hot-products, shared by the fleet; 0 = never)."},
       {"ATELIER_PREFILL_TIMEOUT_MS", "15000",
-       "The longest a starting host spends filling its in-process tier with the shared hot "
-       "products' bodies from Redis before /readyz says ready (0 = no prefill)."},
+       "The longest a starting host, once its revisions are loaded (60 s at most), spends filling "
+       "its in-process tier with the shared hot products' bodies from Redis before /readyz says "
+       "ready and its unix socket opens (0 = no prefill)."},
       {"ATELIER_HOT_SET_PRODUCTS", "200000",
        "Products in the shared hot list (each brings three bodies)."},
       {"ATELIER_HOT_SET_FILE", "(empty: Redis only)",

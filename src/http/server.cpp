@@ -88,7 +88,7 @@ int run_server(const config::Config& config) {
   }
   if (!config.unix_socket.empty()) {
     // NGINX reaches the host by this socket: it opens once the in-process tier holds the hot
-    // products (cache/hot_set.hpp; ATELIER_PREFILL_TIMEOUT_MS after the start at most), so no
+    // products (cache/hot_set.hpp; ATELIER_PREFILL_TIMEOUT_MS after its revisions at most), so no
     // request meets a cold host. The TCP port above answers the probes meanwhile, and a stop
     // signal ends the wait (the host then drains as below, having never opened the socket).
     const auto give_up =

@@ -58,6 +58,7 @@ class Service {
   void start_draining() { draining_.store(true, std::memory_order_release); }
   // Waits (at most `limit`) until the hot set's prefill is over; false when it is not.
   bool wait_prefilled(std::chrono::milliseconds limit) const { return hot_->wait_prefilled(limit); }
+  std::chrono::milliseconds longest_prefill() const { return hot_->longest_start(); }
   bool draining() const { return draining_.load(std::memory_order_acquire); }
   // Waits for database work in flight (drain); true when none is left.
   bool wait_idle(std::chrono::milliseconds limit) { return work_->wait_idle(limit); }

@@ -189,11 +189,11 @@ TEST_F(HotSetTest, WaitsForTheRevisionsBeforeItReadsTheList) {
   EXPECT_EQ(starting.local_entries(), 3u);
 }
 
-TEST_F(HotSetTest, RevisionsThatNeverComeEndThePrefillAtItsTimeout) {
+TEST_F(HotSetTest, RevisionsThatNeverComeEndTheWaitAtItsTimeout) {
   // A database down at start: the host is not held back past the timeout.
   auto o = hot_options({{base_, 1}});
   o.revisions_ready = [] { return false; };
-  o.prefill_timeout = 200ms;
+  o.revisions_timeout = 200ms;
   ReadThrough starting(options_, 1 << 20);
   HotSet hot(starting, o);
   ASSERT_TRUE(hot.wait_prefilled(10s));
