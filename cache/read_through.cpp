@@ -1,6 +1,7 @@
 #include "cache/read_through.hpp"
 
 #include "cache/local_cache.hpp"
+#include "cache/redis_options.hpp"
 #include "cache/single_flight.hpp"
 
 namespace atelier::cache {
@@ -13,6 +14,12 @@ ReadThrough::ReadThrough(CacheOptions options, std::size_t local_capacity_bytes,
       flight_(std::make_unique<SingleFlight>(cache_->counters())) {}
 
 ReadThrough::~ReadThrough() = default;
+
+std::string ReadThrough::read_label() const {
+  const auto& read = cache_->options().read_redis;
+  if (!read || cache_->read_state() == CacheState::disabled) return {};
+  return endpoint_label(*read);
+}
 
 std::size_t ReadThrough::local_entries() const {
   return local_->entries();

@@ -66,6 +66,13 @@ class ReadThrough {
   // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).
   void store(const Loaded& loaded, Shelf shelf = Shelf::bodies);
 
+  // The Redis tier's state, its read endpoint's, its counters (for /readyz and /metrics).
+  CacheState state() const { return cache_->state(); }
+  CacheState read_state() const { return cache_->read_state(); }
+  CacheCounters& counters() { return cache_->counters(); }
+  // "host:port" or "sentinel:<master>" of the read endpoint in use; empty without one.
+  std::string read_label() const;
+  // The Redis tier itself, for tests that drive both tiers' shared state.
   Cache& cache() { return *cache_; }
   std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }
   std::size_t local_entries() const;

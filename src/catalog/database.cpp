@@ -46,12 +46,11 @@ bool is_missing_catalog(const pqxx::sql_error& e) {
          state == "3F000";
 }
 
-// Statement timeout (57014: libpqxx 6.4 throws a plain sql_error with the sqlstate set, no class
-// of its own) or the same cancellation reported only in the message.
+// Statement timeout: SQLSTATE 57014. libpqxx 6.4 has no class for it and throws a plain
+// sql_error carrying the server's SQLSTATE (it leaves sqlstate() empty only for the codes it maps
+// to classes, see is_missing_catalog), so the code alone decides; never the message's text.
 bool is_timeout(const pqxx::sql_error& e) {
-  return e.sqlstate() == "57014" ||
-         std::string_view(e.what()).find("canceling statement due to statement timeout") !=
-             std::string_view::npos;
+  return e.sqlstate() == "57014";
 }
 
 // "cached plan must not change result type" (0A000) after a reload replaced the views.
@@ -63,8 +62,11 @@ Database::Connection::Connection(const std::string& conninfo) : db(conninfo) {
   prepare_statements(db);
 }
 
-Database::Database(std::string conninfo) : conninfo_(std::move(conninfo)) {}
-Database::Database(std::shared_ptr<ReadEndpoints> endpoints) : endpoints_(std::move(endpoints)) {}
+Database::Database(std::string conninfo, std::shared_ptr<QueryWatchdog> watchdog)
+    : conninfo_(std::move(conninfo)), watchdog_(std::move(watchdog)) {}
+Database::Database(std::shared_ptr<ReadEndpoints> endpoints,
+                   std::shared_ptr<QueryWatchdog> watchdog)
+    : endpoints_(std::move(endpoints)), watchdog_(std::move(watchdog)) {}
 Database::~Database() = default;
 
 Database::Connection& Database::connection() {

@@ -14,22 +14,25 @@
 
 namespace atelier::catalog {
 
+class QueryWatchdog;
 class ReadEndpoints;
 
 class Database {
  public:
-  // Always this conninfo.
-  explicit Database(std::string conninfo);
+  // Always this conninfo. `watchdog` cuts a query that hangs past its limit (null: no deadline,
+  // e.g. the warm-up tool, a batch job).
+  explicit Database(std::string conninfo, std::shared_ptr<QueryWatchdog> watchdog = nullptr);
   // Whichever endpoint `endpoints` prefers (replicas first, the primary last), moving when that
   // changes.
-  explicit Database(std::shared_ptr<ReadEndpoints> endpoints);
+  explicit Database(std::shared_ptr<ReadEndpoints> endpoints,
+                    std::shared_ptr<QueryWatchdog> watchdog = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   struct Connection;  // wraps pqxx::connection (database_run.hpp)
 
-  // fn(Connection&) runs `statements` statements back to back; QueryWatchdog allows each the
+  // fn(Connection&) runs `statements` statements back to back; the QueryWatchdog allows each the
   // limit. Failures come back as catalog::Error (database_run.hpp says which kind for which).
   template <typename Fn>
   auto run(const char* what, int statements, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
@@ -40,6 +43,7 @@ class Database {
 
   std::string conninfo_;
   std::shared_ptr<ReadEndpoints> endpoints_;  // null: always conninfo_
+  std::shared_ptr<QueryWatchdog> watchdog_;   // null: no deadline
   std::size_t endpoint_ = 0;                  // index in endpoints_ of the open connection
   std::unique_ptr<Connection> connection_;
   // After a failed connect, further attempts wait this long, so a dead database makes requests

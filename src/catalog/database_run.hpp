@@ -38,7 +38,8 @@ auto Database::run(const char* what, int statements, Fn&& fn)
   for (int attempt = 0;; ++attempt) {
     try {
       Connection& c = connection();
-      const auto watch = QueryWatchdog::instance().watch(c.db.sock(), statements);
+      if (!watchdog_) return fn(c);
+      const auto watch = watchdog_->watch(c.db.sock(), statements);
       return fn(c);
     } catch (const pqxx::broken_connection& e) {
       connection_.reset();
