@@ -318,4 +318,16 @@ std::optional<std::int64_t> Cache::used_memory() {
   return result.value;
 }
 
+std::optional<std::string> Cache::ping() {
+  if (!options_.redis) return "no Redis configured";
+  RedisConnection& connection = slot().connection;
+  const RedisStatus status = call_with_reconnect(connection, [&] { return connection.ping(); });
+  if (!status.ok()) {
+    if (is_outage(status.error)) health_.record_failure();
+    return status.message;
+  }
+  health_.record_success();
+  return std::nullopt;
+}
+
 }  // namespace atelier::cache

@@ -111,6 +111,9 @@ class Cache {
 
   // used_memory from INFO memory (for ops/metrics); nullopt when unavailable.
   std::optional<std::int64_t> used_memory();
+  // PING, even while backing off (a tool checking Redis before it starts): nullopt when Redis
+  // answered, else why not.
+  std::optional<std::string> ping();
 
   CacheState state() const { return health_.state(); }
   const CacheHealth& health() const { return health_; }

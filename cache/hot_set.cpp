@@ -100,7 +100,7 @@ bool HotSet::wait(std::chrono::milliseconds d) {
 void HotSet::run() {
   // Nothing to fill from without Redis, nothing to fill without an in-process tier.
   const bool fill = options_.prefill_timeout.count() > 0 && tiers_.local_capacity() > 0 &&
-                    tiers_.cache().state() != CacheState::disabled;
+                    tiers_.state() != CacheState::disabled;
   if (fill) {
     // The list names products; their keys need the current revisions.
     const auto give_up = std::chrono::steady_clock::now() + options_.revisions_timeout;
@@ -149,7 +149,7 @@ PrefillReport HotSet::prefill(std::chrono::steady_clock::time_point deadline) {
     return report;
   };
   std::optional<std::string> text;
-  if (auto list = tiers_.cache().get(options_.list_key); list && list->status == 200) {
+  if (auto list = tiers_.get_shared(options_.list_key); list && list->status == 200) {
     text = std::move(list->body);
   } else if (!options_.list_file.empty() && (text = read_file(options_.list_file))) {
     report.from_file = true;
@@ -166,7 +166,7 @@ PrefillReport HotSet::prefill(std::chrono::steady_clock::time_point deadline) {
     const std::size_t found = tiers_.preload(keys);
     report.entries_loaded += found;
     keys.clear();
-    return found > 0 || tiers_.cache().state() == CacheState::up;
+    return found > 0 || tiers_.state() == CacheState::up;
   };
   for (std::int64_t id : ids) {
     const std::uint64_t revision = options_.revision_of ? options_.revision_of(id) : 0;
@@ -189,7 +189,7 @@ std::size_t HotSet::publish() {
   if (ids.empty()) return 0;
   // NGINX hashes product URIs over the hosts, so each one serves a share of the hot products:
   // the list is the union of every host's, this host's own first, then what the list held.
-  if (const auto current = tiers_.cache().get(options_.list_key);
+  if (const auto current = tiers_.get_shared(options_.list_key);
       current && current->status == 200) {
     std::unordered_set<std::int64_t> seen(ids.begin(), ids.end());
     for (std::int64_t id : decode_hot_products(current->body, options_.max_products)) {
@@ -204,8 +204,8 @@ std::size_t HotSet::publish() {
   if (!options_.list_file.empty() && !write_file(options_.list_file, list.body) && options_.log) {
     options_.log("hot_set_file_not_written", options_.list_file);
   }
-  tiers_.cache().put(options_.list_key, list, options_.list_ttl);
-  return tiers_.cache().state() == CacheState::up ? ids.size() : 0;
+  tiers_.put_shared(options_.list_key, list, options_.list_ttl);
+  return tiers_.state() == CacheState::up ? ids.size() : 0;
 }
 
 }  // namespace atelier::cache

@@ -1,6 +1,7 @@
 #include "cache/read_through.hpp"
 
 #include "cache/local_cache.hpp"
+#include "cache/redis_options.hpp"
 #include "cache/single_flight.hpp"
 
 namespace atelier::cache {
@@ -13,6 +14,12 @@ ReadThrough::ReadThrough(CacheOptions options, std::size_t local_capacity_bytes,
       flight_(std::make_unique<SingleFlight>(cache_->counters())) {}
 
 ReadThrough::~ReadThrough() = default;
+
+std::string ReadThrough::read_label() const {
+  const auto& read = cache_->options().read_redis;
+  if (!read || cache_->read_state() == CacheState::disabled) return {};
+  return endpoint_label(*read);
+}
 
 std::size_t ReadThrough::local_entries() const {
   return local_->entries();
@@ -39,6 +46,15 @@ std::size_t ReadThrough::preload(std::span<const std::string> keys) {
     ++found;
   }
   return found;
+}
+
+std::optional<Entry> ReadThrough::get_shared(std::string_view key) {
+  return cache_->get(key);
+}
+
+void ReadThrough::put_shared(std::string_view key, const Entry& entry,
+                             std::chrono::milliseconds ttl) {
+  cache_->put(key, entry, ttl);
 }
 
 std::size_t ReadThrough::page_entries() const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,7 +74,17 @@ class ReadThrough {
   // Off the request path (HotSet's prefill): neither hits nor misses are counted.
   std::size_t preload(std::span<const std::string> keys);
   std::size_t local_capacity() const;
+  // A value kept in Redis only, outside both tiers (HotSet's list), read and written as is.
+  std::optional<Entry> get_shared(std::string_view key);
+  void put_shared(std::string_view key, const Entry& entry, std::chrono::milliseconds ttl);
 
+  // The Redis tier's state, its read endpoint's, its counters (for /readyz and /metrics).
+  CacheState state() const { return cache_->state(); }
+  CacheState read_state() const { return cache_->read_state(); }
+  CacheCounters& counters() { return cache_->counters(); }
+  // "host:port" or "sentinel:<master>" of the read endpoint in use; empty without one.
+  std::string read_label() const;
+  // The Redis tier itself, for tests that drive both tiers' shared state.
   Cache& cache() { return *cache_; }
   std::uint64_t local_hits() const { return local_hits_.load(std::memory_order_relaxed); }
   std::size_t local_entries() const;

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "catalog/reader.hpp"
+#include "catalog/database.hpp"
+#include "catalog/publish_log.hpp"
+#include "schema/channel.hpp"
 
 namespace atelier::catalog {
 
@@ -13,8 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The channel the loader and the partial update NOTIFY (src/etl/publish.hpp).
-constexpr const char* kChannel = "atelier_catalog";
 // How long one wait for a notification lasts: the longest a stop or poke() waits.
 constexpr long kWaitMicros = 100'000;
 constexpr auto kRetryPause = std::chrono::milliseconds(500);
@@ -22,7 +22,7 @@ constexpr auto kRetryPause = std::chrono::milliseconds(500);
 class Receiver final : public pqxx::notification_receiver {
  public:
   Receiver(pqxx::connection_base& connection, std::atomic<bool>& flag)
-      : pqxx::notification_receiver(connection, kChannel), flag_(flag) {}
+      : pqxx::notification_receiver(connection, schema::kCatalogChannel), flag_(flag) {}
   void operator()(const std::string& /*payload*/, int /*backend_pid*/) override {
     flag_.store(true, std::memory_order_release);
   }
@@ -55,8 +55,10 @@ void ChangeFeed::poke() {
 }
 
 void ChangeFeed::loop() {
-  CatalogReader reader = options_.read_endpoints ? CatalogReader{options_.read_endpoints}
-                                                 : CatalogReader{options_.read_conninfo};
+  PublishLogReader reader{
+      options_.read_endpoints
+          ? std::make_shared<Database>(options_.read_endpoints, options_.watchdog)
+          : std::make_shared<Database>(options_.read_conninfo, options_.watchdog)};
   std::atomic<bool> notified{false};  // set by the listener's receiver (declared after it)
   std::unique_ptr<Listener> listener;
   auto next_listen_attempt = Clock::now();

@@ -35,6 +35,7 @@ struct RevisionChange {
   std::uint64_t revision = 0;  // 0: the product was deleted
 };
 
+class QueryWatchdog;
 class ReadEndpoints;
 
 struct ChangeFeedOptions {
@@ -43,6 +44,8 @@ struct ChangeFeedOptions {
   // never moves to a revision the replica in use has not replayed). Null: read_conninfo.
   std::shared_ptr<ReadEndpoints> read_endpoints;
   std::string listen_conninfo;
+  // Cuts a read that hangs (a frozen server); null: no deadline.
+  std::shared_ptr<QueryWatchdog> watchdog;
   std::chrono::milliseconds poll_interval{5000};
   // Called on the feed's thread after the table moved, with every product whose revision changed
   // (set before construction; may be empty). Not called for the first load of the table.

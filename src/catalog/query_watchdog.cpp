@@ -10,11 +10,6 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(100);
 }  // namespace
 
-QueryWatchdog& QueryWatchdog::instance() {
-  static QueryWatchdog watchdog;
-  return watchdog;
-}
-
 QueryWatchdog::~QueryWatchdog() {
   {
     std::lock_guard lock(mutex_);

@@ -19,9 +19,8 @@ namespace atelier::catalog {
 
 class QueryWatchdog {
  public:
-  // The one of the process (its thread starts with the first watch while a limit is set).
-  static QueryWatchdog& instance();
-
+  // One per host (http::Service owns it and hands it to every Database, the change feed and the
+  // read-endpoint checker); its thread starts with the first watch while a limit is set.
   QueryWatchdog() = default;
   ~QueryWatchdog();  // stops and joins the thread
   QueryWatchdog(const QueryWatchdog&) = delete;

@@ -50,11 +50,13 @@ std::string endpoint_label(std::string_view url) {
 
 ReadEndpoints::ReadEndpoints(std::vector<std::string> conninfos, std::vector<std::string> labels,
                              std::chrono::milliseconds max_lag,
-                             std::chrono::milliseconds check_interval)
+                             std::chrono::milliseconds check_interval,
+                             std::shared_ptr<QueryWatchdog> watchdog)
     : conninfos_(std::move(conninfos)),
       labels_(std::move(labels)),
       max_lag_(max_lag),
       check_interval_(check_interval),
+      watchdog_(std::move(watchdog)),
       health_(conninfos_.size()),
       checker_([this] { check_loop(); }) {}
 
@@ -96,7 +98,7 @@ void ReadEndpoints::check_loop() {
       h.checked = true;
       try {
         if (!connections[i]) connections[i] = std::make_unique<pqxx::connection>(conninfos_[i]);
-        const auto watch = QueryWatchdog::instance().watch(connections[i]->sock());
+        const auto watch = watchdog_->watch(connections[i]->sock());
         pqxx::nontransaction tx(*connections[i]);
         const pqxx::row row = tx.exec1(kCheckSql);
         h.reachable = true;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace atelier::catalog {
+
+class QueryWatchdog;
 
 // What the last check of one endpoint found.
 struct EndpointHealth {
@@ -35,9 +38,11 @@ std::string endpoint_label(std::string_view url);
 
 class ReadEndpoints {
  public:
-  // conninfos in order of preference, the primary last; labels name them in /metrics.
+  // conninfos in order of preference, the primary last; labels name them in /metrics. `watchdog`
+  // (required) cuts a check that hangs, so a frozen server is marked down.
   ReadEndpoints(std::vector<std::string> conninfos, std::vector<std::string> labels,
-                std::chrono::milliseconds max_lag, std::chrono::milliseconds check_interval);
+                std::chrono::milliseconds max_lag, std::chrono::milliseconds check_interval,
+                std::shared_ptr<QueryWatchdog> watchdog);
   ~ReadEndpoints();  // stops and joins the checker
   ReadEndpoints(const ReadEndpoints&) = delete;
   ReadEndpoints& operator=(const ReadEndpoints&) = delete;
@@ -59,6 +64,7 @@ class ReadEndpoints {
   const std::vector<std::string> labels_;
   const std::chrono::milliseconds max_lag_;
   const std::chrono::milliseconds check_interval_;
+  const std::shared_ptr<QueryWatchdog> watchdog_;
   mutable std::mutex mutex_;
   std::vector<EndpointHealth> health_;
   std::atomic<std::size_t> preferred_{0};

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "etl/copy_text.hpp"
+#include "schema/channel.hpp"
 
 namespace atelier::etl {
 
@@ -193,7 +194,8 @@ std::int64_t record_publish(PgSession& session, std::int64_t dataset_version,
     copy.finish();
   }
   session.exec("DELETE FROM atelier.publishes WHERE id <= " + id + " - " +
-               std::to_string(kPublishesKept) + "; NOTIFY " + kCatalogChannel + ", '" + id + "'");
+               std::to_string(kPublishesKept) + "; NOTIFY " + schema::kCatalogChannel + ", '" + id +
+               "'");
   return std::stoll(id);
 }
 

@@ -16,7 +16,6 @@
 
 namespace atelier::etl {
 
-inline constexpr const char* kCatalogChannel = "atelier_catalog";
 // The advisory lock a load or a partial update holds from start to publish: one at a time. Any
 // constant works; it only has to be the same for every atelier-etl process.
 inline constexpr long long kCatalogLockKey = 0x4174656c696572;  // "Atelier"

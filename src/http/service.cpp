@@ -3,12 +3,13 @@
 #include <exception>
 
 #include "cache/redis_options.hpp"
-#include "catalog/query_watchdog.hpp"
+#include "catalog/publish_log.hpp"
 #include "encoding/representation.hpp"
 #include "http/catalog_failure.hpp"
 #include "http/content_negotiation.hpp"
 #include "http/log.hpp"
 #include "json/serialize.hpp"
+#include "product_body/product_body.hpp"
 
 namespace atelier::http {
 
@@ -23,18 +24,17 @@ std::string not_found_message(std::int64_t id) {
   return "No product with id " + std::to_string(id) + ".";
 }
 
-std::uint64_t revision_of(const model::ProductDetail& d) {
-  return d.product.revision;
-}
-std::uint64_t revision_of(const model::ProductStyles& s) {
-  return s.revision;
-}
-std::uint64_t revision_of(const model::RelatedIds& r) {
-  return r.revision;
+// A server answers a statement past its statement_timeout with an error; one that has not
+// answered a second after that is not going to (QueryWatchdog).
+std::shared_ptr<catalog::QueryWatchdog> make_watchdog(const config::Config& config) {
+  auto watchdog = std::make_shared<catalog::QueryWatchdog>();
+  watchdog->set_limit(config.db_statement_timeout + std::chrono::seconds(1));
+  return watchdog;
 }
 
 // Replicas from ATELIER_READ_DATABASE_URLS, then the primary as the last fall-back.
-std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(const config::Config& config) {
+std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(
+    const config::Config& config, std::shared_ptr<catalog::QueryWatchdog> watchdog) {
   if (config.read_database_urls.empty()) return nullptr;
   std::vector<std::string> conninfos;
   std::vector<std::string> labels;
@@ -44,9 +44,9 @@ std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(const config::Config
   }
   conninfos.push_back(config::postgres_conninfo(config, "atelier-api"));
   labels.push_back(catalog::endpoint_label(config.database_url));
-  return std::make_shared<catalog::ReadEndpoints>(std::move(conninfos), std::move(labels),
-                                                  config.replica_max_lag,
-                                                  config.replica_check_interval);
+  return std::make_shared<catalog::ReadEndpoints>(
+      std::move(conninfos), std::move(labels), config.replica_max_lag,
+      config.replica_check_interval, std::move(watchdog));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -102,28 +102,21 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
     : config_(std::move(config)),
       keyer_(std::move(keyer)),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
-      read_endpoints_(make_read_endpoints(config_)),
+      watchdog_(make_watchdog(config_)),
+      read_endpoints_(make_read_endpoints(config_, watchdog_)),
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
                                                   config_.local_cache_mb * 1024 * 1024,
                                                   config_.local_page_cache_mb * 1024 * 1024)) {
-  // A server answers a statement past its statement_timeout with an error; one that has not
-  // answered a second after that is not going to (QueryWatchdog).
-  catalog::QueryWatchdog::instance().set_limit(config_.db_statement_timeout +
-                                               std::chrono::seconds(1));
-  metrics_->attach_cache_counters(&cache_->cache().counters());
-  if (const auto& read = cache_->cache().options().read_redis;
-      read && cache_->cache().read_state() != cache::CacheState::disabled) {
-    cache_read_label_ = cache::endpoint_label(*read);
-  }
+  metrics_->attach_cache_counters(&cache_->counters());
+  cache_read_label_ = cache_->read_label();
   catalog::ChangeFeedOptions feed;
   feed.read_conninfo = conninfo_;
   feed.read_endpoints = read_endpoints_;
   feed.listen_conninfo = config::postgres_conninfo(config_, "atelier-api-listen");
   feed.poll_interval = config_.change_poll_interval;
-  feed.on_changes = [this](std::span<const catalog::RevisionChange> changes) {
-    forget_revisions(changes);
-  };
+  feed.watchdog = watchdog_;
+  feed.on_changes = product_body::invalidator(*cache_);
   feed.log = [](std::string_view event, std::string_view detail) {
     log_event("info", event, {{"detail", detail}});
   };
@@ -173,16 +166,16 @@ Service::~Service() {
 
 void Service::run_checks() {
   // Its own readers: a check never waits behind request work, and request work never behind it.
-  std::unique_ptr<catalog::CatalogReader> catalog =
-      read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
-                      : std::make_unique<catalog::CatalogReader>(conninfo_);
-  catalog::CatalogReader primary(conninfo_);
+  catalog::PublishLogReader catalog(
+      read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
+                      : std::make_shared<catalog::Database>(conninfo_, watchdog_));
+  catalog::CartStore carts(std::make_shared<catalog::Database>(conninfo_, watchdog_));
   constexpr auto kForgetEvery = std::chrono::hours(1);
   auto next_forget = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   std::unique_lock lock(checks_mutex_);
   while (!checks_stopping_) {
     lock.unlock();
-    auto version = catalog->dataset_version();
+    auto version = catalog.dataset_version();
     if (version.ok()) {
       ready_version_.store(version.value(), std::memory_order_relaxed);
       ready_state_.store(kReadyOk, std::memory_order_release);
@@ -192,7 +185,7 @@ void Service::run_checks() {
     note_database(version.ok() || version.error().kind == catalog::ErrorKind::query);
     if (std::chrono::steady_clock::now() >= next_forget) {
       next_forget = std::chrono::steady_clock::now() + kForgetEvery;
-      auto forgotten = primary.forget_cart_requests();
+      auto forgotten = carts.forget_cart_requests();
       if (forgotten.ok() && forgotten.value() > 0) {
         log_event("info", "cart_request_keys_forgotten",
                   {{"count", std::to_string(forgotten.value())}});
@@ -203,28 +196,38 @@ void Service::run_checks() {
   }
 }
 
-catalog::CatalogReader& Service::reader() {
+catalog::ProductReader& Service::reader() {
   // Keyed by owner so that a second Service in the same process (tests) never reuses a reader
   // configured for another database.
   thread_local const Service* owner = nullptr;
-  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  thread_local std::unique_ptr<catalog::ProductReader> local;
   if (!local || owner != this) {
-    local = read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
-                            : std::make_unique<catalog::CatalogReader>(conninfo_);
+    local = std::make_unique<catalog::ProductReader>(
+        read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
+                        : primary_database());
     owner = this;
   }
   return *local;
 }
 
-catalog::CatalogReader& Service::cart_reader() {
-  if (!read_endpoints_) return reader();
+catalog::CartStore& Service::cart_store() {
   thread_local const Service* owner = nullptr;
-  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  thread_local std::unique_ptr<catalog::CartStore> local;
   if (!local || owner != this) {
-    local = std::make_unique<catalog::CatalogReader>(conninfo_);
+    local = std::make_unique<catalog::CartStore>(primary_database());
     owner = this;
   }
   return *local;
+}
+
+std::shared_ptr<catalog::Database> Service::primary_database() {
+  thread_local const Service* owner = nullptr;
+  thread_local std::shared_ptr<catalog::Database> local;
+  if (!local || owner != this) {
+    local = std::make_shared<catalog::Database>(conninfo_, watchdog_);
+    owner = this;
+  }
+  return local;
 }
 
 // [{"endpoint":"10.0.0.5:5432","state":"up","replica":true,"lag_seconds":0.0,"preferred":true},..]
@@ -252,25 +255,6 @@ void Service::note_database(bool reachable) {
             reachable ? "database_available" : "database_unavailable");
 }
 
-void Service::forget_revisions(std::span<const catalog::RevisionChange> changes) {
-  // Deleted in batches: a load that changed 10,000 products drops 30,000 keys, which should not
-  // be one Redis command that blocks it for long.
-  constexpr std::size_t kBatch = 3000;
-  std::vector<std::string> keys;
-  keys.reserve(kBatch + 3);
-  for (const auto& change : changes) {
-    if (change.previous == 0) continue;
-    for (const auto body : cache::kProductBodies) {
-      keys.push_back(cache::CacheKey::body(body, change.product_id, change.previous));
-    }
-    if (keys.size() >= kBatch) {
-      cache_->forget(keys);
-      keys.clear();
-    }
-  }
-  cache_->forget(keys);
-}
-
 namespace {
 
 // Logs `event` once per change of `state` (seen holds the last logged one; -1 = none yet).
@@ -286,15 +270,15 @@ void note_state(cache::CacheState now, std::atomic<int>& seen_state, std::string
 }  // namespace
 
 void Service::note_cache_state() {
-  note_state(cache_->cache().state(), cache_state_seen_, "cache_state");
+  note_state(cache_->state(), cache_state_seen_, "cache_state");
   if (!cache_read_label_.empty()) {
-    note_state(cache_->cache().read_state(), cache_read_state_seen_, "cache_read_state");
+    note_state(cache_->read_state(), cache_read_state_seen_, "cache_read_state");
   }
 }
 
 json::CacheReadState Service::cache_read_state() const {
   if (cache_read_label_.empty()) return {};
-  return {cache_read_label_, cache::to_string(cache_->cache().read_state())};
+  return {cache_read_label_, cache::to_string(cache_->read_state())};
 }
 
 namespace {
@@ -490,44 +474,21 @@ cache::Entry failure_entry(const catalog::Error& error) {
 cache::Loaded Service::load_product_body(cache::ProductBody body, std::int64_t id,
                                          std::uint64_t& loaded_revision) {
   const auto start = std::chrono::steady_clock::now();
-  auto& db = reader();
+  auto made = product_body::make_one(reader(), body, id, config_.campus);
+  metrics_->observe_db(seconds_since(start), !made.ok());
+  note_database(made.ok() || made.error().kind == catalog::ErrorKind::query);
   cache::Loaded loaded;
-  std::optional<catalog::Error> failure;
-  auto finish = [&](auto&& result, auto&& serialize) {
-    if (!result.ok()) {
-      failure = result.error();
-      return;
+  if (!made.ok()) {
+    if (made.error().kind == catalog::ErrorKind::query) {
+      log_event("error", "database_query_failed", {{"detail", made.error().detail}});
     }
-    if (!result.value().value) {
-      loaded.entry = error_entry(404, not_found_message(id));
-      return;
-    }
-    const auto& value = *result.value().value;
-    loaded.entry = ok_entry(serialize(value));
-    loaded_revision = revision_of(value);
-    loaded.key = cache::CacheKey::body(body, id, loaded_revision);
-  };
-  switch (body) {
-    case cache::ProductBody::detail:
-      finish(db.product_detail(id), [&](const model::ProductDetail& d) {
-        return json::write_product_detail(d, config_.campus);
-      });
-      break;
-    case cache::ProductBody::styles:
-      finish(db.product_styles(id),
-             [](const model::ProductStyles& s) { return json::write_styles(s); });
-      break;
-    case cache::ProductBody::related:
-      finish(db.related(id), [](const model::RelatedIds& r) { return json::write_related(r.ids); });
-      break;
-  }
-  metrics_->observe_db(seconds_since(start), failure.has_value());
-  note_database(!failure || failure->kind == catalog::ErrorKind::query);
-  if (failure) {
-    if (failure->kind == catalog::ErrorKind::query) {
-      log_event("error", "database_query_failed", {{"detail", failure->detail}});
-    }
-    loaded.entry = failure_entry(*failure);
+    loaded.entry = failure_entry(made.error());
+  } else if (!made.value()) {
+    loaded.entry = error_entry(404, not_found_message(id));
+  } else {
+    loaded_revision = made.value()->revision;
+    loaded.key = std::move(made.value()->keyed.key);
+    loaded.entry = std::move(made.value()->keyed.entry);
   }
   return loaded;
 }
@@ -665,8 +626,7 @@ Reply Service::cart_get(const std::string& session) {
   Reply r;
   r.cache_control = kNoStore;
   const auto start = std::chrono::steady_clock::now();
-  auto result =
-      cart_reader().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
+  auto result = cart_store().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) return database_error(result.error(), "cart_get");
   r.body = json::write_cart(result.value());
@@ -702,7 +662,7 @@ Reply Service::cart_post(const RequestView& request, const SessionRef& session) 
   add.max_skus = config_.cart_max_skus;
   add.max_units = config_.cart_max_units;
   const auto start = std::chrono::steady_clock::now();
-  auto result = cart_reader().add_to_cart(add);
+  auto result = cart_store().add_to_cart(add);
   metrics_->observe_db(seconds_since(start), !result.ok());
   const auto finish = [](Reply r) {
     r.cache_control = kNoStore;
@@ -740,7 +700,7 @@ Reply Service::cart_post(const RequestView& request, const SessionRef& session) 
 Reply Service::readyz() {
   Reply r;
   r.cache_control = kNoStore;
-  const std::string_view cache_state = cache::to_string(cache_->cache().state());
+  const std::string_view cache_state = cache::to_string(cache_->state());
   const std::vector<json::ReadEndpointState> endpoints = read_endpoint_states();
   if (draining()) {
     r.status = 503;
@@ -795,7 +755,7 @@ Reply Service::metrics_text() {
   Reply r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
   r.cache_control = kNoStore;
-  r.body = metrics_->render(cache::to_string(cache_->cache().state()), feed_->dataset_version(),
+  r.body = metrics_->render(cache::to_string(cache_->state()), feed_->dataset_version(),
                             {cache_->local_hits(), cache_->local_entries(), cache_->local_bytes(),
                              cache_->page_entries(), cache_->page_bytes()},
                             {feed_->last_publish(), feed_->publishes_applied(),

@@ -16,9 +16,12 @@
 #include "cache/cache_key.hpp"
 #include "cache/hot_set.hpp"
 #include "cache/read_through.hpp"
+#include "catalog/cart_store.hpp"
 #include "catalog/change_feed.hpp"
+#include "catalog/database.hpp"
+#include "catalog/product_reader.hpp"
+#include "catalog/query_watchdog.hpp"
 #include "catalog/read_endpoints.hpp"
-#include "catalog/reader.hpp"
 #include "config/config.hpp"
 #include "http/deferred_work.hpp"
 #include "http/http_metrics.hpp"
@@ -85,21 +88,21 @@ class Service {
   void run_checks();
   Reply metrics_text();
 
-  // Loads one product body from Postgres and serializes it, keyed by the revision its rows came
-  // from (`loaded_revision` gets it; 0 when nothing was loaded).
+  // Loads one product body (product_body::make_one), keyed by the revision its rows came from
+  // (`loaded_revision` gets it; 0 when nothing was loaded).
   cache::Loaded load_product_body(cache::ProductBody body, std::int64_t id,
                                   std::uint64_t& loaded_revision);
   cache::Loaded load_product_page(const PageRequest& page, std::int64_t list_revision);
   Reply from_cached(std::shared_ptr<const cache::Entry> entry, const RequestView& request) const;
-  // The feed moved products to new revisions: their old revisions' entries go from both tiers.
-  void forget_revisions(std::span<const catalog::RevisionChange> changes);
   Reply database_error(const catalog::Error& error, std::string_view what);
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
-  catalog::CatalogReader& reader();
-  // The cart's reader: always the primary (DATABASE_URL), so a shopper reads their own writes.
-  // The same object as reader() when no replicas are configured.
-  catalog::CatalogReader& cart_reader();
+  catalog::ProductReader& reader();
+  // The cart's store: always the primary (DATABASE_URL), so a shopper reads their own writes.
+  // It shares reader()'s connection when no replicas are configured.
+  catalog::CartStore& cart_store();
+  // This thread's connection to the primary (cart_store(), and reader() without replicas).
+  std::shared_ptr<catalog::Database> primary_database();
   std::vector<json::ReadEndpointState> read_endpoint_states() const;
   // One log line when the database or the cache changes state (down/up, backoff/up), not one per
   // failed request.
@@ -111,10 +114,14 @@ class Service {
   const config::Config config_;
   const std::shared_ptr<const session::SessionKeyer> keyer_;
   const std::string conninfo_;
+  // Cuts a query that hangs past the statement timeout (query_watchdog.hpp): every Database, the
+  // change feed and the read-endpoint checker of this Service use it.
+  const std::shared_ptr<catalog::QueryWatchdog> watchdog_;
   std::shared_ptr<catalog::ReadEndpoints> read_endpoints_;  // null: no replicas configured
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<cache::ReadThrough> cache_;
-  // Last: its thread calls forget_revisions (cache_) and is joined first on destruction.
+  // Last: its thread drops old bodies from cache_ (product_body::invalidator) and is joined
+  // first on destruction.
   std::unique_ptr<catalog::ChangeFeed> feed_;
   // After the feed: its threads use reader() and cache_, and are joined before the feed stops.
   std::unique_ptr<DeferredWork> work_;

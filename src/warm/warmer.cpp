@@ -9,12 +9,11 @@
 
 #include "cache/cache.hpp"
 #include "cache/cache_key.hpp"
-#include "cache/entry.hpp"
-#include "cache/redis_connection.hpp"
 #include "cache/redis_options.hpp"
-#include "catalog/reader.hpp"
-#include "encoding/representation.hpp"
-#include "json/serialize.hpp"
+#include "catalog/batch_reader.hpp"
+#include "catalog/database.hpp"
+#include "catalog/publish_log.hpp"
+#include "product_body/product_body.hpp"
 
 namespace atelier::warm {
 
@@ -49,61 +48,16 @@ std::vector<WorkUnit> plan_units(const WarmOptions& o, std::int64_t lo, std::int
 
 namespace {
 
-bool wanted(const WorkUnit& unit, std::int64_t id) {
-  return unit.only.empty() || std::binary_search(unit.only.begin(), unit.only.end(), id);
-}
-
-// One body of one product, serialized by json:: like a host would, with the revision its rows
-// came from (the key names it).
-struct Body {
-  std::int64_t id = 0;
-  std::uint64_t revision = 0;
-  std::string json;
-};
-using Bodies = catalog::Result<std::vector<Body>>;
-
-template <typename T, typename Make>
-Bodies bodies_of(catalog::Result<catalog::Versioned<std::vector<T>>>&& rows, Make make) {
-  if (!rows.ok()) return rows.error();
-  std::vector<Body> out;
-  out.reserve(rows.value().value.size());
-  for (const auto& row : rows.value().value) out.push_back(make(row));
-  return out;
-}
-
-Bodies read_details(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view campus) {
-  return bodies_of(
-      reader.product_details_between(unit.lo, unit.hi), [&](const model::ProductDetail& d) {
-        return Body{d.product.id, d.product.revision, json::write_product_detail(d, campus)};
-      });
-}
-
-Bodies read_styles(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
-  return bodies_of(unit.only.empty() ? reader.product_styles_between(unit.lo, unit.hi)
-                                     : reader.product_styles_in(unit.only),
-                   [](const model::ProductStyles& s) {
-                     return Body{s.product_id, s.revision, json::write_styles(s)};
-                   });
-}
-
-Bodies read_related(catalog::CatalogReader& reader, const WorkUnit& unit, std::string_view) {
-  return bodies_of(
-      unit.only.empty() ? reader.related_between(unit.lo, unit.hi) : reader.related_in(unit.only),
-      [](const model::RelatedIds& r) {
-        return Body{r.product_id, r.revision, json::write_related(r.ids)};
-      });
-}
-
-// The three bodies a product page needs, driven from one table.
+// The three bodies a product page needs, each made by product_body::make_batch, and the option
+// that asks for it.
 struct BodyKind {
   cache::ProductBody body;
   bool WarmOptions::*enabled;
-  Bodies (*read)(catalog::CatalogReader&, const WorkUnit&, std::string_view campus);
 };
 constexpr BodyKind kBodyKinds[] = {
-    {cache::ProductBody::detail, &WarmOptions::product, read_details},
-    {cache::ProductBody::styles, &WarmOptions::styles, read_styles},
-    {cache::ProductBody::related, &WarmOptions::related, read_related},
+    {cache::ProductBody::detail, &WarmOptions::product},
+    {cache::ProductBody::styles, &WarmOptions::styles},
+    {cache::ProductBody::related, &WarmOptions::related},
 };
 
 struct Shared {
@@ -137,7 +91,8 @@ bool with_retries(Fn&& fn, std::string& last) {
 void worker(const config::Config& config, const WarmOptions& options,
             const std::vector<WorkUnit>& units, Shared& shared, const std::atomic<bool>& stop,
             cache::Cache& cache) {
-  catalog::CatalogReader reader(config::postgres_conninfo(config, "atelier-warm"));
+  catalog::BatchReader reader(
+      std::make_shared<catalog::Database>(config::postgres_conninfo(config, "atelier-warm")));
   std::vector<cache::KeyedEntry> batch;
   while (!stop.load() && !shared.failed.load()) {
     const std::size_t index = shared.next_unit.fetch_add(1);
@@ -151,17 +106,12 @@ void worker(const config::Config& config, const WarmOptions& options,
           products = 0;
           for (const BodyKind& kind : kBodyKinds) {
             if (!(options.*kind.enabled)) continue;
-            auto bodies = kind.read(reader, unit, config.campus);
+            // The same entries a host's miss makes (product_body.hpp).
+            auto bodies = product_body::make_batch(reader, kind.body, {unit.lo, unit.hi, unit.only},
+                                                   config.campus);
             if (!bodies.ok()) return why = "database: " + bodies.error().detail, false;
-            std::int64_t n = 0;
-            for (auto& body : bodies.value()) {
-              if (!wanted(unit, body.id)) continue;
-              ++n;
-              // The same entry a host's miss makes: compressed once, here.
-              batch.push_back({cache::CacheKey::body(kind.body, body.id, body.revision),
-                               encoding::make_entry(std::move(body.json))});
-            }
-            products = std::max(products, n);
+            for (auto& body : bodies.value()) batch.push_back(std::move(body.keyed));
+            products = std::max(products, static_cast<std::int64_t>(bodies.value().size()));
           }
           return true;
         },
@@ -232,18 +182,21 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   // Generous timeouts: this is a batch job, not a request path.
   redis_options->connect_timeout = std::chrono::milliseconds(2000);
   redis_options->command_timeout = std::chrono::milliseconds(10000);
-  {
-    cache::RedisConnection probe(*redis_options);
-    if (auto s = probe.ping(); !s.ok()) {
-      report.error = "Redis is not reachable: " + s.message;
-      return report;
-    }
+  cache::CacheOptions cache_options;
+  cache_options.redis = *redis_options;
+  cache::Cache cache(cache_options);
+  if (auto why = cache.ping()) {
+    report.error = "Redis is not reachable: " + *why;
+    return report;
   }
-  catalog::CatalogReader reader(config::postgres_conninfo(config, "atelier-warm"));
+  const auto database =
+      std::make_shared<catalog::Database>(config::postgres_conninfo(config, "atelier-warm"));
+  catalog::PublishLogReader publish_log(database);
+  catalog::BatchReader reader(database);
   WarmOptions plan = options;
   if (options.changed_only) {
     // The products the newest publish changed or added (deleted ones have nothing to warm).
-    auto last = reader.last_publish_changes();
+    auto last = publish_log.last_publish_changes();
     if (!last.ok()) {
       report.error = "PostgreSQL: " + last.error().detail;
       return report;
@@ -284,9 +237,6 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   }
 
   Shared shared(units.size());
-  cache::CacheOptions cache_options;
-  cache_options.redis = *redis_options;
-  cache::Cache cache(cache_options);
   std::vector<std::thread> threads;
   const int workers = std::max(1, options.workers);
   for (int i = 0; i < workers; ++i) {
@@ -328,10 +278,7 @@ WarmReport warm_cache(const config::Config& config, const WarmOptions& options,
   report.resume_from = resume_point();
   report.interrupted = stop.load();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  {
-    cache::RedisConnection probe(*redis_options);
-    if (auto mem = probe.used_memory(); mem.ok()) report.redis_used_memory = mem.value;
-  }
+  report.redis_used_memory = cache.used_memory();
   if (shared.failed.load()) {
     report.error = shared.error;
     return report;
