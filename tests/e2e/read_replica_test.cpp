@@ -183,8 +183,12 @@ class ReadReplica : public ::testing::Test {
     ASSERT_EQ(ports.size(), 2u) << "READ_HOST_PORTS";
     const char* max_lag_ms[] = {"600000", "1000"};
     for (std::size_t i = 0; i < 2; ++i) {
-      // No Redis (STACK_REDIS_URL empty): every body these hosts serve, they read themselves.
+      // No Redis (STACK_REDIS_URL empty) and no in-process tier: every body these hosts serve,
+      // they read themselves, however long a test runs (with the in-process tier on, a load that
+      // has walked the whole catalog reads nothing more, so a test waiting for a read on the
+      // restarted standby can wait in vain).
       const std::string call = "STACK_REDIS_URL= HOST_EXTRA_ENV=\"" + replica +
+                               " ATELIER_LOCAL_CACHE_MB=0" +
                                " ATELIER_REPLICA_MAX_LAG_MS=" + max_lag_ms[i] +
                                " ATELIER_REPLICA_CHECK_MS=200 ATELIER_CHANGE_POLL_MS=1000"
                                // Longer than the query watchdog (statement timeout + 1 s), so
