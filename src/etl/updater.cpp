@@ -109,10 +109,7 @@ struct FileUpdate {
   StreamResult result;
 };
 
-struct DeletedIds {
-  Ids ids;  // existing products to delete, sorted
-  StreamResult result;
-};
+}  // namespace
 
 DeletedIds read_deleted(const std::filesystem::path& path, const IdSet& existing) {
   DeletedIds out;
@@ -154,6 +151,8 @@ DeletedIds read_deleted(const std::filesystem::path& path, const IdSet& existing
   sort_unique(out.ids);
   return out;
 }
+
+namespace {
 
 // Streams one update file into memory (update files are small) through the full load's rules.
 void encode_file(FileUpdate& update, const std::filesystem::path& path, RowEncoder& encoder,

@@ -24,6 +24,8 @@
 #include <string_view>
 #include <vector>
 
+#include "etl/file_stream.hpp"
+#include "etl/id_set.hpp"
 #include "etl/load_report.hpp"
 #include "session/session_key.hpp"
 
@@ -57,5 +59,14 @@ void check_update_dir(const std::filesystem::path& dir);
 UpdateReport apply_update(const UpdateOptions& options);
 
 std::string format_update_summary(const UpdateReport& report);
+
+// deleted.csv of an update directory (header checked before): the products it deletes, sorted and
+// unique, and its lines that delete nothing (wrong field count, bad product_id, no such product
+// among `existing`, duplicate id), reported like any rejected line. Pure but for reading the file.
+struct DeletedIds {
+  std::vector<std::int64_t> ids;
+  StreamResult result;
+};
+DeletedIds read_deleted(const std::filesystem::path& path, const IdSet& existing);
 
 }  // namespace atelier::etl

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <set>
@@ -18,11 +19,12 @@
 #include <vector>
 
 #include "cache/cache_key.hpp"
-#include "cache/redis_connection.hpp"
-#include "cache/redis_options.hpp"
+#include "cache/entry.hpp"
 #include "catalog_control.hpp"
 #include "http_client.hpp"
+#include "polling.hpp"
 #include "stack_control.hpp"
+#include "test_redis.hpp"
 
 namespace atelier::testing {
 namespace {
@@ -38,16 +40,15 @@ std::string etag_of(const std::string& host, const std::string& target) {
   return http_get(host, target).header("etag").value_or("");
 }
 
-cache::RedisConnection redis() {
-  auto options = cache::parse_redis_url(required_env("REDIS_URL"));
-  EXPECT_TRUE(options.has_value());
-  return cache::RedisConnection(options.value_or(cache::RedisOptions{}));
-}
-
 std::int64_t db_count(const std::string& sql) {
   pqxx::connection db(required_env("DATABASE_URL"));
   pqxx::nontransaction tx(db);
   return tx.exec1(sql)[0].as<std::int64_t>();
+}
+
+// The newest publish (a load's or an update's).
+std::int64_t last_publish() {
+  return db_count("SELECT max(id) FROM atelier.publishes");
 }
 
 std::string scratch(const std::string& name) {
@@ -59,7 +60,7 @@ class CatalogChanges : public ::testing::Test {
   // Every test starts from the original catalog, and the suite leaves it so.
   static void TearDownTestSuite() {
     EXPECT_EQ(full_load(required_env("ATELIER_DATA_DIR")), 0);
-    std::this_thread::sleep_for(1s);
+    wait_for_publish(hosts(), last_publish());
   }
   void SetUp() override { ASSERT_EQ(full_load(required_env("ATELIER_DATA_DIR")), 0); }
 };
@@ -132,7 +133,7 @@ TEST_F(CatalogChanges, AFullLoadOfTomorrowsCatalogChangesExactlyWhatAnUpdateWoul
   ASSERT_EQ(full_load(scratch("b")), 0);
   // The load lists exactly the changed, added and deleted products, and the ones whose related
   // lists lost a deleted product.
-  const std::int64_t publish = db_count("SELECT max(id) FROM atelier.publishes");
+  const std::int64_t publish = last_publish();
   EXPECT_EQ(db_count("SELECT changed FROM atelier.publishes WHERE id = " + std::to_string(publish)),
             static_cast<std::int64_t>(c.changed.size() + c.dangling.size()));
   EXPECT_EQ(db_count("SELECT added FROM atelier.publishes WHERE id = " + std::to_string(publish)),
@@ -161,8 +162,20 @@ TEST_F(CatalogChanges, ADeletedProductIs404EverywhereWithNoCacheEntriesOrRelated
       ASSERT_EQ(http_get(host, "/products/" + id + suffix).status, 200);
     }
   }
+  // Its bodies under the keys of its current revision, in Redis whichever tier answered above
+  // (a host that answered from its in-process tier stored nothing there).
+  const auto revision = static_cast<std::uint64_t>(
+      db_count("SELECT revision FROM catalog.products WHERE id = " + id));
+  auto conn = redis();
+  std::vector<std::string> cached;
+  for (const auto body : cache::kProductBodies) {
+    cached.push_back(cache::CacheKey::body(body, gone, revision));
+    ASSERT_TRUE(conn.set(cached.back(), cache::encode_entry({200, "\"old\"", "{}"}),
+                         std::chrono::seconds(60))
+                    .ok());
+  }
   ASSERT_EQ(apply_update(scratch("c") + "/update"), 0);
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(wait_for_publish(hosts(), last_publish()));
   for (const auto& host : hosts()) {
     for (const char* suffix : {"", "/styles", "/related"}) {
       const auto r = http_get(host, "/products/" + id + suffix);
@@ -170,7 +183,12 @@ TEST_F(CatalogChanges, ADeletedProductIs404EverywhereWithNoCacheEntriesOrRelated
       EXPECT_NE(r.body.find("\"error\""), std::string::npos);
     }
   }
-  auto conn = redis();
+  // A host forgets the keys of a change's old revision right after it applies the publish: wait
+  // for that, then no key of any revision of the product is left.
+  EXPECT_TRUE(eventually([&] {
+    return std::none_of(cached.begin(), cached.end(),
+                        [&](const std::string& key) { return conn.get(key).ok(); });
+  })) << "the deleted product's cached bodies are still in Redis";
   for (const auto body : cache::kProductBodies) {
     EXPECT_EQ(conn.unlink_matching(cache::CacheKey::body_pattern(body, gone)).value, 0)
         << "entries of a deleted product are left in Redis";
@@ -218,12 +236,17 @@ TEST_F(CatalogChanges, AnUpdateIsAtomicPerProductUnderConcurrentReads) {
   std::map<std::int64_t, std::set<std::string>> seen;
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
+  constexpr int kReaders = 4;
+  std::latch reading(kReaders);  // every reader has had an answer before the update starts
   std::vector<std::thread> readers;
-  for (int t = 0; t < 4; ++t) {
+  for (int t = 0; t < kReaders; ++t) {
     readers.emplace_back([&, t] {
+      bool first = true;
       for (std::size_t i = static_cast<std::size_t>(t); !done.load(); ++i) {
         const auto id = watched[i % watched.size()];
         const auto r = http_get(api, "/products/" + std::to_string(id) + "/styles");
+        if (first) reading.count_down();
+        first = false;
         if (r.status != 200) {
           failures.fetch_add(1);
           continue;
@@ -233,15 +256,24 @@ TEST_F(CatalogChanges, AnUpdateIsAtomicPerProductUnderConcurrentReads) {
       }
     });
   }
-  std::this_thread::sleep_for(200ms);
+  reading.wait();
   ASSERT_EQ(apply_update(scratch("d") + "/update"), 0);
-  std::this_thread::sleep_for(700ms);
+  EXPECT_TRUE(wait_for_publish(hosts(), last_publish()));
+  std::map<std::int64_t, std::string> new_bodies;
+  for (const auto id : watched)
+    new_bodies[id] = http_get(api, "/products/" + std::to_string(id) + "/styles").body;
+  // The readers go on until they have seen every product in its new form.
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return std::all_of(watched.begin(), watched.end(),
+                       [&](std::int64_t id) { return seen[id].contains(new_bodies[id]); });
+  })) << "the readers never saw every product's new body";
   done = true;
   for (auto& reader : readers) reader.join();
   EXPECT_EQ(failures.load(), 0);
   // Each product was seen in its old form and then its new one: never anything in between.
   for (const auto id : watched) {
-    const std::string now = http_get(api, "/products/" + std::to_string(id) + "/styles").body;
+    const std::string& now = new_bodies[id];
     for (const auto& body : seen[id]) {
       EXPECT_TRUE(body == old_bodies[id] || body == now) << "product " << id << " mixed: " << body;
     }
@@ -266,14 +298,14 @@ TEST_F(CatalogChanges, BadRowsAreReportedAndChangeNothingElse) {
         << "900001,999999999,\"Fabric\",\"Wool\"\n";  // no such product
   }
   ASSERT_EQ(apply_update(dir), 0);
-  const std::int64_t publish = db_count("SELECT max(id) FROM atelier.publishes");
+  const std::int64_t publish = last_publish();
   EXPECT_EQ(db_count("SELECT count(*) FROM atelier.rejects WHERE publish_id = " +
                      std::to_string(publish) +
                      " AND ((file = 'product.csv' AND line = 3 AND reason = 'bad number in "
                      "default_price') OR (file = 'features.csv' AND line = 2 AND reason = "
                      "'missing product'))"),
             2);
-  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(wait_for_publish(hosts(), publish));
   const auto after2 = http_get(required_env("API_URL"), "/products/2").body;
   EXPECT_NE(after2.find("\"name\":\"Renamed Two\""), std::string::npos) << after2;
   EXPECT_NE(after2, p2);
@@ -341,12 +373,9 @@ TEST_F(CatalogChanges, AReloadAndAnUpdateRacingLeaveOneConsistentState) {
                      "(SELECT count(*) FROM catalog.products p WHERE p.id < b.block * 1024)"),
             0);
   // Every host agrees with the database on what it serves.
-  std::this_thread::sleep_for(1s);
-  const std::int64_t last = db_count("SELECT max(id) FROM atelier.publishes");
-  for (const auto& host : hosts()) {
-    const auto ready = http_get(host, "/readyz").body;
-    EXPECT_NE(ready.find("\"publish\":" + std::to_string(last)), std::string::npos) << ready;
-  }
+  const std::int64_t last = last_publish();
+  ASSERT_TRUE(wait_for_publish(hosts(), last));
+  for (const auto& host : hosts()) EXPECT_EQ(served_publish(host), last) << host;
   for (const auto id : Ids{c.changed.front(), c.changed.back(), 7}) {
     const std::string target = "/products/" + std::to_string(id);
     const auto etag = etag_of(required_env("HOST1_URL"), target);

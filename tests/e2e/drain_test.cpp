@@ -10,6 +10,7 @@
 
 #include "frozen_database.hpp"
 #include "http_client.hpp"
+#include "polling.hpp"
 #include "stack_control.hpp"
 
 using namespace atelier::testing;
@@ -27,9 +28,11 @@ class Drain : public ::testing::Test {
  protected:
   void SetUp() override {
     url_ = "http://127.0.0.1:" + required_env("DRAIN_HOST_PORT");
+    // A database deadline (8 s) longer than a request is kept in flight below, so that request
+    // is answered by the database, not by the deadline's 503.
     const std::string call =
         "HOST_EXTRA_ENV=\"ATELIER_DRAIN_DELAY_MS=1500 ATELIER_DRAIN_TIMEOUT_S=10 "
-        "ATELIER_THREADS=2\" host_start " +
+        "ATELIER_DB_DEADLINE_MS=8000 ATELIER_THREADS=2\" host_start " +
         std::to_string(kHost) + " " + required_env("DRAIN_HOST_PORT");
     ASSERT_EQ(run_stack_function(call), 0) << call;
     ASSERT_TRUE(eventually([&] { return http_get(url_, "/readyz").status == 200; }));
@@ -37,15 +40,6 @@ class Drain : public ::testing::Test {
     ASSERT_TRUE(process_alive(pid_));
   }
   void TearDown() override { run_stack_function("host_stop " + std::to_string(kHost)); }
-
-  template <typename Fn>
-  static bool eventually(Fn&& fn, int tries = 100) {
-    for (int i = 0; i < tries; ++i) {
-      if (fn()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
 
   std::string url_;
   int pid_ = -1;
@@ -77,7 +71,7 @@ TEST_F(Drain, SigtermTurnsReadyzClosesIdleConnectionsAnswersWithCloseAndExits) {
   EXPECT_EQ(answered.header("connection").value_or(""), "close");
   EXPECT_TRUE(during.closed_by_server());
   // Exits by itself: the drain delay (1.5 s) and nothing in flight.
-  EXPECT_TRUE(eventually([&] { return !process_alive(pid_); }, 200));
+  EXPECT_TRUE(eventually([&] { return !process_alive(pid_); }, std::chrono::seconds(10)));
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
 }
 
@@ -92,16 +86,20 @@ TEST_F(Drain, ARequestInFlightFinishesBeforeTheHostExits) {
       added = http_request(url_, "POST", "/cart", "{\"sku_id\":1}",
                            {{"Authorization", token}, {"Content-Type", "application/json"}}, 20000);
     });
+    // A head start for the request to reach the host (no state of the host shows it queued).
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_EQ(::kill(pid_, SIGTERM), 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
-    EXPECT_TRUE(process_alive(pid_)) << "exited with a request in flight";
+    EXPECT_TRUE(eventually([&] { return http_get(url_, "/readyz").status == 503; }))
+        << "the host did not start draining";
+    // Past the drain delay (1.5 s), the host is still there: it waits for the request.
+    EXPECT_FALSE(eventually([&] { return !process_alive(pid_); }, std::chrono::milliseconds(2000)))
+        << "exited with a request in flight";
     frozen.thaw();
     client.join();
   }
   EXPECT_EQ(added.status, 201) << added.body << added.error;
   EXPECT_EQ(added.header("connection").value_or(""), "close");
-  EXPECT_TRUE(eventually([&] { return !process_alive(pid_); }, 200));
+  EXPECT_TRUE(eventually([&] { return !process_alive(pid_); }, std::chrono::seconds(10)));
   // The unit is in the cart (read through host 1).
   EXPECT_EQ(http_get(required_env("HOST1_URL"), "/cart", {{"Authorization", token}}).body,
             "[{\"sku_id\":1,\"count\":\"1\"}]");

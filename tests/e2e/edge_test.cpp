@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "polling.hpp"
 
 namespace atelier::testing {
 namespace {
@@ -166,7 +167,14 @@ TEST(Edge, ConnectionsPerAddressAreLimited) {
     ASSERT_TRUE(open.back()->connected()) << i << ": " << open.back()->error();
     ASSERT_TRUE(open.back()->send(held));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // NGINX counts a request once it has read its headers: wait until it refuses this address.
+  const std::string plain = "GET /products/1 HTTP/1.1\r\nHost: edge\r\n\r\n";
+  const auto status_from = [&](const std::string& address) {
+    HttpConnection probe(api(), 3000, 0, address);
+    return probe.send(plain) ? probe.read_response().status : 0;
+  };
+  ASSERT_TRUE(eventually([&] { return status_from(source) == 429; }))
+      << "256 requests held open from one address were never limited";
   int refused = 0;
   HttpResponse refusal;
   for (int i = 0; i < 20; ++i) {
@@ -186,10 +194,8 @@ TEST(Edge, ConnectionsPerAddressAreLimited) {
   ASSERT_TRUE(other.send("GET /products/1 HTTP/1.1\r\nHost: edge\r\n\r\n"));
   EXPECT_EQ(other.read_response().status, 200);
   open.clear();  // the held requests end; the address is served again
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  HttpConnection after(api(), 3000, 0, source);
-  ASSERT_TRUE(after.send("GET /products/1 HTTP/1.1\r\nHost: edge\r\n\r\n"));
-  EXPECT_EQ(after.read_response().status, 200);
+  EXPECT_TRUE(eventually([&] { return status_from(source) == 200; }))
+      << "the address was still limited after its held requests ended";
 }
 
 // Size limits: NGINX refuses what is over its limits with JSON; a host reached directly (its own

@@ -8,26 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "cache/redis_connection.hpp"
 #include "http_client.hpp"
+#include "metrics_text.hpp"
 #include "stack_control.hpp"
+#include "test_redis.hpp"
 
 namespace atelier::testing {
 namespace {
-
-cache::RedisConnection redis() {
-  auto options = cache::parse_redis_url(required_env("REDIS_URL"));
-  EXPECT_TRUE(options.has_value());
-  return cache::RedisConnection(options.value_or(cache::RedisOptions{}));
-}
-
-// One unlabelled sample of /metrics; -1 when absent.
-double metric(const std::string& url, const std::string& name) {
-  const std::string text = http_get(url, "/metrics").body;
-  const auto pos = text.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::atof(text.c_str() + pos + name.size() + 2);
-}
 
 // Keys matching a pattern, counted by removing them (SCAN + UNLINK): only for keys a test made.
 std::int64_t drop_matching(const std::string& pattern) {

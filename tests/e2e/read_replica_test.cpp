@@ -24,6 +24,8 @@
 #include "background_load.hpp"
 #include "catalog_control.hpp"
 #include "http_client.hpp"
+#include "metrics_text.hpp"
+#include "polling.hpp"
 #include "session/session_key.hpp"
 #include "stack_control.hpp"
 
@@ -50,18 +52,18 @@ std::string primary_sql(const std::string& sql) {
   return sql_text(required_env("PG_PRIMARY_ADMIN_URL"), sql);
 }
 
-// True as soon as `done` is; false after kDeadline.
+// True as soon as `done` is; false after kDeadline. An exception (a database restarting) is a
+// "not yet".
 bool eventually(const std::function<bool()>& done) {
-  const auto deadline = Clock::now() + kDeadline;
-  while (Clock::now() < deadline) {
-    try {
-      if (done()) return true;
-    } catch (const std::exception&) {
-      // a database restarting: ask again
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+  return testing::eventually(
+      [&] {
+        try {
+          return done();
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      kDeadline, 50ms);
 }
 
 std::vector<std::string> read_host_ports() {
@@ -129,17 +131,6 @@ bool prefers(const std::string& host, const std::string& label) {
   return r.status == 200 && r.preferred() == label;
 }
 
-// The value of one sample line of /metrics ("name{labels} value"); nullopt when absent.
-std::optional<double> metric(const std::string& host, const std::string& series) {
-  const std::string text = http_get(host, "/metrics").body;
-  const std::string prefix = series + " ";
-  for (std::size_t at = text.find(prefix); at != std::string::npos;
-       at = text.find(prefix, at + 1)) {
-    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + prefix.size()));
-  }
-  return std::nullopt;
-}
-
 // Everything the primary wrote so far (a commit included, so the replica has a replay
 // timestamp) has been replayed by the standby.
 bool standby_caught_up() {
@@ -192,8 +183,12 @@ class ReadReplica : public ::testing::Test {
     ASSERT_EQ(ports.size(), 2u) << "READ_HOST_PORTS";
     const char* max_lag_ms[] = {"600000", "1000"};
     for (std::size_t i = 0; i < 2; ++i) {
-      // No Redis (STACK_REDIS_URL empty): every body these hosts serve, they read themselves.
+      // No Redis (STACK_REDIS_URL empty) and no in-process tier: every body these hosts serve,
+      // they read themselves, however long a test runs (with the in-process tier on, a load that
+      // has walked the whole catalog reads nothing more, so a test waiting for a read on the
+      // restarted standby can wait in vain).
       const std::string call = "STACK_REDIS_URL= HOST_EXTRA_ENV=\"" + replica +
+                               " ATELIER_LOCAL_CACHE_MB=0" +
                                " ATELIER_REPLICA_MAX_LAG_MS=" + max_lag_ms[i] +
                                " ATELIER_REPLICA_CHECK_MS=200 ATELIER_CHANGE_POLL_MS=1000"
                                // Longer than the query watchdog (statement timeout + 1 s), so
@@ -243,7 +238,7 @@ TEST_F(ReadReplica, AHostReadsTheCatalogFromTheStandbyAndSaysSoInReadyzAndMetric
   EXPECT_EQ(metric(host, "atelier_db_read_endpoint_preferred" + on_primary), 0.0);
   EXPECT_EQ(metric(host, "atelier_db_read_endpoint_up" + on_standby), 1.0);
   EXPECT_EQ(metric(host, "atelier_db_read_endpoint_up" + on_primary), 1.0);
-  const auto lag = metric(host, "atelier_db_replica_lag_seconds" + on_standby);
+  const auto lag = scrape(host, "atelier_db_replica_lag_seconds" + on_standby);
   ASSERT_TRUE(lag.has_value());
   EXPECT_GE(*lag, 0.0);
   EXPECT_LT(*lag, 1.0);  // caught up (SetUp): no WAL waiting to be replayed
@@ -407,8 +402,8 @@ TEST_F(ReadReplica, AFreshStandbyThatHasReplayedNoCommitYetIsSkippedWhenItFallsB
   // standby as unreachable, with lag 0, which is not what this test is about.)
   const std::string on_standby = "{endpoint=\"" + standby_label() + "\"}";
   EXPECT_TRUE(eventually([&] {
-    const auto up = metric(skip, "atelier_db_read_endpoint_up" + on_standby);
-    const auto lag = metric(skip, "atelier_db_replica_lag_seconds" + on_standby);
+    const auto up = scrape(skip, "atelier_db_read_endpoint_up" + on_standby);
+    const auto lag = scrape(skip, "atelier_db_replica_lag_seconds" + on_standby);
     return up == 1.0 && lag && *lag > 1.0 && prefers(skip, primary_label());
   })) << readiness(skip).body;
   pause.resume();
@@ -462,7 +457,7 @@ TEST_F(ReadReplica, WhileReplayIsPausedAHostKeepsTheOldRevisionAndALaggingReplic
     EXPECT_TRUE(eventually([&] { return prefers(skip, primary_label()); })) << readiness(skip).body;
     EXPECT_TRUE(eventually([&] { return etags(skip, targets) == after; }));
     const auto lag =
-        metric(skip, "atelier_db_replica_lag_seconds{endpoint=\"" + standby_label() + "\"}");
+        scrape(skip, "atelier_db_replica_lag_seconds{endpoint=\"" + standby_label() + "\"}");
     ASSERT_TRUE(lag.has_value());
     EXPECT_GT(*lag, 1.0);
     // The host that tolerates the lag stays on the standby and serves the old revision whole:

@@ -799,6 +799,27 @@ std::string url_of(const cache::RedisOptions& options) {
   return url;
 }
 
+// What a host may send of an entry read from Redis (cache/entry.hpp, is_sendable), byte by byte:
+// no ETag, or '"' + visible ASCII but '"' + '"'; a status with a body (200..599 but 204, 304);
+// a gzip body at least as long as a gzip member (18 bytes) and starting 1f 8b 08.
+bool reference_sendable(const cache::Entry& entry) {
+  const std::string& etag = entry.etag;
+  bool etag_ok = etag.empty();
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag_ok = std::all_of(etag.begin() + 1, etag.end() - 1, [](char c) {
+      const auto u = static_cast<unsigned char>(c);
+      return u >= 0x21 && u <= 0x7E && c != '"';
+    });
+  }
+  const bool status_ok =
+      entry.status >= 200 && entry.status <= 599 && entry.status != 204 && entry.status != 304;
+  const std::string& body = entry.body;
+  const bool body_ok = entry.coding != cache::BodyCoding::gzip ||
+                       (body.size() >= 18 && static_cast<unsigned char>(body[0]) == 0x1F &&
+                        static_cast<unsigned char>(body[1]) == 0x8B && body[2] == 0x08);
+  return etag_ok && status_ok && body_ok;
+}
+
 // check_request_line (request_parsing.hpp): refused exactly when the target, between the first
 // and the second space, holds a byte outside 0x21..0x7E; the method and version never matter.
 // Reference: the target's bytes one by one.
@@ -960,6 +981,8 @@ void fuzz_cache_entry(std::string_view data) {
   check(entry.has_value() == valid, "decode_entry accepted a malformed value or the reverse", data);
   if (entry) {
     check(cache::encode_entry(*entry) == data, "encode_entry(decode_entry(x)) != x", data);
+    check(cache::is_sendable(*entry) == reference_sendable(*entry),
+          "is_sendable disagrees with the reference (entry.hpp)", data);
   }
 
   // Any entry encode_entry accepts must decode back to itself.

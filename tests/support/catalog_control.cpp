@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "http_client.hpp"
+#include "polling.hpp"
 
 namespace atelier::testing {
 
@@ -58,6 +59,31 @@ CatalogMutation mutate_catalog(const std::string& from, const std::string& out, 
   c.deleted = ids("deleted");
   c.dangling = ids("dangling_related");
   return c;
+}
+
+std::int64_t served_publish(const std::string& host) {
+  const HttpResponse r = http_get(host, "/readyz");
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str(), r.body.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("publish") ||
+      !doc["publish"].IsInt64()) {
+    return -1;
+  }
+  return doc["publish"].GetInt64();
+}
+
+bool wait_for_publish(const std::vector<std::string>& hosts, std::int64_t publish,
+                      std::chrono::milliseconds timeout) {
+  bool all = true;
+  for (const auto& host : hosts) {
+    std::int64_t served = -1;
+    if (!eventually([&] { return (served = served_publish(host)) >= publish; }, timeout)) {
+      ADD_FAILURE() << host << " still serves publish " << served << ", not " << publish << ", "
+                    << timeout.count() << " ms after it was published";
+      all = false;
+    }
+  }
+  return all;
 }
 
 }  // namespace atelier::testing

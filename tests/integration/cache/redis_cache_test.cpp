@@ -16,9 +16,12 @@
 #include "cache/read_through.hpp"
 #include "cache/redis_connection.hpp"
 #include "cache/single_flight.hpp"
+#include "polling.hpp"
 
 namespace atelier::cache {
 namespace {
+
+using atelier::testing::eventually;
 
 using namespace std::chrono_literals;
 using namespace std::string_literals;
@@ -201,19 +204,24 @@ TEST_F(RedisCacheTest, ConcurrentReadThroughLoadsOnceAcrossThreads) {
   ReadThrough cache(cache_options(), 0);
   constexpr int kThreads = 6;
   std::atomic<int> loads{0};
-  std::latch start(kThreads);
+  // The load (a slow Postgres query) is held open until every other thread waits on it: single
+  // flight counts the waits, so none can arrive after it ended and load again.
+  std::latch release(1);
   std::vector<std::thread> threads;
   std::vector<Entry> results(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      start.arrive_and_wait();
       results[i] = *cache.fetch(key("hot"), true, [&] {
         ++loads;
-        std::this_thread::sleep_for(100ms);  // a slow Postgres query
+        release.wait();
         return Loaded{Entry{200, "\"h\"", "[1,2,3]"}, key("hot"), 60s};
       });
     });
   }
+  const auto& waits = cache.cache().counters().single_flight_waits;
+  EXPECT_TRUE(eventually([&] { return waits.load() >= kThreads - 1; }, 10s, 1ms))
+      << waits.load() << " of " << kThreads - 1 << " callers waited on the load";
+  release.count_down();
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(loads.load(), 1);
   for (const Entry& result : results) EXPECT_EQ(result.body, "[1,2,3]");

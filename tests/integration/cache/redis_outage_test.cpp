@@ -23,11 +23,14 @@
 #include "cache/read_through.hpp"
 #include "cache/redis_connection.hpp"
 #include "cache/single_flight.hpp"
+#include "polling.hpp"
 
 extern char** environ;
 
 namespace atelier::cache {
 namespace {
+
+using atelier::testing::eventually;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -136,16 +139,6 @@ CacheOptions fast_backoff_options(int port) {
   options.redis->port = port;
   options.backoff = BackoffPolicy{3, 100ms, 400ms};
   return options;
-}
-
-template <typename Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds limit) {
-  const auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (predicate()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return predicate();
 }
 
 class RedisOutageTest : public ::testing::Test {

@@ -20,9 +20,12 @@
 
 #include "cache/cache.hpp"
 #include "cache/redis_connection.hpp"
+#include "polling.hpp"
 
 namespace atelier::cache {
 namespace {
+
+using atelier::testing::eventually;
 
 using namespace std::chrono_literals;
 
@@ -43,17 +46,6 @@ std::int64_t command_calls(RedisConnection& node, std::string_view command) {
   const char* begin = info.value.data() + at + field.size();
   std::from_chars(begin, info.value.data() + info.value.size(), calls);
   return calls;
-}
-
-// Waits (bounded) until `done` holds; the tests then assert on state, never on time.
-template <typename Predicate>
-bool eventually(Predicate done, std::chrono::milliseconds limit = 10s) {
-  const auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
 }
 
 class RedisSplitTest : public ::testing::Test {

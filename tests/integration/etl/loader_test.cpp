@@ -1,7 +1,7 @@
 // The loader against a real PostgreSQL and a generated catalog (docs/ARCHITECTURE.md,
-// "Generator manifest"): planted lines are rejected/repaired exactly as the manifest says, row
-// counts add up, the dataset is published through the catalog views, and a reload switches the
-// version without losing carts posted in between.
+// "Generator manifest"), one behaviour per test: planted lines are rejected/repaired exactly as
+// the manifest says, row counts add up, the dataset is published through the catalog views, and a
+// reload switches the version without losing carts posted in between.
 //
 // Needs DATABASE_URL and ATELIER_DATA_DIR (a generated catalog with manifest.json). The test
 // leaves the database with its last load active.
@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <pqxx/pqxx>
 #include <sstream>
 #include <string>
@@ -91,115 +92,147 @@ class LoaderTest : public ::testing::Test {
     return load_catalog(options);
   }
 
+  // Lines of each file the manifest planted to be rejected.
+  std::map<std::string, std::int64_t> rejected_per_file() const {
+    std::map<std::string, std::int64_t> out;
+    for (const auto& p : manifest_.planted) {
+      if (p.action == "rejected") ++out[p.file];
+    }
+    return out;
+  }
+
   std::string url_;
   std::string data_dir_;
   Manifest manifest_;
+};
+
+// Each test starts with a load of the generated catalog of its own (ctest runs every test in a
+// process of its own, so nothing is shared between them anyway).
+class LoadedCatalog : public LoaderTest {
+ protected:
+  void SetUp() override {
+    LoaderTest::SetUp();
+    if (HasFatalFailure()) return;
+    first_ = load();
+    db_ = std::make_unique<pqxx::connection>(url_);
+    v1_ = std::to_string(first_.version);
+  }
+
+  std::int64_t count(const std::string& sql) { return etl::count(*db_, sql); }
+
+  LoadReport first_;
+  std::unique_ptr<pqxx::connection> db_;
+  std::string v1_;
 };
 
 const std::map<std::string, std::string> kTableOfFile = {
     {"product.csv", "products"}, {"features.csv", "features"}, {"styles.csv", "styles"},
     {"photos.csv", "photos"},    {"skus.csv", "skus"},         {"related.csv", "related"}};
 
-TEST_F(LoaderTest, LoadsPublishesAndReloadsKeepingPostedCarts) {
-  const LoadReport first = load();
-  pqxx::connection db(url_);
-  const std::string v1 = std::to_string(first.version);
-
-  // Published: the dataset is active and the catalog views point at it.
-  EXPECT_EQ(count(db, "SELECT version FROM catalog.dataset"), first.version);
+TEST_F(LoadedCatalog, TheLoadIsTheActiveDatasetBehindTheCatalogViews) {
+  EXPECT_EQ(count("SELECT version FROM catalog.dataset"), first_.version);
   EXPECT_EQ(
-      count(db, "SELECT count(*) FROM atelier.datasets WHERE state = 'active' AND version = " + v1),
+      count("SELECT count(*) FROM atelier.datasets WHERE state = 'active' AND version = " + v1_),
       1);
+}
 
-  // Every planted line is handled exactly as the manifest says.
-  std::map<std::string, std::int64_t> rejected_per_file;
-  {
-    pqxx::nontransaction tx(db);
-    for (const auto& p : manifest_.planted) {
-      const auto rows =
-          tx.exec("SELECT action FROM atelier.rejects WHERE version = " + v1 +
-                  " AND file = " + tx.quote(p.file) + " AND line = " + std::to_string(p.line));
-      const std::string where = p.file + ":" + std::to_string(p.line) + " (" + p.kind + ")";
-      if (p.action == "kept") {
-        EXPECT_EQ(rows.size(), 0u) << where << " must be loaded untouched";
-      } else {
-        ASSERT_EQ(rows.size(), 1u) << where << " must be in atelier.rejects";
-        EXPECT_EQ(rows[0][0].as<std::string>(), p.action) << where;
-      }
-      if (p.action == "rejected") ++rejected_per_file[p.file];
+TEST_F(LoadedCatalog, EveryPlantedLineIsHandledAsTheManifestSays) {
+  ASSERT_FALSE(manifest_.planted.empty()) << "the generated catalog has no planted lines";
+  pqxx::nontransaction tx(*db_);
+  for (const auto& p : manifest_.planted) {
+    const auto rows =
+        tx.exec("SELECT action FROM atelier.rejects WHERE version = " + v1_ +
+                " AND file = " + tx.quote(p.file) + " AND line = " + std::to_string(p.line));
+    const std::string where = p.file + ":" + std::to_string(p.line) + " (" + p.kind + ")";
+    if (p.action == "kept") {
+      EXPECT_EQ(rows.size(), 0u) << where << " must be loaded untouched";
+    } else {
+      ASSERT_EQ(rows.size(), 1u) << where << " must be in atelier.rejects";
+      EXPECT_EQ(rows[0][0].as<std::string>(), p.action) << where;
     }
   }
+}
 
-  // Row counts: written rows minus rejected lines.
+TEST_F(LoadedCatalog, EachTableHoldsTheWrittenRowsLessTheRejectedLines) {
+  auto rejected = rejected_per_file();
+  std::int64_t total = 0;
   for (const auto& [file, table] : kTableOfFile) {
     ASSERT_TRUE(manifest_.rows.count(file)) << file;
-    EXPECT_EQ(count(db, "SELECT count(*) FROM catalog." + table),
-              manifest_.rows[file] - rejected_per_file[file])
+    EXPECT_EQ(count("SELECT count(*) FROM catalog." + table), manifest_.rows[file] - rejected[file])
         << file;
   }
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.rejects WHERE version = " + v1 +
-                          " AND action = 'rejected'"),
-            [&] {
-              std::int64_t total = 0;
-              for (const auto& [file, n] : rejected_per_file) total += n;
-              return total;
-            }());
-  // Page blocks count the products below each block of 1024 ids (the list pages' ranks).
-  EXPECT_EQ(count(db,
-                  "SELECT count(*) FROM catalog.page_blocks b WHERE products_before <> "
+  for (const auto& [file, n] : rejected) total += n;
+  EXPECT_EQ(count("SELECT count(*) FROM atelier.rejects WHERE version = " + v1_ +
+                  " AND action = 'rejected'"),
+            total);
+}
+
+// The list pages' ranks: each block of 1024 ids knows how many products come before it and how
+// many it holds.
+TEST_F(LoadedCatalog, PageBlocksCountTheProductsBeforeAndInEachBlock) {
+  EXPECT_EQ(count("SELECT count(*) FROM catalog.page_blocks b WHERE products_before <> "
                   "(SELECT count(*) FROM catalog.products p WHERE p.id < b.block * 1024) OR "
                   "products <> (SELECT count(*) FROM catalog.products p WHERE p.id >> 10 = "
                   "b.block)"),
             0);
-  EXPECT_EQ(count(db, "SELECT coalesce(sum(products), 0) FROM catalog.page_blocks"),
-            count(db, "SELECT count(*) FROM catalog.products"));
-  // Every product has a revision, and one state row for the next load to compare with.
-  EXPECT_EQ(count(db, "SELECT count(*) FROM catalog.products WHERE revision = 0"), 0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier_v" + v1 + ".product_state"),
-            count(db, "SELECT count(*) FROM catalog.products"));
+  EXPECT_EQ(count("SELECT coalesce(sum(products), 0) FROM catalog.page_blocks"),
+            count("SELECT count(*) FROM catalog.products"));
+}
 
-  // A cart posted through the API between two loads survives the reload.
+TEST_F(LoadedCatalog, EveryProductHasARevisionAndAStateRowForTheNextLoad) {
+  EXPECT_EQ(count("SELECT count(*) FROM catalog.products WHERE revision = 0"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM atelier_v" + v1_ + ".product_state"),
+            count("SELECT count(*) FROM catalog.products"));
+}
+
+TEST_F(LoadedCatalog, AReloadRetiresTheOldDatasetForTheNewOne) {
+  const LoadReport second = load();
+  EXPECT_GT(second.version, first_.version);
+  EXPECT_EQ(count("SELECT version FROM catalog.dataset"), second.version);
+  EXPECT_EQ(
+      count("SELECT count(*) FROM atelier.datasets WHERE state = 'retired' AND version = " + v1_),
+      1);
+  EXPECT_EQ(count("SELECT count(*) FROM atelier.datasets WHERE state = 'active'"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM catalog.products"),
+            manifest_.rows["product.csv"] - rejected_per_file()["product.csv"]);
+}
+
+// The same files again: no product changed, so every one keeps its revision and timestamps (and
+// with them its cache keys and ETags), and the publish lists no change.
+TEST_F(LoadedCatalog, AReloadOfTheSameFilesKeepsEveryRevisionAndListsNoChange) {
+  const LoadReport second = load();
+  EXPECT_EQ(second.changed + second.added + second.deleted, 0);
+  EXPECT_EQ(count("SELECT count(*) FROM atelier_v" + v1_ +
+                  ".products a FULL JOIN catalog.products b USING (id) WHERE a.revision "
+                  "IS DISTINCT FROM b.revision OR a.created_at IS DISTINCT FROM "
+                  "b.created_at OR a.updated_at IS DISTINCT FROM b.updated_at"),
+            0);
+  EXPECT_EQ(count("SELECT changed + added + deleted FROM atelier.publishes ORDER BY id DESC "
+                  "LIMIT 1"),
+            0);
+}
+
+TEST_F(LoadedCatalog, ACartPostedBetweenTwoLoadsSurvivesTheReload) {
   const std::string session = "loader-test-" + std::to_string(::getpid());
   {
-    pqxx::work tx(db);
+    pqxx::work tx(*db_);
     tx.exec0("INSERT INTO atelier.cart (session_key, sku_id) SELECT " + tx.quote(session) +
              ", id FROM catalog.skus ORDER BY id LIMIT 1");
     tx.commit();
   }
-  const auto source_rows =
-      count(db, "SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL");
-
-  const LoadReport second = load();
-  EXPECT_GT(second.version, first.version);
-  EXPECT_EQ(count(db, "SELECT version FROM catalog.dataset"), second.version);
-  EXPECT_EQ(
-      count(db,
-            "SELECT count(*) FROM atelier.datasets WHERE state = 'retired' AND version = " + v1),
-      1);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.datasets WHERE state = 'active'"), 1);
-  // The same files again: no product changed, so every one keeps its revision and timestamps
-  // (and with them its cache keys and ETags), and the publish lists no change.
-  EXPECT_EQ(second.changed + second.added + second.deleted, 0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier_v" + v1 +
-                          ".products a FULL JOIN catalog.products b USING (id) WHERE a.revision "
-                          "IS DISTINCT FROM b.revision OR a.created_at IS DISTINCT FROM "
-                          "b.created_at OR a.updated_at IS DISTINCT FROM b.updated_at"),
-            0);
-  EXPECT_EQ(count(db,
-                  "SELECT changed + added + deleted FROM atelier.publishes ORDER BY id DESC "
-                  "LIMIT 1"),
-            0);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE session_key = '" + session + "'"),
-            1);
-  // cart.csv rows are upserted by source id: a reload adds none twice.
-  EXPECT_EQ(count(db, "SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL"),
-            source_rows);
-  EXPECT_EQ(count(db, "SELECT count(*) FROM catalog.products"),
-            manifest_.rows["product.csv"] - rejected_per_file["product.csv"]);
-
-  pqxx::work cleanup(db);
+  load();
+  EXPECT_EQ(count("SELECT count(*) FROM atelier.cart WHERE session_key = '" + session + "'"), 1);
+  pqxx::work cleanup(*db_);
   cleanup.exec0("DELETE FROM atelier.cart WHERE session_key = " + cleanup.quote(session));
   cleanup.commit();
+}
+
+// cart.csv rows are upserted by their source id.
+TEST_F(LoadedCatalog, AReloadAddsNoCartCsvRowTwice) {
+  const auto source_rows = count("SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL");
+  ASSERT_GT(source_rows, 0) << "the generated cart.csv loaded no row";
+  load();
+  EXPECT_EQ(count("SELECT count(*) FROM atelier.cart WHERE source_id IS NOT NULL"), source_rows);
 }
 
 TEST_F(LoaderTest, MissingFileIsFatalAndPublishesNothing) {

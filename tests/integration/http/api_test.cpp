@@ -14,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "catalog_control.hpp"
 #include "http_client.hpp"
+#include "polling.hpp"
 
 namespace atelier::testing {
 namespace {
@@ -531,7 +533,10 @@ TEST(Reload, ConcurrentReloadIsInvisibleToClients) {
   const std::string target = "/products/5";
   const std::string before = http_get(host(), target).body;
   const std::string styles_before = http_get(host(), "/products/5/styles").body;
+  const std::int64_t publish_before = served_publish(host());
+  ASSERT_GT(publish_before, 0) << "the host's /readyz names no publish";
   std::atomic<bool> done{false};
+  std::atomic<int> rounds{0};
   std::atomic<int> errors{0};
   std::mutex seen_mutex;
   std::set<std::string> seen;
@@ -553,6 +558,7 @@ TEST(Reload, ConcurrentReloadIsInvisibleToClients) {
           }
           seen.insert(r.body);
         }
+        rounds.fetch_add(1);
         // Paced so the client cannot run out of ephemeral ports (see cache_test.cpp).
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
@@ -562,7 +568,10 @@ TEST(Reload, ConcurrentReloadIsInvisibleToClients) {
                               required_env("ATELIER_DATA_DIR") + " --database-url '" +
                               required_env("DATABASE_URL") + "' > /dev/null 2>&1";
   const int rc = std::system(command.c_str());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The clients go on until the host serves the new dataset, and for a few rounds after.
+  EXPECT_TRUE(wait_for_publish({host()}, publish_before + 1));
+  const int rounds_at_publish = rounds.load();
+  EXPECT_TRUE(eventually([&] { return rounds.load() >= rounds_at_publish + 20; }));
   done = true;
   for (auto& c : clients) c.join();
   ASSERT_EQ(rc, 0);

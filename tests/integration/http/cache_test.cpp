@@ -13,19 +13,15 @@
 #include "background_load.hpp"
 #include "cache/cache_key.hpp"
 #include "cache/entry.hpp"
-#include "cache/redis_connection.hpp"
 #include "encoding/content_coding.hpp"
 #include "http_client.hpp"
+#include "metrics_text.hpp"
+#include "polling.hpp"
 #include "stack_control.hpp"
+#include "test_redis.hpp"
 
 namespace atelier::testing {
 namespace {
-
-cache::RedisConnection redis() {
-  auto options = cache::parse_redis_url(required_env("REDIS_URL"));
-  EXPECT_TRUE(options.has_value());
-  return cache::RedisConnection(options.value_or(cache::RedisOptions{}));
-}
 
 std::string host() {
   return required_env("HOST1_URL");
@@ -38,12 +34,6 @@ std::uint64_t revision(std::int64_t id) {
   const auto r = tx.exec("SELECT revision FROM catalog.products WHERE id = " + std::to_string(id));
   EXPECT_EQ(r.size(), 1u) << "product " << id;
   return r.empty() ? 0 : static_cast<std::uint64_t>(r[0][0].as<std::int64_t>());
-}
-
-double metric(const std::string& text, const std::string& name) {
-  const auto pos = text.find("\n" + name + " ");
-  if (pos == std::string::npos) return -1;
-  return std::atof(text.c_str() + pos + name.size() + 2);
 }
 
 TEST(Cache, MissThenHitReturnIdenticalBytesUnderARevisionKeyWithoutExpiry) {
@@ -102,9 +92,7 @@ TEST(Cache, UnsafeOrUndecodableRedisValuesAreMissesAnsweredFromTheDatabase) {
       cache::encode_entry({204, "\"ok\"", ""}),
       "not an entry at all",
   };
-  const double rejected_before =
-      metric(http_get(host(), "/metrics").body, "atelier_cache_rejected_total");
-  ASSERT_GE(rejected_before, 0) << "/metrics has no atelier_cache_rejected_total";
+  const double rejected_before = metric(host(), "atelier_cache_rejected_total");
   for (std::size_t i = 0; i < planted.size(); ++i) {
     const std::int64_t id = 2901 + static_cast<std::int64_t>(i);
     const std::string key = cache::CacheKey::related(id, revision(id));
@@ -122,8 +110,7 @@ TEST(Cache, UnsafeOrUndecodableRedisValuesAreMissesAnsweredFromTheDatabase) {
     EXPECT_EQ(again.body, r.body) << target;
     EXPECT_EQ(again.header("etag").value_or(""), etag) << target;
   }
-  const double rejected_after =
-      metric(http_get(host(), "/metrics").body, "atelier_cache_rejected_total");
+  const double rejected_after = metric(host(), "atelier_cache_rejected_total");
   EXPECT_EQ(rejected_after - rejected_before, static_cast<double>(planted.size()));
 }
 
@@ -137,8 +124,8 @@ TEST(Cache, UnknownIdsAre404FromTheRevisionTableWithoutADatabaseRead) {
     EXPECT_NE(r.body.find("987654321"), std::string::npos) << r.body;
   }
   const std::string metrics_after = http_get(host(), "/metrics").body;
-  EXPECT_EQ(metric(metrics_after, "atelier_db_query_duration_seconds_count"),
-            metric(metrics_before, "atelier_db_query_duration_seconds_count"));
+  EXPECT_EQ(metric_in(metrics_after, "atelier_db_query_duration_seconds_count"),
+            metric_in(metrics_before, "atelier_db_query_duration_seconds_count"));
   EXPECT_EQ(conn.unlink_matching(cache::CacheKey::body_pattern(cache::ProductBody::styles, missing))
                 .value,
             0);
@@ -197,19 +184,25 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
   BackgroundLoad load(host(), 4, [](int t, std::int64_t i) {
     return "/products/" + std::to_string(100 + t + 4 * (i % 700)) + "/styles";
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(eventually([&] { return load.requests() >= 20; })) << "the load never got going";
   ASSERT_EQ(run_stack_function("redis_stop"), 0);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  auto ready = http_get(host(), "/readyz");
+  // The host notices (a failed command under the load) and steps Redis aside; readiness stays.
+  HttpResponse ready;
+  EXPECT_TRUE(eventually([&] {
+    ready = http_get(host(), "/readyz");
+    return ready.body.find("\"cache\":\"backoff\"") != std::string::npos;
+  })) << ready.body;
   EXPECT_EQ(ready.status, 200) << "Redis is not a dependency: " << ready.body;
-  EXPECT_NE(ready.body.find("\"cache\":\"backoff\""), std::string::npos) << ready.body;
+  const int while_down = load.requests();
+  EXPECT_TRUE(eventually([&] { return load.requests() >= while_down + 50; }))
+      << "requests stalled while Redis was down";
   ASSERT_EQ(run_stack_function("redis_start"), 0);
   // Back-off is at most 10 s; the probe turns the cache back on.
-  bool recovered = false;
-  for (int i = 0; i < 150 && !recovered; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    recovered = http_get(host(), "/readyz").body.find("\"cache\":\"up\"") != std::string::npos;
-  }
+  const bool recovered = eventually(
+      [&] {
+        return http_get(host(), "/readyz").body.find("\"cache\":\"up\"") != std::string::npos;
+      },
+      std::chrono::seconds(15), std::chrono::milliseconds(100));
   load.stop();
   EXPECT_TRUE(recovered);
   EXPECT_EQ(load.failures(), 0) << "of " << load.requests()
@@ -217,10 +210,10 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
   EXPECT_GT(load.requests(), 50);
   // Redis hits come back once it is up again: host 1 stores a key, host 2 reads it from Redis.
   const std::string other = required_env("HOST2_URL");
-  const double hits_before = metric(http_get(other, "/metrics").body, "atelier_cache_hits_total");
+  const double hits_before = metric(other, "atelier_cache_hits_total");
   http_get(host(), "/products/2999/related");
   http_get(other, "/products/2999/related");
-  const double hits_after = metric(http_get(other, "/metrics").body, "atelier_cache_hits_total");
+  const double hits_after = metric(other, "atelier_cache_hits_total");
   EXPECT_GT(hits_after, hits_before);
 }
 

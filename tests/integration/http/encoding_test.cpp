@@ -7,9 +7,9 @@
 
 #include "cache/cache_key.hpp"
 #include "cache/entry.hpp"
-#include "cache/redis_connection.hpp"
 #include "encoding/content_coding.hpp"
 #include "http_client.hpp"
+#include "test_redis.hpp"
 
 namespace atelier::testing {
 namespace {
@@ -36,12 +36,6 @@ std::int64_t fresh_product(int slot) {
 std::uint64_t revision(std::int64_t id) {
   return static_cast<std::uint64_t>(
       scalar("SELECT revision FROM catalog.products WHERE id = " + std::to_string(id)));
-}
-
-cache::RedisConnection redis() {
-  auto options = cache::parse_redis_url(required_env("REDIS_URL"));
-  EXPECT_TRUE(options.has_value());
-  return cache::RedisConnection(options.value_or(cache::RedisOptions{}));
 }
 
 HttpResponse get(const std::string& base, const std::string& target,

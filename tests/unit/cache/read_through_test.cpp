@@ -1,6 +1,7 @@
 // cache::ReadThrough against a fake loader, with Redis off: the in-process tier, where answers are
 // stored, what is never stored, forget(), and single flight.
 #include "cache/read_through.hpp"
+#include "polling.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,8 @@
 
 namespace atelier::cache {
 namespace {
+
+using atelier::testing::eventually;
 
 using namespace std::chrono_literals;
 
@@ -114,23 +117,27 @@ TEST(ReadThrough, ConcurrentMissesLoadOnce) {
   ReadThrough cache(CacheOptions{}, 0);  // both tiers off: only single flight can save loads
   constexpr int kThreads = 6;
   std::atomic<int> loads{0};
-  std::latch start(kThreads);
+  // The load is held open until every other caller is waiting on it (single flight counts the
+  // waits), so none can come after it ended and load again; no guessed sleep.
+  std::latch release(1);
   std::vector<std::thread> threads;
   std::vector<std::string> bodies(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      bodies[static_cast<std::size_t>(i)] =
-          cache
-              .fetch("hot", true,
-                     [&] {
-                       ++loads;
-                       std::this_thread::sleep_for(100ms);  // a slow query
-                       return ok("hot", "[1,2,3]");
-                     })
-              ->body;
+      bodies[static_cast<std::size_t>(i)] = cache
+                                                .fetch("hot", true,
+                                                       [&] {
+                                                         ++loads;
+                                                         release.wait();
+                                                         return ok("hot", "[1,2,3]");
+                                                       })
+                                                ->body;
     });
   }
+  const auto& waits = cache.cache().counters().single_flight_waits;
+  EXPECT_TRUE(eventually([&] { return waits.load() >= kThreads - 1; }, 10s, 1ms))
+      << waits.load() << " of " << kThreads - 1 << " callers waited on the load";
+  release.count_down();
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(loads.load(), 1);
   for (const auto& body : bodies) EXPECT_EQ(body, "[1,2,3]");

@@ -10,19 +10,18 @@
 #include <thread>
 #include <vector>
 
+#include "polling.hpp"
+
 namespace atelier::cache {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Holds the loader open until `release` so every other thread is certain to arrive while the load
-// is in flight; polls in_flight/waits instead of sleeping for a guessed time.
-void wait_until(const std::function<bool()>& condition) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!condition() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(1ms);
-  }
-}
+using atelier::testing::eventually;
+
+// Each loader is held open (a latch) until every other thread is certain to have arrived while the
+// load is in flight: the test polls the waits single flight counts instead of sleeping for a
+// guessed time.
 
 TEST(SingleFlight, ConcurrentCallersForOneKeyShareOneLoad) {
   CacheCounters counters;
@@ -41,7 +40,8 @@ TEST(SingleFlight, ConcurrentCallersForOneKeyShareOneLoad) {
       });
     });
   }
-  wait_until([&] { return counters.single_flight_waits.load() == kThreads - 1; });
+  EXPECT_TRUE(
+      eventually([&] { return counters.single_flight_waits.load() == kThreads - 1; }, 5s, 1ms));
   release.count_down();
   for (auto& thread : threads) thread.join();
 
@@ -72,7 +72,8 @@ TEST(SingleFlight, ExceptionReachesTheLoaderAndEveryWaiter) {
       }
     });
   }
-  wait_until([&] { return counters.single_flight_waits.load() == kThreads - 1; });
+  EXPECT_TRUE(
+      eventually([&] { return counters.single_flight_waits.load() == kThreads - 1; }, 5s, 1ms));
   release.count_down();
   for (auto& thread : threads) thread.join();
 

@@ -23,7 +23,8 @@ inline std::filesystem::path fuzz_directory() {
 
 // Runs every file of tests/fuzz/<kind>/<target>/ (kind: "regressions" or "corpus") through
 // `target`'s entry, reporting each broken invariant or escaping exception as a test failure.
-// Returns how many files were replayed; a missing directory is zero files.
+// A missing or empty directory is a failure too: a replay that ran nothing proves nothing.
+// Returns how many files were replayed.
 inline int replay_directory(std::string_view kind, std::string_view target_name) {
   const auto target = std::find_if(kFuzzTargets.begin(), kFuzzTargets.end(),
                                    [&](const FuzzTarget& t) { return t.name == target_name; });
@@ -32,12 +33,16 @@ inline int replay_directory(std::string_view kind, std::string_view target_name)
     return 0;
   }
   const std::filesystem::path dir = fuzz_directory() / kind / target_name;
-  if (!std::filesystem::is_directory(dir)) return 0;
+  if (!std::filesystem::is_directory(dir)) {
+    ADD_FAILURE() << dir << " does not exist: nothing to replay";
+    return 0;
+  }
   std::vector<std::filesystem::path> files;
   for (const auto& item : std::filesystem::directory_iterator(dir)) {
     if (item.is_regular_file()) files.push_back(item.path());
   }
   std::sort(files.begin(), files.end());
+  if (files.empty()) ADD_FAILURE() << dir << " holds no input: nothing to replay";
   for (const auto& file : files) {
     std::ifstream in(file, std::ios::binary);
     const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
