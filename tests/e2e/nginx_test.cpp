@@ -88,7 +88,7 @@ TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int during = load.requests();
-  ASSERT_EQ(run_stack_function("host_restart 2"), 0);
+  ASSERT_EQ(stack_control({"host", "restart", "2"}), 0);
   // NGINX's fail_timeout (2 s) passes, then the host gets traffic again.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   load.stop();

@@ -198,12 +198,12 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
     return "/products/" + std::to_string(100 + t + 4 * (i % 700)) + "/styles";
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  ASSERT_EQ(run_stack_function("redis_stop"), 0);
+  ASSERT_EQ(stack_control({"redis", "stop"}), 0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
   auto ready = http_get(host(), "/readyz");
   EXPECT_EQ(ready.status, 200) << "Redis is not a dependency: " << ready.body;
   EXPECT_NE(ready.body.find("\"cache\":\"backoff\""), std::string::npos) << ready.body;
-  ASSERT_EQ(run_stack_function("redis_start"), 0);
+  ASSERT_EQ(stack_control({"redis", "start"}), 0);
   // Back-off is at most 10 s; the probe turns the cache back on.
   bool recovered = false;
   for (int i = 0; i < 150 && !recovered; ++i) {
