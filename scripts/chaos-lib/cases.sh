@@ -11,10 +11,10 @@
 nap() { sleep "$1" & wait $! || true; }
 sleep_until() {
   local wait_ms=$(($1 - $(now_ms)))
-  if [ "$wait_ms" -gt 0 ]; then nap "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"; fi
+  if [ "$wait_ms" -gt 0 ]; then nap "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"; fi
 }
-rel_s() { awk -v t="$1" -v z="$T_LOAD" 'BEGIN { printf "%.2f", (t - z) / 1000 }'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
+rel_s() { measure secs "$T_LOAD" "$1"; }
+secs() { measure secs "$1" "$2"; }
 # Seconds from A to B, or nothing when either is unknown (a recovery that was never seen).
 secs_or_empty() { if [ -n "$1" ] && [ -n "$2" ]; then secs "$1" "$2"; fi; }
 
@@ -126,10 +126,7 @@ case_json() {
   whole="$(window_stats "$PREFIX.buckets.tsv" 0 99999999999999)"
   # When the errors happened: the first and last 100 ms bucket holding one (s from load start).
   local error_span
-  error_span="$(awk -F'\t' -v z="$T_LOAD" '$2 != "200" && $2 != "201" {
-      if (first == "" || $1 < first) first = $1; if ($1 > last) last = $1 }
-    END { if (first == "") print "null"; else printf "[%.1f,%.1f]\n", (first - z) / 1000, (last + 100 - z) / 1000 }' \
-    "$PREFIX.buckets.tsv")"
+  error_span="$(measure error-span "$PREFIX.buckets.tsv" "$T_LOAD")"
   jq -n -c --arg case "$CASE" --arg target "$1" --argjson windows "$2" --argjson recovery "$3" \
     --argjson details "$4" --argjson whole "$whole" --slurpfile r "$result" --argjson span "$error_span" \
     --slurpfile checks "$PREFIX.checks.jsonl" --slurpfile timeline "$PREFIX.timeline.jsonl" \
@@ -374,12 +371,12 @@ case_pg_restart() {
   max_ms="$(jq '.latency_ms.max' "$PREFIX.result.json")"
   probe_total="$(wc -l <"$PREFIX.probe.txt")"
   probe_ok="$(awk '$3 == 200' "$PREFIX.probe.txt" | wc -l)"
-  probe_max="$(awk 'BEGIN { m = 0 } $4 > m { m = $4 } END { printf "%.3f", m }' "$PREFIX.probe.txt")"
+  probe_max="$(measure max-column "$PREFIX.probe.txt" 4)"
   recovery="$(secs_or_empty "$t_back" "$t_ready")"
   # Clients may see errors for longer than /readyz says (NGINX keeps failed hosts out for its
   # fail_timeout): the end of the last 100 ms bucket with an error, from the database's return.
   local last_error clients_ok
-  last_error="$(awk -F'\t' '$2 != "200" && $2 != "201" && $1 > m { m = $1 } END { if (m) printf "%.0f\n", m + 100 }' "$PREFIX.buckets.tsv")"
+  last_error="$(measure last-error-end "$PREFIX.buckets.tsv")"
   clients_ok="$(secs_or_empty "$t_back" "$last_error")"
   check "errors other than 503" "$(bool [ "$other" = 0 ])" "$other" "0"
   check "503s carry Retry-After" "$(bool [ "$no_retry" = 0 ])" "$no_retry of $n503 without" "all"
@@ -419,14 +416,7 @@ cached_probe_start() { # OUT PATH...
 }
 
 # p99 in ms and the count of non-200 of the probe lines with FROM_MS <= batch start < TO_MS.
-probe_window() { # FILE FROM_MS TO_MS
-  awk -v a="$2" -v b="$3" '$1 >= a && $1 < b { n++; if ($2 != "200") bad++; print $3 * 1000 }
-    END { }' "$1" | sort -n | awk -v bad_lines="$(awk -v a="$2" -v b="$3" '$1 >= a && $1 < b && $2 != "200"' "$1" | wc -l)" '
-    { v[NR] = $1 } END {
-      if (NR == 0) { printf "{\"reads\":0,\"not_200\":%d,\"p50_ms\":null,\"p99_ms\":null,\"max_ms\":null}\n", bad_lines; exit }
-      i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99 + 0.999999); if (i99 > NR) i99 = NR
-      printf "{\"reads\":%d,\"not_200\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}\n", NR, bad_lines, v[i50], v[i99], v[NR] }'
-}
+probe_window() { measure probe-window "$@"; } # FILE FROM_MS TO_MS
 
 # Every process of the stack's PostgreSQL: the postmaster and its children.
 pg_pids() {

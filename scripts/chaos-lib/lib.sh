@@ -1,5 +1,6 @@
-# Shared by scripts/chaos and scripts/soak: the running stack, paced wrk runs, host probes.
-# Source after scripts/lib/common.sh.
+# Shared by scripts/chaos, scripts/soak and scripts/staging chaos: the running stack, paced wrk
+# runs, host probes, and the measurements of scripts/lib/measure.py. Source after
+# scripts/lib/common.sh. Needs python3 (scripts/install-deps).
 # shellcheck shell=bash
 
 CHAOS_LIB="$ATELIER_ROOT/scripts/chaos-lib"
@@ -136,24 +137,14 @@ delete_bench_carts() {
     psql "$DATABASE_URL" -X -Atq 2>/dev/null | tail -n 1 || echo ""
 }
 
+# What is computed from the runs' output (windows, recovery, percentiles, seconds between
+# instants) is scripts/lib/measure.py's (python3; `python3 scripts/lib/measure.py --help`).
+measure() { python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@"; }
+
 # window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the
 # answers whose bucket starts in [FROM_MS, TO_MS). errors = everything but 200/201.
-window_stats() {
-  awk -F'\t' -v from="$2" -v to="$3" '
-    $1 >= from && $1 < to { count[$2] += $3; total += $3 }
-    END {
-      printf "{\"requests\":%d,\"statuses\":{", total
-      sep = ""; bad = 0
-      for (c in count) {
-        printf "%s\"%s\":%d", sep, c, count[c]; sep = ","
-        if (c != "200" && c != "201") bad += count[c]
-      }
-      secs = (to - from) / 1000
-      printf "},\"errors\":%d,\"error_pct\":%s,\"seconds\":%.1f,\"rate\":%.0f}\n", bad,
-        (total > 0 ? sprintf("%.4f", 100 * bad / total) : "0"), secs, (secs > 0 ? total / secs : 0)
-    }' "$1"
-}
+window_stats() { measure window "$@"; }
 
 # First and last bucket of a run (epoch ms), for windows that start/end with the load.
-buckets_first() { sort -n "$1" | head -n 1 | cut -f1; }
-buckets_last() { sort -n "$1" | tail -n 1 | awk -F'\t' '{ printf "%.0f\n", $1 + 100 }'; }
+buckets_first() { measure first "$1"; }
+buckets_last() { measure last "$1"; }
