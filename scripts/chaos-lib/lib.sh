@@ -148,3 +148,15 @@ window_stats() { measure window "$@"; }
 # First and last bucket of a run (epoch ms), for windows that start/end with the load.
 buckets_first() { measure first "$1"; }
 buckets_last() { measure last "$1"; }
+
+# chaos_cases BACKEND: the names of the cases that BACKEND (stack | staging) implements, in the
+# order of scripts/chaos-lib/cases.tsv (the one list of cases for both backends).
+chaos_cases() {
+  awk -F'\t' -v backend="$1" '!/^#/ && NF >= 3 { n = split($2, b, " "); for (i = 1; i <= n; i++) if (b[i] == backend) print $1 }' \
+    "$CHAOS_LIB/cases.tsv" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# chaos_cases_table: every case, where it runs and what it does (scripts/chaos --list).
+chaos_cases_table() {
+  awk -F'\t' '!/^#/ && NF >= 3 { printf "  %-21s %-14s %s\n", $1, $2, $3 }' "$CHAOS_LIB/cases.tsv"
+}

@@ -6,6 +6,8 @@
 #
 #   scripts/staging chaos [case...] [--rate R] [--lead-in S] [--hold S] [--tail S]
 #   scripts/staging chaos [case...] [--runs N] [--add-rate R]   (pg_* cases: N runs each, R adds/s)
+#   (the same: scripts/chaos --backend staging ...; the one list of cases of both backends is
+#   scripts/chaos-lib/cases.tsv, `scripts/chaos --list`)
 #   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause
 #          pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
@@ -280,12 +282,18 @@ cmd_chaos() {
       --tail) CHAOS_TAIL="$2"; shift 2 ;;
       --runs) runs="$2"; shift 2 ;;
       --add-rate) CHAOS_ADD_RATE="$2"; shift 2 ;;
-      link_cut | host_kill | redis_kill | redis_replica_kill | replica_stop | replay_pause) cases+=("$1"); shift ;;
-      pg_leader_kill | pg_leader_partition | pg_switchover | pg_sync_standby_kill) cases+=("$1"); shift ;;
-      *) die "unknown chaos case or option '$1'" ;;
+      -*) die "unknown option '$1'" ;;
+      *)
+        case " $(chaos_cases staging) " in
+          *" $1 "*) cases+=("$1"); shift; continue ;;
+        esac
+        case " $(chaos_cases stack) " in
+          *" $1 "*) die "case '$1' runs on the one-box stack only: scripts/chaos $1" ;;
+        esac
+        die "unknown chaos case '$1' (one of: $(chaos_cases staging); scripts/chaos --list)" ;;
     esac
   done
-  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause "${PG_CHAOS_CASES[@]}")
+  [ ${#cases[@]} -gt 0 ] || read -r -a cases <<<"$(chaos_cases staging)"
   [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
