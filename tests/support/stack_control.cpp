@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <exception>
 #include <iostream>
-#include <sstream>
+#include <utility>
 
 #include "http_client.hpp"
 
@@ -25,13 +25,11 @@ class Fd {
   ~Fd() {
     if (fd_ >= 0) ::close(fd_);
   }
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
   int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
 
  private:
   int fd_;
@@ -42,8 +40,28 @@ struct Result {
   std::string out;
 };
 
-// Runs scripts/stack-control with ARGS: stdout collected, stderr into a temporary file that is
-// shown when the command fails.
+// An unlinked temporary file (read back through its descriptor).
+Fd temporary_file() {
+  std::string path = "/tmp/atelier-stack-control.XXXXXX";
+  Fd fd(::mkstemp(path.data()));
+  if (fd.get() >= 0) ::unlink(path.c_str());
+  return fd;
+}
+
+std::string contents(const Fd& fd) {
+  std::string text;
+  std::array<char, 4096> buffer{};
+  ::lseek(fd.get(), 0, SEEK_SET);
+  ssize_t n = 0;
+  while ((n = ::read(fd.get(), buffer.data(), buffer.size())) > 0) {
+    text.append(buffer.data(), static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+// Runs scripts/stack-control with ARGS, its stdout and stderr into temporary files (not pipes: a
+// server it starts in the background must not be able to hold the caller up). stderr is shown
+// when the command fails.
 Result run(const std::vector<std::string>& args) {
   Result result;
   const std::string command = required_env("ATELIER_ROOT") + "/scripts/stack-control";
@@ -53,51 +71,28 @@ Result run(const std::vector<std::string>& args) {
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
 
-  std::array<int, 2> out{-1, -1};
-  if (::pipe2(out.data(), O_CLOEXEC) != 0) return result;
-  Fd read_end(out[0]);
-  Fd write_end(out[1]);
-  // Unlinked at once: read back through the descriptor.
-  std::string log_path = "/tmp/atelier-stack-control.XXXXXX";
-  Fd log(::mkstemp(log_path.data()));
-  if (log.get() < 0) return result;
-  ::unlink(log_path.c_str());
-
+  const Fd out = temporary_file();
+  const Fd err = temporary_file();
+  if (out.get() < 0 || err.get() < 0) return result;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, log.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, out.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, err.get(), 2);
   pid_t pid = -1;
   const int spawned = ::posix_spawn(&pid, command.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  write_end.reset();
   if (spawned != 0) return result;
-
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
-    if (n > 0) {
-      result.out.append(buffer.data(), static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return result;
   }
   result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = contents(out);
   if (result.status != 0) {
-    std::ostringstream text;
-    ::lseek(log.get(), 0, SEEK_SET);
-    ssize_t n = 0;
-    while ((n = ::read(log.get(), buffer.data(), buffer.size())) > 0) {
-      text.write(buffer.data(), n);
-    }
     std::cerr << "scripts/stack-control";
     for (const auto& a : args) std::cerr << ' ' << a;
-    std::cerr << ": exit " << result.status << "\n" << text.str();
+    std::cerr << ": exit " << result.status << "\n" << contents(err);
   }
   return result;
 }
