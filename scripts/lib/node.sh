@@ -5,10 +5,15 @@
 # Source after common.sh.
 # shellcheck shell=bash
 
-# node_gone PID...: true when none of these processes exists any more.
+# node_gone PID...: true when none of these processes runs any more. A zombie (exited, not yet
+# reaped by its parent) counts as gone: it holds no port and no memory.
 node_gone() {
-  local pid
-  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 1; done
+  local pid stat
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }"
+    [ "${stat%% *}" = Z ] || return 1
+  done
   return 0
 }
 
