@@ -118,58 +118,15 @@ check() {
 bool() { if "$@"; then echo true; else echo false; fi; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
-# case_json TARGET_TEXT WINDOWS_JSON RECOVERY_JSON DETAILS_JSON: the case's result line.
+# case_json TARGET_TEXT WINDOWS_JSON RECOVERY_JSON DETAILS_JSON: the case's result line (built by
+# scripts/lib/measure.py from the case's files: wrk's result, buckets, checks, timeline), printed.
 case_json() {
-  local result="$PREFIX.result.json"
-  if [ ! -s "$result" ]; then result="$PREFIX.result.empty"; printf '{}' >"$result"; fi
-  local whole
-  whole="$(window_stats "$PREFIX.buckets.tsv" 0 99999999999999)"
-  # When the errors happened: the first and last 100 ms bucket holding one (s from load start).
-  local error_span
-  error_span="$(measure error-span "$PREFIX.buckets.tsv" "$T_LOAD")"
-  jq -n -c --arg case "$CASE" --arg target "$1" --argjson windows "$2" --argjson recovery "$3" \
-    --argjson details "$4" --argjson whole "$whole" --slurpfile r "$result" --argjson span "$error_span" \
-    --slurpfile checks "$PREFIX.checks.jsonl" --slurpfile timeline "$PREFIX.timeline.jsonl" \
-    --argjson rate "$RATE" --argjson c "$WRK_CONNECTIONS" --argjson t "$WRK_THREADS" \
-    --argjson lo "$CASE_MIN_ID" --argjson hi "$max_id" --arg carts "${CARTS_DELETED:-}" '
-    ($r[0]) as $r |
-    ($r.socket_errors // {connect: 0, read: 0, write: 0, timeout: 0}) as $se |
-    (($r.failed_responses // 0) + $se.connect + $se.read + $se.write + $se.timeout) as $bad |
-    {
-      case: $case, pass: ($checks | all(.ok)), target: $target,
-      load: {target_rate: $rate, achieved_rate: ($r.requests_per_s // 0), connections: $c,
-             threads: $t, duration_s: ($r.duration_s // 0), id_range: [$lo, $hi]},
-      requests: ($r.requests // 0), statuses: ($whole.statuses // {}), socket_errors: $se,
-      errors: $bad, errors_between_s: $span,
-      error_pct: (if ($r.requests // 0) > 0 then 100 * $bad / $r.requests else 0 end),
-      latency_ms: (($r.latency_ms // {}) | {p50, p90, p99, p99_9, max}),
-      timeline: $timeline, recovery_s: $recovery, windows: $windows, details: $details,
-      checks: $checks,
-      cart_rows_deleted: (if $carts == "" then null else ($carts | tonumber) end)
-    }' >>"$work/cases.jsonl"
+  measure case-json "$CASE" "$1" "$2" "$3" "$4" "$PREFIX" "$T_LOAD" "$RATE" "$WRK_CONNECTIONS" \
+    "$WRK_THREADS" "$CASE_MIN_ID" "$max_id" "${CARTS_DELETED:-}" >>"$work/cases.jsonl"
   print_case "$(tail -n 1 "$work/cases.jsonl")"
 }
 
-print_case() {
-  jq -r '
-    def ms: if . == null then "-" elif . < 10 then (. * 100 | round / 100 | tostring) + " ms"
-            else (. * 10 | round / 10 | tostring) + " ms" end;
-    def st: [to_entries[] | "\(.key): \(.value)"] | join("  ");
-    [
-      "",
-      "== \(.case)  \(if .pass then "PASS" else "FAIL" end)   target: \(.target)",
-      "load        \(.load.target_rate) req/s target, \(.load.achieved_rate | round) achieved, \(.load.connections) connections, \(.load.duration_s * 10 | round / 10) s, ids \(.load.id_range[0])..\(.load.id_range[1])",
-      "requests    \(.requests)   errors \(.errors) (\(.error_pct * 10000 | round / 10000)%)\(if .errors_between_s != null then " from \(.errors_between_s[0]) s to \(.errors_between_s[1]) s" else "" end)   socket errors: connect \(.socket_errors.connect) read \(.socket_errors.read) write \(.socket_errors.write) timeout \(.socket_errors.timeout)",
-      "statuses    \(.statuses | st)",
-      "latency     p50 \(.latency_ms.p50 | ms)  p99 \(.latency_ms.p99 | ms)  max \(.latency_ms.max | ms)",
-      "timeline    " + ([.timeline[] | "\(.event) \(.t_s) s"] | join(", ")),
-      (if (.recovery_s | length) > 0 then
-        "recovery    " + ([.recovery_s | to_entries[] | "\(.key) \(if .value == null then "NOT SEEN" else "\(.value) s" end)"] | join(", ")) else empty end),
-      (.windows | to_entries[] | "  \(.key | . + "          " | .[0:10]) \(.value.seconds) s, \(.value.requests) answers (\(.value.rate)/s), errors \(.value.errors) (\(.value.error_pct)%)  \(.value.statuses | st)"),
-      (.details | to_entries[] | "  \(.key): \(.value | if type == "string" then . else tojson end)"),
-      (.checks[] | "  [\(if .ok then "ok" else "FAIL" end)] \(.name): \(.value)  (target \(.target))")
-    ] | join("\n")' <<<"$1"
-}
+print_case() { measure case-text "$1"; }
 
 # Precondition of every case: the stack is whole. A broken stack is put back first.
 precondition() {

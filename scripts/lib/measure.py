@@ -24,6 +24,13 @@ Commands (each prints one line; JSON where it says so):
                                  lines whose batch starts in [FROM_MS, TO_MS)
   secs FROM_MS TO_MS             (TO - FROM) / 1000, two decimals
   max-column FILE N              the largest value of whitespace-separated column N, 3 decimals
+  case-json CASE TARGET WINDOWS_JSON RECOVERY_JSON DETAILS_JSON PREFIX T_LOAD_MS RATE
+            CONNECTIONS THREADS MIN_ID MAX_ID CARTS_DELETED
+                                 a chaos case's result line (JSON), from the case's files
+                                 PREFIX.result.json (wrk's), .buckets.tsv, .checks.jsonl and
+                                 .timeline.jsonl and the driver's settings (CARTS_DELETED may
+                                 be empty)
+  case-text CASE_JSON            that line as scripts/chaos prints it
 """
 import json
 import math
@@ -131,10 +138,135 @@ def max_column(path, column):
     return fmt(top, 3)
 
 
+def jq_number(value):
+    """A number as jq 1.6 prints it: integral values without a fraction, others shortest."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def jq_text(value):
+    """A value as jq's string interpolation shows it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return jq_number(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def jq_round(value):
+    """jq's round: half away from zero."""
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
+
+
+def compact(value):
+    """JSON as `jq -c` writes it (integral floats without a fraction)."""
+    def clean(v):
+        if isinstance(v, float) and v.is_integer() and abs(v) < 1e17:
+            return int(v)
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [clean(x) for x in v]
+        return v
+    return json.dumps(clean(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def read_json_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def case_json(name, target, windows_json, recovery_json, details_json, prefix, t_load, rate,
+              connections, threads, min_id, max_id, carts):
+    """The result line of one scripts/chaos case, from its files and the driver's settings."""
+    c = {"case": name, "target": target, "windows": json.loads(windows_json),
+         "recovery": json.loads(recovery_json), "details": json.loads(details_json),
+         "result": prefix + ".result.json", "buckets": prefix + ".buckets.tsv",
+         "checks": prefix + ".checks.jsonl", "timeline": prefix + ".timeline.jsonl",
+         "t_load": t_load, "rate": json.loads(rate), "connections": json.loads(connections),
+         "threads": json.loads(threads), "min_id": json.loads(min_id), "max_id": json.loads(max_id),
+         "carts_deleted": carts}
+    try:
+        with open(c["result"], encoding="utf-8") as f:
+            r = json.load(f)
+    except (OSError, ValueError):
+        r = {}
+    whole = json.loads(window(c["buckets"], 0, 99999999999999))
+    span = json.loads(error_span(c["buckets"], c["t_load"]))
+    checks = read_json_lines(c["checks"])
+    se = r.get("socket_errors") or {"connect": 0, "read": 0, "write": 0, "timeout": 0}
+    bad = (r.get("failed_responses") or 0) + se["connect"] + se["read"] + se["write"] + se["timeout"]
+    requests = r.get("requests") or 0
+    latency = r.get("latency_ms") or {}
+    carts = c.get("carts_deleted", "")
+    return compact({
+        "case": c["case"], "pass": all(x["ok"] for x in checks), "target": c["target"],
+        "load": {"target_rate": c["rate"], "achieved_rate": r.get("requests_per_s") or 0,
+                 "connections": c["connections"], "threads": c["threads"],
+                 "duration_s": r.get("duration_s") or 0, "id_range": [c["min_id"], c["max_id"]]},
+        "requests": requests, "statuses": whole.get("statuses") or {}, "socket_errors": se,
+        "errors": bad, "errors_between_s": span,
+        "error_pct": 100 * bad / requests if requests > 0 else 0,
+        "latency_ms": {k: latency.get(k) for k in ("p50", "p90", "p99", "p99_9", "max")},
+        "timeline": read_json_lines(c["timeline"]), "recovery_s": c["recovery"],
+        "windows": c["windows"], "details": c["details"], "checks": checks,
+        "cart_rows_deleted": None if carts == "" else int(carts),
+    })
+
+
+def case_text(line):
+    """A case's result line as scripts/chaos prints it (one block of lines)."""
+    c = json.loads(line)
+
+    def ms(v):
+        if v is None:
+            return "-"
+        return jq_number(jq_round(v * 100) / 100 if v < 10 else jq_round(v * 10) / 10) + " ms"
+
+    def st(statuses):
+        return "  ".join("%s: %s" % (k, jq_text(v)) for k, v in statuses.items())
+
+    load, se, lat = c["load"], c["socket_errors"], c["latency_ms"]
+    span = c["errors_between_s"]
+    out = [
+        "",
+        "== %s  %s   target: %s" % (c["case"], "PASS" if c["pass"] else "FAIL", c["target"]),
+        "load        %s req/s target, %s achieved, %s connections, %s s, ids %s..%s" % (
+            jq_text(load["target_rate"]), jq_number(jq_round(load["achieved_rate"])),
+            jq_text(load["connections"]), jq_number(jq_round(load["duration_s"] * 10) / 10),
+            jq_text(load["id_range"][0]), jq_text(load["id_range"][1])),
+        "requests    %s   errors %s (%s%%)%s   socket errors: connect %s read %s write %s timeout %s" % (
+            jq_text(c["requests"]), jq_text(c["errors"]),
+            jq_number(jq_round(c["error_pct"] * 10000) / 10000),
+            " from %s s to %s s" % (jq_text(span[0]), jq_text(span[1])) if span is not None else "",
+            jq_text(se["connect"]), jq_text(se["read"]), jq_text(se["write"]), jq_text(se["timeout"])),
+        "statuses    " + st(c["statuses"]),
+        "latency     p50 %s  p99 %s  max %s" % (ms(lat.get("p50")), ms(lat.get("p99")), ms(lat.get("max"))),
+        "timeline    " + ", ".join("%s %s s" % (jq_text(e["event"]), jq_text(e["t_s"])) for e in c["timeline"]),
+    ]
+    if c["recovery_s"]:
+        out.append("recovery    " + ", ".join(
+            "%s %s" % (k, "NOT SEEN" if v is None else jq_text(v) + " s") for k, v in c["recovery_s"].items()))
+    for k, v in c["windows"].items():
+        out.append("  %s %s s, %s answers (%s/s), errors %s (%s%%)  %s" % (
+            (k + "          ")[:10], jq_text(v["seconds"]), jq_text(v["requests"]), jq_text(v["rate"]),
+            jq_text(v["errors"]), jq_text(v["error_pct"]), st(v["statuses"])))
+    for k, v in c["details"].items():
+        out.append("  %s: %s" % (k, v if isinstance(v, str) else jq_text(v)))
+    for x in c["checks"]:
+        out.append("  [%s] %s: %s  (target %s)" % ("ok" if x["ok"] else "FAIL", jq_text(x["name"]),
+                                                  jq_text(x["value"]), jq_text(x["target"])))
+    return "\n".join(out)
+
+
 COMMANDS = {
     "window": (window, 3), "recovery": (recovery, 2), "first": (first, 1), "last": (last, 1),
     "last-error-end": (last_error_end, 1), "error-span": (error_span, 2),
     "probe-window": (probe_window, 3), "secs": (secs, 2), "max-column": (max_column, 2),
+    "case-json": (case_json, 13), "case-text": (case_text, 1),
 }
 
 
