@@ -13,7 +13,6 @@ sleep_until() {
   local wait_ms=$(($1 - $(now_ms)))
   if [ "$wait_ms" -gt 0 ]; then nap "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"; fi
 }
-rel_s() { measure secs "$T_LOAD" "$1"; }
 secs() { measure secs "$1" "$2"; }
 # Seconds from A to B, or nothing when either is unknown (a recovery that was never seen).
 secs_or_empty() { if [ -n "$1" ] && [ -n "$2" ]; then secs "$1" "$2"; fi; }
@@ -106,15 +105,10 @@ load_end() {
   fi
 }
 
-event() { # NAME EPOCH_MS
-  jq -n -c --arg e "$1" --argjson t "$(rel_s "$2")" '{event: $e, t_s: $t}' >>"$PREFIX.timeline.jsonl"
-}
+event() { measure event "$T_LOAD" "$2" "$1" >>"$PREFIX.timeline.jsonl"; } # NAME EPOCH_MS
 
 # check NAME OK(true|false) VALUE TARGET
-check() {
-  jq -n -c --arg n "$1" --argjson ok "$2" --arg v "$3" --arg t "$4" \
-    '{name: $n, ok: $ok, value: $v, target: $t}' >>"$PREFIX.checks.jsonl"
-}
+check() { measure check "$1" "$2" "$3" "$4" >>"$PREFIX.checks.jsonl"; }
 bool() { if "$@"; then echo true; else echo false; fi; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
@@ -138,19 +132,11 @@ precondition() {
 }
 
 skip_case() { # NAME REASON
-  jq -n -c --arg c "$1" --arg why "$2" '{case: $c, pass: false, skipped: $why}' >>"$work/cases.jsonl"
+  measure skipped "$1" "$2" >>"$work/cases.jsonl"
   printf '\n== %s  FAIL   not run: %s\n' "$1" "$2"
 }
 
-windows3() { # BEFORE_END FAULT_END (epoch ms; FAULT_END may be empty = end of run)
-  local b="$PREFIX.buckets.tsv" first last fe="$2"
-  first="$(buckets_first "$b")"
-  last="$(buckets_last "$b")"
-  [ -n "$fe" ] || fe="$last"
-  jq -n -c --argjson before "$(window_stats "$b" "$first" "$1")" \
-    --argjson fault "$(window_stats "$b" "$1" "$fe")" --argjson after "$(window_stats "$b" "$fe" "$last")" \
-    '{before: $before, fault: $fault, after: $after}'
-}
+windows3() { measure windows "$PREFIX.buckets.tsv" "$1" "$2"; } # BEFORE_END FAULT_END (epoch ms; FAULT_END may be empty = end of run)
 
 # ---------------------------------------------------------------------------------------------
 case_baseline() {

@@ -31,6 +31,12 @@ Commands (each prints one line; JSON where it says so):
                                  .timeline.jsonl and the driver's settings (CARTS_DELETED may
                                  be empty)
   case-text CASE_JSON            that line as scripts/chaos prints it
+  windows BUCKETS BEFORE_END FAULT_END   JSON {before, fault, after}: windows from the first
+                                 bucket to BEFORE_END, to FAULT_END (empty: the run's end), to
+                                 the run's end
+  event T_LOAD_MS AT_MS NAME     a case's timeline line: {event, t_s} (seconds from T_LOAD_MS)
+  check NAME OK VALUE TARGET     a case's check line: {name, ok (true|false), value, target}
+  skipped NAME REASON            the result line of a case that did not run
 """
 import json
 import math
@@ -49,13 +55,18 @@ def read_buckets(path):
     return rows
 
 
+def num(text):
+    """A number given on the command line; empty (an unknown instant) is 0, as awk had it."""
+    return float(text) if str(text).strip() != "" else 0.0
+
+
 def fmt(value, digits):
     """printf's %.Nf of value (the same rounding as C's)."""
     return "%.*f" % (digits, value)
 
 
 def window(path, start, end):
-    start, end = float(start), float(end)
+    start, end = num(start), num(end)
     statuses, total = {}, 0.0
     for t, status, count in read_buckets(path):
         if start <= t < end:
@@ -70,7 +81,7 @@ def window(path, start, end):
 
 
 def recovery(path, fault):
-    fault = float(fault)
+    fault = num(fault)
     last = max((t for t, s, _ in read_buckets(path) if t >= fault and s not in ("200", "201", "404")),
                default=0)
     return "0" if last == 0 else fmt((last + BUCKET_MS - fault) / 1000, 1)
@@ -96,14 +107,14 @@ def last_error_end(path):
 
 
 def error_span(path, zero):
-    times, zero = errors(path), float(zero)
+    times, zero = errors(path), num(zero)
     if not times:
         return "null"
     return "[%s,%s]" % (fmt((min(times) - zero) / 1000, 1), fmt((max(times) + BUCKET_MS - zero) / 1000, 1))
 
 
 def probe_window(path, start, end):
-    start, end = float(start), float(end)
+    start, end = num(start), num(end)
     values, not_200 = [], 0
     with open(path, encoding="utf-8") as f:
         for line in f:
@@ -125,7 +136,7 @@ def probe_window(path, start, end):
 
 
 def secs(start, end):
-    return fmt((float(end) - float(start)) / 1000, 2)
+    return fmt((num(end) - num(start)) / 1000, 2)
 
 
 def max_column(path, column):
@@ -136,6 +147,33 @@ def max_column(path, column):
             if len(fields) >= column and float(fields[column - 1]) > top:
                 top = float(fields[column - 1])
     return fmt(top, 3)
+
+
+def event(t_load, at, name):
+    """A timeline line of a chaos case: NAME at AT, in seconds from the load's start."""
+    return compact({"event": name, "t_s": float(secs(t_load, at))})
+
+
+def check(name, ok, value, target):
+    """A check line of a chaos case (OK is true or false)."""
+    if ok not in ("true", "false"):
+        raise ValueError("a check's OK is true or false, got %r" % ok)
+    return compact({"name": name, "ok": ok == "true", "value": value, "target": target})
+
+
+def skipped(name, reason):
+    """The result line of a chaos case that did not run."""
+    return compact({"case": name, "pass": False, "skipped": reason})
+
+
+def windows(path, before_end, fault_end):
+    """Before, during and after the fault: windows from the first bucket to BEFORE_END, to
+    FAULT_END (empty: the end of the run), and to the end of the run."""
+    first_ms, last_ms = first(path), last(path)
+    fault_end = fault_end or last_ms
+    return compact({"before": json.loads(window(path, first_ms, before_end)),
+                    "fault": json.loads(window(path, before_end, fault_end)),
+                    "after": json.loads(window(path, fault_end, last_ms))})
 
 
 def jq_number(value):
@@ -266,7 +304,8 @@ COMMANDS = {
     "window": (window, 3), "recovery": (recovery, 2), "first": (first, 1), "last": (last, 1),
     "last-error-end": (last_error_end, 1), "error-span": (error_span, 2),
     "probe-window": (probe_window, 3), "secs": (secs, 2), "max-column": (max_column, 2),
-    "case-json": (case_json, 13), "case-text": (case_text, 1),
+    "case-json": (case_json, 13), "case-text": (case_text, 1), "event": (event, 3),
+    "check": (check, 4), "skipped": (skipped, 2), "windows": (windows, 3),
 }
 
 
@@ -279,7 +318,11 @@ def main(argv):
         print("measure.py: unknown command or wrong arguments: %s (see --help)" % " ".join(argv[1:]),
               file=sys.stderr)
         return 2
-    print(command[0](*argv[2:]))
+    try:
+        print(command[0](*argv[2:]))
+    except (OSError, ValueError, KeyError) as error:
+        print("measure.py %s: %s" % (argv[1], error), file=sys.stderr)
+        return 1
     return 0
 
 
