@@ -160,3 +160,14 @@ chaos_cases() {
 chaos_cases_table() {
   awk -F'\t' '!/^#/ && NF >= 3 { printf "  %-21s %-14s %s\n", $1, $2, $3 }' "$CHAOS_LIB/cases.tsv"
 }
+
+# chaos_case_check BACKEND NAME: nothing when BACKEND implements case NAME; otherwise dies saying
+# where it runs (the other backend) or that there is no such case.
+chaos_case_check() {
+  case " $(chaos_cases "$1") " in *" $2 "*) return 0 ;; esac
+  case "$1:  $(chaos_cases stack) | $(chaos_cases staging) " in
+    staging:*" $2 "*"|"*) die "case '$2' runs on the one-box stack only: scripts/chaos $2" ;;
+    stack:*"|"*" $2 "*) die "case '$2' runs on the staging only: scripts/chaos --backend staging $2" ;;
+  esac
+  die "unknown case '$2' (one of: $(chaos_cases "$1"); scripts/chaos --list)"
+}

@@ -283,14 +283,7 @@ cmd_chaos() {
       --runs) runs="$2"; shift 2 ;;
       --add-rate) CHAOS_ADD_RATE="$2"; shift 2 ;;
       -*) die "unknown option '$1'" ;;
-      *)
-        case " $(chaos_cases staging) " in
-          *" $1 "*) cases+=("$1"); shift; continue ;;
-        esac
-        case " $(chaos_cases stack) " in
-          *" $1 "*) die "case '$1' runs on the one-box stack only: scripts/chaos $1" ;;
-        esac
-        die "unknown chaos case '$1' (one of: $(chaos_cases staging); scripts/chaos --list)" ;;
+      *) chaos_case_check staging "$1"; cases+=("$1"); shift ;;
     esac
   done
   [ ${#cases[@]} -gt 0 ] || read -r -a cases <<<"$(chaos_cases staging)"
