@@ -31,7 +31,7 @@ local thread_count = env_number("BENCH_THREADS", 2)
 local accept_encoding = os.getenv("BENCH_ACCEPT_ENCODING") or scenarios.BROWSER_ACCEPT_ENCODING
 local revisit_share = env_number("BENCH_REVISIT_SHARE", scenarios.PAGE_VIEW_REVISIT)
 local cart_share = env_number("BENCH_CART_SHARE", 1)
-local add_share = env_number("BENCH_ADD_SHARE", 0.5)
+local add_share = env_number("BENCH_ADD_SHARE", scenarios.CART_ADD_SHARE)
 
 -- Calls add(line) for each line of the file at path; nothing when there is no such file.
 local function each_line(path, add)

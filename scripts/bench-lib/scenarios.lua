@@ -1,29 +1,36 @@
--- Request mixes of the benchmark scenarios. The same scenarios, ids and mix as scripts/k6/
--- (keep the two in step): ids are drawn uniformly from the last 10% of the catalog, the cold end
--- of the tables that load tests of this API traditionally hit (CONTRACT §5).
+-- Request mixes of the benchmark scenarios. Their numbers (scenario names, the cold id range, the
+-- page-view mix, the revisit share, Accept-Encoding, the list page size) come from
+-- scripts/lib/scenarios.json, which scripts/k6/lib/atelier.js reads too: one definition for wrk
+-- and k6 (docs/SCRIPTS.md says why each value is what it is). Ids are drawn uniformly from the
+-- last 10% of the catalog, the cold end of the tables that load tests of this API traditionally
+-- hit (CONTRACT §5).
+local json = require("json")
+
+-- This file's directory (the data file is found from here, whatever LUA_PATH or the cwd is).
+local here = (debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")) or "."
+local data = json.read_file(here .. "/../lib/scenarios.json")
+
 local M = {}
+M.DATA = data
 
 -- A product page (the React front end) asks for the product, its styles and its related ids,
--- and now and then touches the cart. Probabilities per page view; scripts/k6/lib/atelier.js
--- uses the same numbers.
-M.PAGE_VIEW_CART_READ = 0.20
-M.PAGE_VIEW_CART_ADD = 0.05
+-- and now and then touches the cart: probabilities per page view.
+M.PAGE_VIEW_CART_READ = data.page_view.cart_read
+M.PAGE_VIEW_CART_ADD = data.page_view.cart_add
 
--- Share of page views that are revisits: the browser has the page's three bodies from an earlier
--- visit, older than their max-age of 60 s (a visit within the minute sends no request at all), and
--- asks with If-None-Match; an unchanged product answers 304. Our assumption, not a measured
--- figure: a shopper comes back to a product page after looking at others, the cart or another
--- tab, and a product changes rarely. 15% is a middle value; the bench prints the 304s it got, and
--- --revisit-share changes it. scripts/k6/lib/atelier.js uses the same default.
-M.PAGE_VIEW_REVISIT = 0.15
+-- Share of page views that are revisits with If-None-Match (--revisit-share changes it).
+M.PAGE_VIEW_REVISIT = data.page_view.revisit
 
 -- What a browser sends (Chrome, Firefox and Safari all send these three codings).
-M.BROWSER_ACCEPT_ENCODING = "gzip, deflate, br"
+M.BROWSER_ACCEPT_ENCODING = data.browser_accept_encoding
 
 -- Front ends ask for the list with the default page size.
-M.LIST_PAGE_SIZE = 5
+M.LIST_PAGE_SIZE = data.list_page_size
 
-M.NAMES = { "styles", "product", "related", "products", "page_view", "cart" }
+-- The cart scenario: share of requests that are adds.
+M.CART_ADD_SHARE = data.cart_add_share
+
+M.NAMES = data.names
 
 function M.is_known(name)
   for _, known in ipairs(M.NAMES) do
@@ -34,7 +41,7 @@ end
 
 -- First id of the last 10% of a catalog whose largest id is max_id (900010 for 1000011).
 function M.cold_range_start(max_id)
-  return math.max(1, math.ceil(max_id * 0.9))
+  return math.max(1, math.ceil(max_id * data.cold_range_start))
 end
 
 -- A request source for one wrk thread.
@@ -45,7 +52,7 @@ end
 --   cfg.path_prefix  prepended to every path ("" or e.g. "/api/fec2/hr-rfp")
 --   cfg.revisit_share  page_view: share of views that are revisits (default M.PAGE_VIEW_REVISIT)
 --   cfg.cart_share   page_view: factor on PAGE_VIEW_CART_READ and _ADD (default 1; 0 = no cart)
---   cfg.add_share    cart: share of requests that are adds (default 0.5)
+--   cfg.add_share    cart: share of requests that are adds (default M.CART_ADD_SHARE)
 --   cfg.etags        page_view: { [path] = etag } of the pages a revisit may come back to (seen
 --                    before the run, with the run's Accept-Encoding); no revisits when empty
 -- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind,
@@ -73,7 +80,8 @@ function M.source(cfg)
   table.sort(revisit_ids) -- pairs() order is not stable; the draw below should be
 
   local function product_id() return math.random(low, high) end
-  local function session() return cfg.session_prefix .. string.format("%024d", math.random(1, sessions)) end
+  local session_format = "%0" .. data.session_digits .. "d"
+  local function session() return cfg.session_prefix .. string.format(session_format, math.random(1, sessions)) end
   local function sku_id()
     if cfg.skus and #cfg.skus > 0 then return cfg.skus[math.random(1, #cfg.skus)] end
     return math.random(cfg.sku_min or 1, cfg.sku_max or high)
@@ -127,7 +135,7 @@ function M.source(cfg)
     page_view = next_page_view,
     -- A cart session alternates between adding and reading, half and half by default.
     cart = function()
-      if math.random() < (cfg.add_share or 0.5) then return cart_add() end
+      if math.random() < (cfg.add_share or M.CART_ADD_SHARE) then return cart_add() end
       return cart_read()
     end,
   }

@@ -11,10 +11,9 @@
 nap() { sleep "$1" & wait $! || true; }
 sleep_until() {
   local wait_ms=$(($1 - $(now_ms)))
-  if [ "$wait_ms" -gt 0 ]; then nap "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"; fi
+  if [ "$wait_ms" -gt 0 ]; then nap "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"; fi
 }
-rel_s() { awk -v t="$1" -v z="$T_LOAD" 'BEGIN { printf "%.2f", (t - z) / 1000 }'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1000 }'; }
+secs() { measure secs "$1" "$2"; }
 # Seconds from A to B, or nothing when either is unknown (a recovery that was never seen).
 secs_or_empty() { if [ -n "$1" ] && [ -n "$2" ]; then secs "$1" "$2"; fi; }
 
@@ -106,73 +105,22 @@ load_end() {
   fi
 }
 
-event() { # NAME EPOCH_MS
-  jq -n -c --arg e "$1" --argjson t "$(rel_s "$2")" '{event: $e, t_s: $t}' >>"$PREFIX.timeline.jsonl"
-}
+event() { measure event "$T_LOAD" "$2" "$1" >>"$PREFIX.timeline.jsonl"; } # NAME EPOCH_MS
 
 # check NAME OK(true|false) VALUE TARGET
-check() {
-  jq -n -c --arg n "$1" --argjson ok "$2" --arg v "$3" --arg t "$4" \
-    '{name: $n, ok: $ok, value: $v, target: $t}' >>"$PREFIX.checks.jsonl"
-}
+check() { measure check "$1" "$2" "$3" "$4" >>"$PREFIX.checks.jsonl"; }
 bool() { if "$@"; then echo true; else echo false; fi; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
-# case_json TARGET_TEXT WINDOWS_JSON RECOVERY_JSON DETAILS_JSON: the case's result line.
+# case_json TARGET_TEXT WINDOWS_JSON RECOVERY_JSON DETAILS_JSON: the case's result line (built by
+# scripts/lib/measure.py from the case's files: wrk's result, buckets, checks, timeline), printed.
 case_json() {
-  local result="$PREFIX.result.json"
-  if [ ! -s "$result" ]; then result="$PREFIX.result.empty"; printf '{}' >"$result"; fi
-  local whole
-  whole="$(window_stats "$PREFIX.buckets.tsv" 0 99999999999999)"
-  # When the errors happened: the first and last 100 ms bucket holding one (s from load start).
-  local error_span
-  error_span="$(awk -F'\t' -v z="$T_LOAD" '$2 != "200" && $2 != "201" {
-      if (first == "" || $1 < first) first = $1; if ($1 > last) last = $1 }
-    END { if (first == "") print "null"; else printf "[%.1f,%.1f]\n", (first - z) / 1000, (last + 100 - z) / 1000 }' \
-    "$PREFIX.buckets.tsv")"
-  jq -n -c --arg case "$CASE" --arg target "$1" --argjson windows "$2" --argjson recovery "$3" \
-    --argjson details "$4" --argjson whole "$whole" --slurpfile r "$result" --argjson span "$error_span" \
-    --slurpfile checks "$PREFIX.checks.jsonl" --slurpfile timeline "$PREFIX.timeline.jsonl" \
-    --argjson rate "$RATE" --argjson c "$WRK_CONNECTIONS" --argjson t "$WRK_THREADS" \
-    --argjson lo "$CASE_MIN_ID" --argjson hi "$max_id" --arg carts "${CARTS_DELETED:-}" '
-    ($r[0]) as $r |
-    ($r.socket_errors // {connect: 0, read: 0, write: 0, timeout: 0}) as $se |
-    (($r.failed_responses // 0) + $se.connect + $se.read + $se.write + $se.timeout) as $bad |
-    {
-      case: $case, pass: ($checks | all(.ok)), target: $target,
-      load: {target_rate: $rate, achieved_rate: ($r.requests_per_s // 0), connections: $c,
-             threads: $t, duration_s: ($r.duration_s // 0), id_range: [$lo, $hi]},
-      requests: ($r.requests // 0), statuses: ($whole.statuses // {}), socket_errors: $se,
-      errors: $bad, errors_between_s: $span,
-      error_pct: (if ($r.requests // 0) > 0 then 100 * $bad / $r.requests else 0 end),
-      latency_ms: (($r.latency_ms // {}) | {p50, p90, p99, p99_9, max}),
-      timeline: $timeline, recovery_s: $recovery, windows: $windows, details: $details,
-      checks: $checks,
-      cart_rows_deleted: (if $carts == "" then null else ($carts | tonumber) end)
-    }' >>"$work/cases.jsonl"
+  measure case-json "$CASE" "$1" "$2" "$3" "$4" "$PREFIX" "$T_LOAD" "$RATE" "$WRK_CONNECTIONS" \
+    "$WRK_THREADS" "$CASE_MIN_ID" "$max_id" "${CARTS_DELETED:-}" >>"$work/cases.jsonl"
   print_case "$(tail -n 1 "$work/cases.jsonl")"
 }
 
-print_case() {
-  jq -r '
-    def ms: if . == null then "-" elif . < 10 then (. * 100 | round / 100 | tostring) + " ms"
-            else (. * 10 | round / 10 | tostring) + " ms" end;
-    def st: [to_entries[] | "\(.key): \(.value)"] | join("  ");
-    [
-      "",
-      "== \(.case)  \(if .pass then "PASS" else "FAIL" end)   target: \(.target)",
-      "load        \(.load.target_rate) req/s target, \(.load.achieved_rate | round) achieved, \(.load.connections) connections, \(.load.duration_s * 10 | round / 10) s, ids \(.load.id_range[0])..\(.load.id_range[1])",
-      "requests    \(.requests)   errors \(.errors) (\(.error_pct * 10000 | round / 10000)%)\(if .errors_between_s != null then " from \(.errors_between_s[0]) s to \(.errors_between_s[1]) s" else "" end)   socket errors: connect \(.socket_errors.connect) read \(.socket_errors.read) write \(.socket_errors.write) timeout \(.socket_errors.timeout)",
-      "statuses    \(.statuses | st)",
-      "latency     p50 \(.latency_ms.p50 | ms)  p99 \(.latency_ms.p99 | ms)  max \(.latency_ms.max | ms)",
-      "timeline    " + ([.timeline[] | "\(.event) \(.t_s) s"] | join(", ")),
-      (if (.recovery_s | length) > 0 then
-        "recovery    " + ([.recovery_s | to_entries[] | "\(.key) \(if .value == null then "NOT SEEN" else "\(.value) s" end)"] | join(", ")) else empty end),
-      (.windows | to_entries[] | "  \(.key | . + "          " | .[0:10]) \(.value.seconds) s, \(.value.requests) answers (\(.value.rate)/s), errors \(.value.errors) (\(.value.error_pct)%)  \(.value.statuses | st)"),
-      (.details | to_entries[] | "  \(.key): \(.value | if type == "string" then . else tojson end)"),
-      (.checks[] | "  [\(if .ok then "ok" else "FAIL" end)] \(.name): \(.value)  (target \(.target))")
-    ] | join("\n")' <<<"$1"
-}
+print_case() { measure case-text "$1"; }
 
 # Precondition of every case: the stack is whole. A broken stack is put back first.
 precondition() {
@@ -184,19 +132,11 @@ precondition() {
 }
 
 skip_case() { # NAME REASON
-  jq -n -c --arg c "$1" --arg why "$2" '{case: $c, pass: false, skipped: $why}' >>"$work/cases.jsonl"
+  measure skipped "$1" "$2" >>"$work/cases.jsonl"
   printf '\n== %s  FAIL   not run: %s\n' "$1" "$2"
 }
 
-windows3() { # BEFORE_END FAULT_END (epoch ms; FAULT_END may be empty = end of run)
-  local b="$PREFIX.buckets.tsv" first last fe="$2"
-  first="$(buckets_first "$b")"
-  last="$(buckets_last "$b")"
-  [ -n "$fe" ] || fe="$last"
-  jq -n -c --argjson before "$(window_stats "$b" "$first" "$1")" \
-    --argjson fault "$(window_stats "$b" "$1" "$fe")" --argjson after "$(window_stats "$b" "$fe" "$last")" \
-    '{before: $before, fault: $fault, after: $after}'
-}
+windows3() { measure windows "$PREFIX.buckets.tsv" "$1" "$2"; } # BEFORE_END FAULT_END (epoch ms; FAULT_END may be empty = end of run)
 
 # ---------------------------------------------------------------------------------------------
 case_baseline() {
@@ -374,12 +314,12 @@ case_pg_restart() {
   max_ms="$(jq '.latency_ms.max' "$PREFIX.result.json")"
   probe_total="$(wc -l <"$PREFIX.probe.txt")"
   probe_ok="$(awk '$3 == 200' "$PREFIX.probe.txt" | wc -l)"
-  probe_max="$(awk 'BEGIN { m = 0 } $4 > m { m = $4 } END { printf "%.3f", m }' "$PREFIX.probe.txt")"
+  probe_max="$(measure max-column "$PREFIX.probe.txt" 4)"
   recovery="$(secs_or_empty "$t_back" "$t_ready")"
   # Clients may see errors for longer than /readyz says (NGINX keeps failed hosts out for its
   # fail_timeout): the end of the last 100 ms bucket with an error, from the database's return.
   local last_error clients_ok
-  last_error="$(awk -F'\t' '$2 != "200" && $2 != "201" && $1 > m { m = $1 } END { if (m) printf "%.0f\n", m + 100 }' "$PREFIX.buckets.tsv")"
+  last_error="$(measure last-error-end "$PREFIX.buckets.tsv")"
   clients_ok="$(secs_or_empty "$t_back" "$last_error")"
   check "errors other than 503" "$(bool [ "$other" = 0 ])" "$other" "0"
   check "503s carry Retry-After" "$(bool [ "$no_retry" = 0 ])" "$no_retry of $n503 without" "all"
@@ -419,14 +359,7 @@ cached_probe_start() { # OUT PATH...
 }
 
 # p99 in ms and the count of non-200 of the probe lines with FROM_MS <= batch start < TO_MS.
-probe_window() { # FILE FROM_MS TO_MS
-  awk -v a="$2" -v b="$3" '$1 >= a && $1 < b { n++; if ($2 != "200") bad++; print $3 * 1000 }
-    END { }' "$1" | sort -n | awk -v bad_lines="$(awk -v a="$2" -v b="$3" '$1 >= a && $1 < b && $2 != "200"' "$1" | wc -l)" '
-    { v[NR] = $1 } END {
-      if (NR == 0) { printf "{\"reads\":0,\"not_200\":%d,\"p50_ms\":null,\"p99_ms\":null,\"max_ms\":null}\n", bad_lines; exit }
-      i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99 + 0.999999); if (i99 > NR) i99 = NR
-      printf "{\"reads\":%d,\"not_200\":%d,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f}\n", NR, bad_lines, v[i50], v[i99], v[NR] }'
-}
+probe_window() { measure probe-window "$@"; } # FILE FROM_MS TO_MS
 
 # Every process of the stack's PostgreSQL: the postmaster and its children.
 pg_pids() {

@@ -1,5 +1,6 @@
-# Shared by scripts/chaos and scripts/soak: the running stack, paced wrk runs, host probes.
-# Source after scripts/lib/common.sh.
+# Shared by scripts/chaos, scripts/soak and scripts/staging chaos: the running stack, paced wrk
+# runs, host probes, and the measurements of scripts/lib/measure.py. Source after
+# scripts/lib/common.sh. Needs python3 (scripts/install-deps).
 # shellcheck shell=bash
 
 CHAOS_LIB="$ATELIER_ROOT/scripts/chaos-lib"
@@ -136,24 +137,37 @@ delete_bench_carts() {
     psql "$DATABASE_URL" -X -Atq 2>/dev/null | tail -n 1 || echo ""
 }
 
+# What is computed from the runs' output (windows, recovery, percentiles, seconds between
+# instants) is scripts/lib/measure.py's (python3; `python3 scripts/lib/measure.py --help`).
+measure() { python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@"; }
+
 # window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the
 # answers whose bucket starts in [FROM_MS, TO_MS). errors = everything but 200/201.
-window_stats() {
-  awk -F'\t' -v from="$2" -v to="$3" '
-    $1 >= from && $1 < to { count[$2] += $3; total += $3 }
-    END {
-      printf "{\"requests\":%d,\"statuses\":{", total
-      sep = ""; bad = 0
-      for (c in count) {
-        printf "%s\"%s\":%d", sep, c, count[c]; sep = ","
-        if (c != "200" && c != "201") bad += count[c]
-      }
-      secs = (to - from) / 1000
-      printf "},\"errors\":%d,\"error_pct\":%s,\"seconds\":%.1f,\"rate\":%.0f}\n", bad,
-        (total > 0 ? sprintf("%.4f", 100 * bad / total) : "0"), secs, (secs > 0 ? total / secs : 0)
-    }' "$1"
-}
+window_stats() { measure window "$@"; }
 
 # First and last bucket of a run (epoch ms), for windows that start/end with the load.
-buckets_first() { sort -n "$1" | head -n 1 | cut -f1; }
-buckets_last() { sort -n "$1" | tail -n 1 | awk -F'\t' '{ printf "%.0f\n", $1 + 100 }'; }
+buckets_first() { measure first "$1"; }
+buckets_last() { measure last "$1"; }
+
+# chaos_cases BACKEND: the names of the cases that BACKEND (stack | staging) implements, in the
+# order of scripts/chaos-lib/cases.tsv (the one list of cases for both backends).
+chaos_cases() {
+  awk -F'\t' -v backend="$1" '!/^#/ && NF >= 3 { n = split($2, b, " "); for (i = 1; i <= n; i++) if (b[i] == backend) print $1 }' \
+    "$CHAOS_LIB/cases.tsv" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# chaos_cases_table: every case, where it runs and what it does (scripts/chaos --list).
+chaos_cases_table() {
+  awk -F'\t' '!/^#/ && NF >= 3 { printf "  %-21s %-14s %s\n", $1, $2, $3 }' "$CHAOS_LIB/cases.tsv"
+}
+
+# chaos_case_check BACKEND NAME: nothing when BACKEND implements case NAME; otherwise dies saying
+# where it runs (the other backend) or that there is no such case.
+chaos_case_check() {
+  case " $(chaos_cases "$1") " in *" $2 "*) return 0 ;; esac
+  case "$1:  $(chaos_cases stack) | $(chaos_cases staging) " in
+    staging:*" $2 "*"|"*) die "case '$2' runs on the one-box stack only: scripts/chaos $2" ;;
+    stack:*"|"*" $2 "*) die "case '$2' runs on the staging only: scripts/chaos --backend staging $2" ;;
+  esac
+  die "unknown case '$2' (one of: $(chaos_cases "$1"); scripts/chaos --list)"
+}

@@ -71,9 +71,16 @@ pids_cpu_ticks() {
   echo "$sum"
 }
 
+# cold_range_low MAX_ID: the first product id the load scenarios draw from (the last 10% of the
+# catalog), by the rule of scripts/lib/scenarios.json that wrk's and k6's scenarios follow.
+cold_range_low() {
+  jq -r --argjson max "$1" '[1, ($max * .cold_range_start | ceil)] | max' \
+    "$ATELIER_ROOT/scripts/lib/scenarios.json"
+}
+
 # SQL that deletes the cart rows and request keys of benchmark sessions PREFIX<n>, n = 1..COUNT
 # (named as scripts/bench-lib/scenarios.lua names them: the prefix, then n zero-padded to 24
-# digits), keyed with the session secret in FILE as the hosts key them (docs/SECURITY.md), and
+# digits, scripts/lib/scenarios.json's session_digits), keyed with the session secret in FILE as the hosts key them (docs/SECURITY.md), and
 # prints how many cart rows went. Meant for psql's standard input, so the secret never appears in
 # a process's arguments. Uses pgcrypto (trusted: the database owner may create it).
 bench_carts_delete_sql() { # PREFIX COUNT SECRET_FILE

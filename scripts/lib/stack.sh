@@ -6,6 +6,7 @@
 
 . "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
 . "$ATELIER_ROOT/scripts/lib/redis-acl.sh"
+. "$ATELIER_ROOT/scripts/lib/node.sh"
 
 # Absolute, because nginx -p and pg_ctl resolve relative paths against their own directories.
 mkdir -p "$STACK_DIR"
@@ -172,16 +173,12 @@ CONF
       die "could not reload postgres' authentication rules"
   fi
   # The login roles and their passwords (SQL on stdin: no password in an argument), every start.
-  {
-    echo "SET client_min_messages = warning;"
-    local role options
-    for role in "${PG_LOGIN_ROLES[@]}"; do
-      options=LOGIN
-      [ "$role" = atelier_replicator ] && options="LOGIN REPLICATION"
-      echo "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN CREATE ROLE $role $options; END IF; END \$\$;"
-      echo "ALTER ROLE $role $options PASSWORD '$(pg_secret "$role")';"
-    done
-  } | psql_admin -d postgres -qAt -v ON_ERROR_STOP=1 >/dev/null || die "could not set up the PostgreSQL roles"
+  local roles=() role
+  for role in "${PG_LOGIN_ROLES[@]}"; do
+    if [ "$role" = atelier_replicator ]; then roles+=("$role:LOGIN REPLICATION"); else roles+=("$role"); fi
+  done
+  pg_roles_sql pg_secret "${roles[@]}" | psql_admin -d postgres -qAt -v ON_ERROR_STOP=1 >/dev/null ||
+    die "could not set up the PostgreSQL roles"
   if ! psql_admin -Atqc "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'" postgres | grep -q 1; then
     psql_admin -d postgres -qc "CREATE DATABASE $PG_DB OWNER atelier_loader" >/dev/null
     psql_stack -qc "REVOKE ALL ON DATABASE $PG_DB FROM PUBLIC; GRANT CONNECT ON DATABASE $PG_DB TO atelier_api;"
@@ -249,11 +246,11 @@ redis_start() {
 }
 
 redis_stop() {
-  local pidfile="$STACK_DIR/redis/redis.pid"
-  if pidfile_alive "$pidfile"; then
-    kill "$(cat "$pidfile")" 2>/dev/null || true
-    # SIGTERM drains (ATELIER_DRAIN_DELAY_MS, then what is in flight): give it that long.
-    for _ in $(seq 1 300); do pidfile_alive "$pidfile" || break; sleep 0.1; done
+  local pidfile="$STACK_DIR/redis/redis.pid" pid
+  pid="$(node_pidfile_pid "$pidfile")"
+  if [ -n "$pid" ]; then
+    # Redis saves nothing on SIGTERM here (cache/redis.conf), but give it 30 s before SIGKILL.
+    node_stop 300 "$pid"
     say "redis: stopped"
   fi
   rm -f "$pidfile"
@@ -347,11 +344,11 @@ host_launch() {
 }
 
 host_stop() {
-  local index="$1" pidfile="$STACK_DIR/hosts/$1.pid"
-  if pidfile_alive "$pidfile"; then
-    kill "$(cat "$pidfile")" 2>/dev/null || true
-    for _ in $(seq 1 50); do pidfile_alive "$pidfile" || break; sleep 0.1; done
-    pidfile_alive "$pidfile" && kill -9 "$(cat "$pidfile")" 2>/dev/null
+  local index="$1" pidfile="$STACK_DIR/hosts/$1.pid" pid
+  pid="$(node_pidfile_pid "$pidfile")"
+  if [ -n "$pid" ]; then
+    # SIGTERM drains (ATELIER_DRAIN_DELAY_MS, then what is in flight): 5 s, then SIGKILL.
+    node_stop 50 "$pid"
     say "host $index: stopped"
   fi
   rm -f "$pidfile"

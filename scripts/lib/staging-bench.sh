@@ -23,7 +23,8 @@ staging_wrk() {
 staging_bench_inputs() {
   local work="$1"
   BENCH_MAX_ID="$(psql_node pg1 -U atelier_loader -d atelier -Atqc 'SELECT max(id) FROM catalog.products')"
-  local low=$(((BENCH_MAX_ID * 9 + 9) / 10))
+  local low
+  low="$(cold_range_low "$BENCH_MAX_ID")"
   psql_node pg1 -U atelier_loader -d atelier -Atqc "SELECT k.id FROM catalog.skus k
     JOIN catalog.styles s ON s.id = k.style_id WHERE s.product_id >= $low ORDER BY random() LIMIT 5000" \
     >"$work/skus.txt"

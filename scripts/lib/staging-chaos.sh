@@ -6,6 +6,8 @@
 #
 #   scripts/staging chaos [case...] [--rate R] [--lead-in S] [--hold S] [--tail S]
 #   scripts/staging chaos [case...] [--runs N] [--add-rate R]   (pg_* cases: N runs each, R adds/s)
+#   (the same: scripts/chaos --backend staging ...; the one list of cases of both backends is
+#   scripts/chaos-lib/cases.tsv, `scripts/chaos --list`)
 #   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause
 #          pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
@@ -24,15 +26,13 @@
 # Sourced by scripts/staging after staging.sh.
 # shellcheck shell=bash
 
-# window_stats, now_ms, CHAOS_LIB and BENCH_LIB come from scripts/chaos' library (definitions only).
+# window_stats, buckets_first/last, measure, now_ms, CHAOS_LIB and BENCH_LIB come from
+# scripts/chaos' library (definitions only).
 . "$ATELIER_ROOT/scripts/chaos-lib/lib.sh"
 . "$ATELIER_ROOT/scripts/lib/staging-pg-chaos.sh"
 
 # Seconds from FAULT_MS to the end of the last bucket with an error (0: none after the fault).
-chaos_recovery_s() {
-  awk -F'\t' -v fault="$2" '$1 >= fault && $2 != "200" && $2 != "201" && $2 != "404" { if ($1 > last) last = $1 }
-    END { if (last == 0) print 0; else printf "%.1f\n", (last + 100 - fault) / 1000 }' "$1"
-}
+chaos_recovery_s() { measure recovery "$1" "$2"; } # BUCKETS FAULT_MS
 
 CHAOS_WRK_PID=""
 chaos_load_start() { # PREFIX SECONDS
@@ -86,13 +86,13 @@ chaos_case() {
   chaos_load_wait
   if declare -F "finish_$name" >/dev/null; then "finish_$name"; fi
   local load_start load_end
-  load_start="$(awk -F'\t' 'NR == 1 || $1 < m { m = $1 } END { printf "%.0f", m }' "$prefix.buckets.tsv")"
-  load_end="$(awk -F'\t' '$1 > m { m = $1 } END { printf "%.0f", m }' "$prefix.buckets.tsv")"
+  load_start="$(buckets_first "$prefix.buckets.tsv")"
+  load_end="$(buckets_last "$prefix.buckets.tsv")"
   local writer=null
   [ -s "$prefix.writer.json" ] && writer="$(cat "$prefix.writer.json")"
   jq -n --arg name "$name" --argjson extra "${extra:-{\}}" --argjson writer "$writer" \
     --argjson before "$(window_stats "$prefix.buckets.tsv" "${load_start:-0}" "$((fault_at - 100))")" \
-    --argjson after "$(window_stats "$prefix.buckets.tsv" "$((fault_at - 100))" "$((${load_end:-0} + 100))")" \
+    --argjson after "$(window_stats "$prefix.buckets.tsv" "$((fault_at - 100))" "${load_end:-100}")" \
     --argjson recovery "$(chaos_recovery_s "$prefix.buckets.tsv" "$fault_at")" \
     --slurpfile result "$prefix.result.json" '
     {case: $name, before_fault: $before, from_fault: $after, errors_end_s_after_fault: $recovery,
@@ -282,16 +282,15 @@ cmd_chaos() {
       --tail) CHAOS_TAIL="$2"; shift 2 ;;
       --runs) runs="$2"; shift 2 ;;
       --add-rate) CHAOS_ADD_RATE="$2"; shift 2 ;;
-      link_cut | host_kill | redis_kill | redis_replica_kill | replica_stop | replay_pause) cases+=("$1"); shift ;;
-      pg_leader_kill | pg_leader_partition | pg_switchover | pg_sync_standby_kill) cases+=("$1"); shift ;;
-      *) die "unknown chaos case or option '$1'" ;;
+      -*) die "unknown option '$1'" ;;
+      *) chaos_case_check staging "$1"; cases+=("$1"); shift ;;
     esac
   done
-  [ ${#cases[@]} -gt 0 ] || cases=(link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause "${PG_CHAOS_CASES[@]}")
+  [ ${#cases[@]} -gt 0 ] || read -r -a cases <<<"$(chaos_cases staging)"
   [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive number"
   staging_require_root
   [ -f "$STAGING_DIR/env" ] || die "no staging: scripts/staging up"
-  staging_install_deps nftables
+  staging_install_deps nftables python3
   CHAOS_WORK="$(mktemp -d /tmp/atelier-staging-chaos.XXXXXX)"
   chmod 755 "$CHAOS_WORK"
   trap 'chaos_restore' EXIT
@@ -299,7 +298,8 @@ cmd_chaos() {
   stamp="$(date +%Y%m%d-%H%M%S)"
   CHAOS_SESSIONS="chaos-$stamp-"
   CHAOS_MAX_ID="$(psql_leader atelier_loader -Atqc 'SELECT max(id) FROM catalog.products')"
-  local low=$(((CHAOS_MAX_ID * 9 + 9) / 10))
+  local low
+  low="$(cold_range_low "$CHAOS_MAX_ID")"
   psql_leader atelier_loader -Atqc "SELECT k.id FROM catalog.skus k
     JOIN catalog.styles s ON s.id = k.style_id WHERE s.product_id >= $low ORDER BY random() LIMIT 5000" \
     >"$CHAOS_WORK/skus.txt"

@@ -18,7 +18,6 @@
 # Sourced by staging-chaos.sh.
 # shellcheck shell=bash
 
-PG_CHAOS_CASES=(pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill)
 PG_CHAOS_WRITER_PID=""
 
 # pg_timeline NODE: the member's timeline as Patroni reports it.

@@ -259,10 +259,7 @@ staging_patroni_post_bootstrap() {
   (
     umask 077
     cat >"$dir/post-bootstrap.sql" <<SQL
-SET client_min_messages = warning;
-CREATE ROLE atelier_loader LOGIN PASSWORD '$(staging_secret atelier_loader)';
-CREATE ROLE atelier_api LOGIN PASSWORD '$(staging_secret atelier_api)';
-CREATE ROLE atelier_monitor LOGIN PASSWORD '$(staging_secret atelier_monitor)';
+$(pg_roles_sql staging_secret atelier_loader atelier_api atelier_monitor)
 CREATE DATABASE atelier OWNER atelier_loader;
 REVOKE ALL ON DATABASE atelier FROM PUBLIC;
 GRANT CONNECT ON DATABASE atelier TO atelier_api;

@@ -8,6 +8,7 @@
 . "$ATELIER_ROOT/scripts/lib/nginx-conf.sh"
 # redis_acl_user_lines, REDIS_ACL_*: the Redis users, as the stack's.
 . "$ATELIER_ROOT/scripts/lib/redis-acl.sh"
+. "$ATELIER_ROOT/scripts/lib/node.sh"
 
 # STAGING_NAME=x gives a second staging of the same checkout (prefix and directory of its own);
 # the CTest test uses "test".
@@ -77,26 +78,14 @@ staging_namespaces() {
 # Stops every process inside this checkout's namespaces (TERM, then KILL), removes their nftables
 # rules and the namespaces (which takes the veth pairs and the bridge with them).
 staging_teardown() {
-  local ns pids pid
+  local ns pids=()
   local all=()
   mapfile -t all < <(staging_namespaces)
   [ ${#all[@]} -eq 0 ] && return 0
   for ns in "${all[@]}"; do
-    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
   done
-  for _ in $(seq 1 50); do
-    local left=0
-    for ns in "${all[@]}"; do
-      [ -n "$(ip netns pids "$ns" 2>/dev/null)" ] && left=1
-    done
-    [ "$left" = 0 ] && break
-    sleep 0.1
-  done
-  for ns in "${all[@]}"; do
-    mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
-    for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  done
+  node_stop 50 "${pids[@]}"
   for ns in "${all[@]}"; do
     ip netns exec "$ns" nft flush ruleset 2>/dev/null || true
     ip netns del "$ns" 2>/dev/null || true
@@ -195,22 +184,11 @@ staging_sentinel_up() {
   mkdir -p "$dir"
   # Mode 600 (it holds passwords, and Sentinel rewrites it): made under umask 077. Its own
   # password (requirepass) for clients, the same for the other Sentinels (sentinel-pass).
-  (umask 077; : >"$dir/sentinel.conf")
-  cat >"$dir/sentinel.conf" <<CONF
-bind $(node_ip "$node")
-port $SENTINEL_PORT
-requirepass $(staging_sentinel_password)
-sentinel sentinel-pass $(staging_sentinel_password)
-daemonize yes
-pidfile $dir/sentinel.pid
-logfile $dir/sentinel.log
-dir $dir
-sentinel monitor $SENTINEL_MASTER $(node_ip redis1) $REDIS_PORT_STAGING 2
-sentinel auth-pass $SENTINEL_MASTER $(staging_redis_password)
-sentinel down-after-milliseconds $SENTINEL_MASTER 1000
-sentinel failover-timeout $SENTINEL_MASTER 5000
-sentinel parallel-syncs $SENTINEL_MASTER 1
-CONF
+  (
+    umask 077
+    sentinel_conf "$dir" "$(node_ip "$node")" "$SENTINEL_PORT" "$SENTINEL_MASTER" "$(node_ip redis1)" \
+      "$REDIS_PORT_STAGING" "$(staging_sentinel_password)" "$(staging_redis_password)" >"$dir/sentinel.conf"
+  ) || die "could not write $dir/sentinel.conf"
   chmod 600 "$dir/sentinel.conf"
   # Under umask 077: the config file a Sentinel rewrites (failovers, CONFIG REWRITE) stays 600.
   (umask 077; in_node "$node" redis-sentinel "$dir/sentinel.conf") || die "sentinel on $node did not start"
@@ -274,15 +252,9 @@ staging_host_up() {
 # are gone: a host started again before that finds its port still taken. By namespace, not by a
 # saved pid: `ip netns exec` runs its command as a child, so $! is not the host.
 staging_host_kill() {
-  local ns pids
-  ns="$(node_ns "$1")"
-  mapfile -t pids < <(ip netns pids "$ns")
-  [ ${#pids[@]} -eq 0 ] && return 0
-  kill -KILL "${pids[@]}" 2>/dev/null || true
-  for _ in $(seq 1 100); do
-    [ -z "$(ip netns pids "$ns")" ] && break
-    sleep 0.05
-  done
+  local pids
+  mapfile -t pids < <(ip netns pids "$(node_ns "$1")")
+  node_kill "${pids[@]}"
 }
 
 # The sum over the three hosts of one metric's samples (any labels), from their /metrics.

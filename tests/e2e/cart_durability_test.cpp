@@ -36,10 +36,8 @@ constexpr int kSkus = 10;
 // at the edge"; tests/e2e/edge_test.cpp): lifted for these tests, as for a benchmark, and put
 // back after.
 struct EdgeLimitsLifted {
-  EdgeLimitsLifted() {
-    EXPECT_EQ(run_stack_function("nginx_with_limits \"${NGINX_UNLIMITED[@]}\""), 0);
-  }
-  ~EdgeLimitsLifted() { EXPECT_EQ(run_stack_function("nginx_limits_restore"), 0); }
+  EdgeLimitsLifted() { EXPECT_EQ(stack_control({"edge", "unlimited"}), 0); }
+  ~EdgeLimitsLifted() { EXPECT_EQ(stack_control({"edge", "restore"}), 0); }
   EdgeLimitsLifted(const EdgeLimitsLifted&) = delete;
   EdgeLimitsLifted& operator=(const EdgeLimitsLifted&) = delete;
 };
@@ -189,13 +187,13 @@ TEST(CartDurability, AHostKilledMidwayLosesNoAcknowledgedPost) {
   bool killed = false;
   run_round(api, round, kPosts / 3, [&] { killed = ::kill(pid, SIGKILL) == 0; });
   // Restart first, so that a failed assertion below still leaves three hosts for later tests.
-  // host_restart (the host as it was launched, scripts/lib/stack.sh) does nothing while the
+  // `stack-control host restart` (the host as it was launched) does nothing while the
   // recorded pid still exists, so wait until the killed process is gone (reaped by the shell that
   // started it).
   for (int i = 0; i < 500 && ::kill(pid, 0) == 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  const int restarted = run_stack_function("host_restart 3");
+  const int restarted = stack_control({"host", "restart", "3"});
   std::cout << "[ cart     ] host 3 killed after " << kPosts / 3 << " posts: " << describe(round)
             << "\n";
   ASSERT_TRUE(killed);

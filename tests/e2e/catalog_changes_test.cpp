@@ -319,9 +319,9 @@ TEST_F(CatalogChanges, AHostThatMissedAnUpdateCatchesUpWhenItComesBack) {
   const std::int64_t id = c.changed.front();
   const std::string target = "/products/" + std::to_string(id);
   const std::string before = etag_of(host3, target);
-  ASSERT_EQ(run_stack_function("host_stop 3"), 0);
+  ASSERT_EQ(stack_control({"host", "stop", "3"}), 0);
   ASSERT_EQ(apply_update(scratch("f") + "/update"), 0);
-  ASSERT_EQ(run_stack_function("host_start 3 " + port), 0);
+  ASSERT_EQ(stack_control({"host", "start", "3", port}), 0);
   std::string now = etag_of(host3, target);
   for (int i = 0; i < 100 && now == before; ++i) {
     std::this_thread::sleep_for(20ms);

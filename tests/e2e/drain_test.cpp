@@ -30,16 +30,16 @@ class Drain : public ::testing::Test {
     url_ = "http://127.0.0.1:" + required_env("DRAIN_HOST_PORT");
     // A database deadline (8 s) longer than a request is kept in flight below, so that request
     // is answered by the database, not by the deadline's 503.
-    const std::string call =
-        "HOST_EXTRA_ENV=\"ATELIER_DRAIN_DELAY_MS=1500 ATELIER_DRAIN_TIMEOUT_S=10 "
-        "ATELIER_DB_DEADLINE_MS=8000 ATELIER_THREADS=2\" host_start " +
-        std::to_string(kHost) + " " + required_env("DRAIN_HOST_PORT");
-    ASSERT_EQ(run_stack_function(call), 0) << call;
+    ASSERT_EQ(
+        stack_control({"host", "start", std::to_string(kHost), required_env("DRAIN_HOST_PORT"),
+                       "ATELIER_DRAIN_DELAY_MS=1500", "ATELIER_DRAIN_TIMEOUT_S=10",
+                       "ATELIER_DB_DEADLINE_MS=8000", "ATELIER_THREADS=2"}),
+        0);
     ASSERT_TRUE(eventually([&] { return http_get(url_, "/readyz").status == 200; }));
     pid_ = host_pid(kHost);
     ASSERT_TRUE(process_alive(pid_));
   }
-  void TearDown() override { run_stack_function("host_stop " + std::to_string(kHost)); }
+  void TearDown() override { stack_control({"host", "stop", std::to_string(kHost)}); }
 
   std::string url_;
   int pid_ = -1;

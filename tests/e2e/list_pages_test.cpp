@@ -50,9 +50,8 @@ TEST(ListPages, AWalkOverPagesStaysWithinItsBudgetsAndKeepsProductBodies) {
   ports >> port;
   ASSERT_FALSE(port.empty()) << "READ_HOST_PORTS";
   const std::string host = "http://127.0.0.1:" + port;
-  ASSERT_EQ(run_stack_function("HOST_EXTRA_ENV=\"ATELIER_LOCAL_PAGE_CACHE_MB=1 "
-                               "ATELIER_PAGE_CACHE_REDIS_MB=1 ATELIER_THREADS=4\" host_start 4 " +
-                               port),
+  ASSERT_EQ(stack_control({"host", "start", "4", port, "ATELIER_LOCAL_PAGE_CACHE_MB=1",
+                           "ATELIER_PAGE_CACHE_REDIS_MB=1", "ATELIER_THREADS=4"}),
             0);
   // Each product body once (a miss or a Redis hit), then again: from the in-process tier.
   for (int id = 1; id <= 30; ++id) http_get(host, "/products/" + std::to_string(id));
@@ -74,7 +73,7 @@ TEST(ListPages, AWalkOverPagesStaysWithinItsBudgetsAndKeepsProductBodies) {
   }
   EXPECT_EQ(metric(host, "atelier_local_cache_hits_total") - local_before, 30)
       << "every product body must still be in the in-process tier after the walk";
-  EXPECT_EQ(run_stack_function("host_stop 4"), 0);
+  EXPECT_EQ(stack_control({"host", "stop", "4"}), 0);
 }
 
 }  // namespace

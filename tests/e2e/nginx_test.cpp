@@ -92,7 +92,7 @@ TEST(Failover, KilledHostIsInvisibleAndRejoinsAfterRestart) {
   const int at_kill = load.requests();
   EXPECT_TRUE(eventually([&] { return load.requests() >= at_kill + 100; }))
       << "requests stalled after a host was killed";
-  ASSERT_EQ(run_stack_function("host_restart 2"), 0);
+  ASSERT_EQ(stack_control({"host", "restart", "2"}), 0);
   // Once NGINX's fail_timeout (2 s) has passed, the host gets traffic again. Product URIs are
   // spread over the hosts by consistent hashing: many different ids reach all of them.
   const std::string related_200 =

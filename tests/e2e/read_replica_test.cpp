@@ -177,32 +177,30 @@ class ReadReplica : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     // A stopped standby left by a failed test: back up first.
-    ASSERT_EQ(run_stack_function("pg_standby_start"), 0);
+    ASSERT_EQ(stack_control({"standby", "start"}), 0);
     const std::string replica = "ATELIER_READ_DATABASE_URLS=" + required_env("PG_STANDBY_URL");
     const auto ports = read_host_ports();
     ASSERT_EQ(ports.size(), 2u) << "READ_HOST_PORTS";
     const char* max_lag_ms[] = {"600000", "1000"};
     for (std::size_t i = 0; i < 2; ++i) {
-      // No Redis (STACK_REDIS_URL empty) and no in-process tier: every body these hosts serve,
-      // they read themselves, however long a test runs (with the in-process tier on, a load that
-      // has walked the whole catalog reads nothing more, so a test waiting for a read on the
-      // restarted standby can wait in vain).
-      const std::string call = "STACK_REDIS_URL= HOST_EXTRA_ENV=\"" + replica +
-                               " ATELIER_LOCAL_CACHE_MB=0" +
-                               " ATELIER_REPLICA_MAX_LAG_MS=" + max_lag_ms[i] +
-                               " ATELIER_REPLICA_CHECK_MS=200 ATELIER_CHANGE_POLL_MS=1000"
-                               // Longer than the query watchdog (statement timeout + 1 s), so
-                               // a read cut on a frozen standby has time to move to the primary
+      // No Redis (--no-cache) and no in-process tier: every body these hosts serve, they read
+      // themselves, however long a test runs (with the in-process tier on, a load that has walked
+      // the whole catalog reads nothing more, so a test waiting for a read on the restarted
+      // standby can wait in vain).
+      ASSERT_EQ(stack_control({"host", "start", std::to_string(4 + i), ports[i], "--no-cache",
+                               replica, "ATELIER_LOCAL_CACHE_MB=0",
+                               std::string("ATELIER_REPLICA_MAX_LAG_MS=") + max_lag_ms[i],
+                               "ATELIER_REPLICA_CHECK_MS=200", "ATELIER_CHANGE_POLL_MS=1000",
+                               // Longer than the query watchdog (statement timeout + 1 s), so a
+                               // read cut on a frozen standby has time to move to the primary
                                // rather than end in the database workers' 503.
-                               " ATELIER_DB_DEADLINE_MS=10000"
-                               " ATELIER_THREADS=4\" host_start " +
-                               std::to_string(4 + i) + " " + ports[i];
-      ASSERT_EQ(run_stack_function(call), 0) << call;
+                               "ATELIER_DB_DEADLINE_MS=10000", "ATELIER_THREADS=4"}),
+                0);
     }
   }
   static void TearDownTestSuite() {
-    EXPECT_EQ(run_stack_function("host_stop 4"), 0);
-    EXPECT_EQ(run_stack_function("host_stop 5"), 0);
+    EXPECT_EQ(stack_control({"host", "stop", "4"}), 0);
+    EXPECT_EQ(stack_control({"host", "stop", "5"}), 0);
   }
   void SetUp() override {
     ASSERT_TRUE(eventually(standby_caught_up)) << "the standby does not catch up";
@@ -294,14 +292,14 @@ TEST_F(ReadReplica, WithTheStandbyStoppedReadsFallBackToThePrimaryWithNo5xxAndRe
   });
   ASSERT_TRUE(eventually([&] { return load.requests() > 200; }));
 
-  ASSERT_EQ(run_stack_function("pg_standby_stop"), 0);
+  ASSERT_EQ(stack_control({"standby", "stop"}), 0);
   EXPECT_TRUE(eventually([&] { return prefers(host, primary_label()); })) << readiness(host).body;
   Readiness down = readiness(host);
   EXPECT_EQ(down.endpoints[standby_label()].state, "down") << down.body;
   const int at_fallback = load.requests();
   ASSERT_TRUE(eventually([&] { return load.requests() > at_fallback + 300; }));
 
-  ASSERT_EQ(run_stack_function("pg_standby_start"), 0);
+  ASSERT_EQ(stack_control({"standby", "start"}), 0);
   EXPECT_TRUE(eventually([&] { return prefers(host, standby_label()); })) << readiness(host).body;
   // The restarted standby's own view: the host's readers are back on it.
   EXPECT_TRUE(eventually(standby_served_a_product_read));
@@ -385,9 +383,7 @@ TEST_F(ReadReplica, AFreshStandbyThatHasReplayedNoCommitYetIsSkippedWhenItFallsB
   // A commit on the primary during the base backup (autovacuum) would give it one: try again.
   bool fresh = false;
   for (int attempt = 0; attempt < 3 && !fresh; ++attempt) {
-    ASSERT_EQ(run_stack_function("pg_standby_stop && rm -rf \"$STACK_DIR/pg-standby/data\" && "
-                                 "pg_standby_start"),
-              0);
+    ASSERT_EQ(stack_control({"standby", "renew"}), 0);
     fresh = standby_sql("SELECT pg_last_xact_replay_timestamp() IS NULL") == "t";
   }
   ASSERT_TRUE(fresh) << "every new standby had replayed a commit";

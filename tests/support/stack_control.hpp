@@ -1,15 +1,19 @@
-// Lets a test stop and start parts of the private stack scripts/test started (Redis, a host),
-// through the same shell functions the scripts use (scripts/lib/stack.sh).
+// Lets a test stop and start parts of the private stack scripts/test started (Redis, a host, the
+// hot standby, the edge's limits) through the command scripts/stack-control, whose verbs are a
+// stable interface (see its --help); never through the shell functions behind it.
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace atelier::testing {
 
-// Runs one stack.sh function (e.g. "redis_stop", "host_start 2 28082"); returns its exit status.
-int run_stack_function(const std::string& call);
+// Runs `scripts/stack-control ARGS...` (no shell: each argument is passed as it is), e.g.
+// {"redis", "stop"} or {"host", "start", "4", port, "ATELIER_THREADS=2"}; returns its exit
+// status (-1 if it could not be run). What it printed on stderr is shown when it fails.
+int stack_control(const std::vector<std::string>& args);
 
-// The pid recorded for host INDEX (1-based), or -1.
+// The pid recorded for host INDEX (1-based; `stack-control host pid`), or -1.
 int host_pid(int index);
 
 }  // namespace atelier::testing

@@ -1,7 +1,8 @@
 // Shared parts of the k6 load tests: settings from the environment, id draws, the requests the
 // product page makes, the constant-arrival-rate scenario with its thresholds, and a readable
-// summary. The scenarios, id range and page-view mix match scripts/bench-lib/scenarios.lua
-// (keep the two in step).
+// summary. The scenarios' numbers (id range, page-view mix, revisit share, Accept-Encoding, list
+// page size) come from scripts/lib/scenarios.json, which scripts/bench-lib/scenarios.lua (wrk)
+// reads too: one definition for both.
 //
 // Environment (k6 run -e NAME=value):
 //   BASE_URL        API root, e.g. https://staging.example.com (no trailing slash needed)
@@ -15,9 +16,13 @@
 //   ACCEPT_ENCODING Accept-Encoding of every request            default gzip, deflate, br (browsers)
 //   IDENTITY        1: ask for identity bodies instead (Accept-Encoding: identity)
 //   REVISIT_SHARE   page_view.js: share of views that revisit a page with If-None-Match
-//                                                                              default 0.15
+//                                                          default scripts/lib/scenarios.json's
 import http from 'k6/http';
 import { check, fail } from 'k6';
+
+// The shared numbers. open() at a module's top level reads relative to that module (k6's rule,
+// and scripts/k6/run's): scripts/k6/lib/../../lib/scenarios.json.
+export const SCENARIOS = JSON.parse(open('../../lib/scenarios.json'));
 
 function envNumber(name, fallback) {
   const raw = __ENV[name];
@@ -34,9 +39,10 @@ export const settings = {
   p99Ms: envNumber('P99_MS', 100),
   maxProductId: Math.floor(envNumber('MAX_PRODUCT_ID', 1000011)),
   // What browsers send; k6 inflates gzip and br bodies itself, so the checks read JSON either way.
-  acceptEncoding: __ENV.IDENTITY === '1' ? 'identity' : (__ENV.ACCEPT_ENCODING || 'gzip, deflate, br'),
+  acceptEncoding: __ENV.IDENTITY === '1' ? 'identity'
+    : (__ENV.ACCEPT_ENCODING || SCENARIOS.browser_accept_encoding),
   revisitShare: __ENV.REVISIT_SHARE === undefined || __ENV.REVISIT_SHARE === ''
-    ? 0.15 : Number(__ENV.REVISIT_SHARE),
+    ? SCENARIOS.page_view.revisit : Number(__ENV.REVISIT_SHARE),
 };
 if (!(settings.revisitShare >= 0 && settings.revisitShare <= 1)) {
   fail(`REVISIT_SHARE must be 0..1, got "${__ENV.REVISIT_SHARE}"`);
@@ -47,18 +53,19 @@ settings.maxVus = Math.round(envNumber('MAX_VUS', Math.max(200, settings.rate, s
 // Load tests of this API draw ids from the last 10% of the catalog, the cold end of the tables
 // (CONTRACT §5): 900010..1000011 for the full catalog.
 export const coldRange = {
-  low: Math.max(1, Math.ceil(settings.maxProductId * 0.9)),
+  low: Math.max(1, Math.ceil(settings.maxProductId * SCENARIOS.cold_range_start)),
   high: settings.maxProductId,
 };
 
 // A product page asks for the product, its styles and its related ids; per page view it reads the
-// cart with this probability and adds to it with that one (scripts/bench-lib/scenarios.lua).
-export const PAGE_VIEW_CART_READ = 0.2;
-export const PAGE_VIEW_CART_ADD = 0.05;
-// Share of page views that revisit a page seen before with If-None-Match (expecting 304): the
-// same assumption as scripts/bench-lib/scenarios.lua, which says why.
+// cart with this probability and adds to it with that one.
+export const PAGE_VIEW_CART_READ = SCENARIOS.page_view.cart_read;
+export const PAGE_VIEW_CART_ADD = SCENARIOS.page_view.cart_add;
+// Share of page views that revisit a page seen before with If-None-Match (expecting 304).
 export const PAGE_VIEW_REVISIT = settings.revisitShare;
-export const LIST_PAGE_SIZE = 5;
+export const LIST_PAGE_SIZE = SCENARIOS.list_page_size;
+// cart.js: share of iterations that add (the rest read the cart).
+export const CART_ADD_SHARE = SCENARIOS.cart_add_share;
 const CART_SESSIONS = 1000;
 
 export function randomInt(low, high) {
@@ -99,7 +106,7 @@ function params(endpoint, headers, revisit) {
 function cartSession(runId) {
   // <prefix><n, 24 digits>: at least the 20 characters a cart token needs, and the form
   // scripts/lib/common.sh bench_carts_delete_sql finds sessions by (they are stored keyed).
-  return `k6-${runId}-${String(randomInt(1, CART_SESSIONS)).padStart(24, '0')}`;
+  return `k6-${runId}-${String(randomInt(1, CART_SESSIONS)).padStart(SCENARIOS.session_digits, '0')}`;
 }
 
 // The three bodies of a product page again, with the ETags of the earlier visit.

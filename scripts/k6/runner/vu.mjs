@@ -259,10 +259,22 @@ function link(specifier, referencing) {
   return fileModule(path.resolve(base, specifier));
 }
 
-// k6's open(): a file relative to the script, in the init context only.
+// The directory of the module whose code called open(): the first frame of the stack that is a
+// loaded script (their identifiers are file: URLs) and not this file.
+function callerDirectory() {
+  const self = import.meta.url;
+  for (const line of (new Error().stack || '').split('\n').slice(1)) {
+    const match = /(file:\/\/[^\s()]+?):\d+:\d+\)?$/.exec(line.trim());
+    if (match && match[1] !== self) return path.dirname(fileURLToPath(match[1]));
+  }
+  return path.dirname(path.resolve(scriptPath));
+}
+
+// k6's open(): in the init context only; a relative path is read from the directory of the module
+// that calls it at its top level (k6's rule: lib/x.js opening '../d.json' reads ./d.json).
 globalThis.open = (file, mode) => {
   if (!initContext) throw new Error('open() is only available in the init context');
-  const full = path.resolve(path.dirname(scriptPath), file);
+  const full = path.resolve(callerDirectory(), file);
   if (mode === 'b') {
     const buf = fs.readFileSync(full);
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);

@@ -1,5 +1,5 @@
 // The read/write split (CacheOptions::read_redis) against a real master, its real replica and three
-// real Sentinels: the group scripts/test starts on loopback (scripts/lib/redis-group, named by
+// real Sentinels: the group scripts/test starts on loopback (scripts/redis-group, named by
 // REDIS_GROUP_* and driven through REDIS_GROUP_CTL). Proofs come from the servers themselves:
 // INFO commandstats of each node, ROLE, and the values each node holds.
 #include <gtest/gtest.h>
@@ -54,8 +54,8 @@ class RedisSplitTest : public ::testing::Test {
     std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with plain write(2) (STACK-NOTES §3)
     ctl_ = env("REDIS_GROUP_CTL");
     ASSERT_FALSE(ctl_.empty() || env("REDIS_GROUP_MASTER_URL").empty())
-        << "the split tests need the Redis group scripts/test starts (scripts/lib/redis-group up; "
-           "eval \"$(scripts/lib/redis-group env)\"; REDIS_GROUP_CTL=scripts/lib/redis-group)";
+        << "the split tests need the Redis group scripts/test starts (scripts/redis-group up; "
+           "eval \"$(scripts/redis-group env)\"; REDIS_GROUP_CTL=scripts/redis-group)";
     master_ = *parse_redis_url(env("REDIS_GROUP_MASTER_URL"));
     replica_ = *parse_redis_url(env("REDIS_GROUP_REPLICA_URL"));
     sentinels_ = *parse_redis_url(env("REDIS_GROUP_SENTINEL_URL"));

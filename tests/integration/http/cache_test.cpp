@@ -185,7 +185,7 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
     return "/products/" + std::to_string(100 + t + 4 * (i % 700)) + "/styles";
   });
   ASSERT_TRUE(eventually([&] { return load.requests() >= 20; })) << "the load never got going";
-  ASSERT_EQ(run_stack_function("redis_stop"), 0);
+  ASSERT_EQ(stack_control({"redis", "stop"}), 0);
   // The host notices (a failed command under the load) and steps Redis aside; readiness stays.
   HttpResponse ready;
   EXPECT_TRUE(eventually([&] {
@@ -196,7 +196,7 @@ TEST(Cache, RedisDownMeansPostgresAnswersThenTheCacheRecovers) {
   const int while_down = load.requests();
   EXPECT_TRUE(eventually([&] { return load.requests() >= while_down + 50; }))
       << "requests stalled while Redis was down";
-  ASSERT_EQ(run_stack_function("redis_start"), 0);
+  ASSERT_EQ(stack_control({"redis", "start"}), 0);
   // Back-off is at most 10 s; the probe turns the cache back on.
   const bool recovered = eventually(
       [&] {
