@@ -150,7 +150,7 @@ bool eventually(Predicate predicate, std::chrono::milliseconds limit) {
 
 class RedisOutageTest : public ::testing::Test {
  protected:
-  void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }  // STACK-NOTES §3: hiredis write(2)
+  void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }  // LIBRARY-NOTES §3: hiredis write(2)
 };
 
 TEST_F(RedisOutageTest, NothingListeningFailsFastAndBacksOff) {

@@ -59,7 +59,7 @@ bool eventually(Predicate done, std::chrono::milliseconds limit = 10s) {
 class RedisSplitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with plain write(2) (STACK-NOTES §3)
+    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with plain write(2) (LIBRARY-NOTES §3)
     ctl_ = env("REDIS_GROUP_CTL");
     ASSERT_FALSE(ctl_.empty() || env("REDIS_GROUP_MASTER_URL").empty())
         << "the split tests need the Redis group scripts/test starts (scripts/lib/redis-group up; "
