@@ -12,7 +12,7 @@ namespace atelier::cache {
 namespace {
 
 timeval to_timeval(std::chrono::milliseconds ms) {
-  // tv_usec must stay < 1'000'000 or hiredis rejects the timeout (STACK-NOTES §3).
+  // tv_usec must stay < 1'000'000 or hiredis rejects the timeout (LIBRARY-NOTES §3).
   const auto count = ms.count() < 0 ? 0 : ms.count();
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(count / 1000);
@@ -22,7 +22,7 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 
 bool is_timeout_errno(int saved_errno) {
   // SO_RCVTIMEO/SO_SNDTIMEO expiry surfaces as EAGAIN ("Resource temporarily unavailable",
-  // STACK-NOTES §3); an expired connect timeout as ETIMEDOUT.
+  // LIBRARY-NOTES §3); an expired connect timeout as ETIMEDOUT.
   return saved_errno == EAGAIN || saved_errno == EWOULDBLOCK || saved_errno == ETIMEDOUT ||
          saved_errno == EINPROGRESS;
 }
@@ -60,7 +60,7 @@ std::string format_ttl(std::chrono::milliseconds ttl) {
 }
 
 // Views -> the (pointer, size_t length) arrays hiredis' *Argv functions take; binary-safe, and
-// lengths are size_t as the API requires (STACK-NOTES §3: never int).
+// lengths are size_t as the API requires (LIBRARY-NOTES §3: never int).
 struct ArgvArrays {
   std::vector<const char*> pointers;
   std::vector<std::size_t> sizes;
@@ -153,7 +153,7 @@ RedisStatus RedisConnection::fail_context(std::string_view what, int saved_errno
   }
   status.message = std::string(what) + ": " + detail;
   // A hiredis context is dead after any error, and after a timeout a late reply would desync the
-  // stream anyway (STACK-NOTES §3): free it; the next call connects afresh.
+  // stream anyway (LIBRARY-NOTES §3): free it; the next call connects afresh.
   context_.reset();
   return status;
 }
@@ -272,7 +272,7 @@ RedisStatus RedisConnection::connect() {
   if (context_->err != 0) return fail_context("connect", saved_errno);
 
   // redisConnectWithTimeout bounds only the connect; commands need SO_RCVTIMEO/SO_SNDTIMEO set
-  // explicitly, on every new socket (STACK-NOTES §3, hiredis#593).
+  // explicitly, on every new socket (LIBRARY-NOTES §3, hiredis#593).
   if (redisSetTimeout(context_.get(), to_timeval(options_.command_timeout)) != REDIS_OK) {
     return fail_context("set command timeout", errno);
   }
@@ -419,8 +419,8 @@ RedisResult<std::size_t> RedisConnection::set_many(std::span<const SetCommand> b
     set_status(result, connect());
     if (!result.ok()) return result;
   }
-  // Pipelining (STACK-NOTES §3): append everything (buffered only), then read the replies in order.
-  // Every appended command must be drained, or the next command would read a stale reply.
+  // Pipelining (LIBRARY-NOTES §3): append everything (buffered only), then read the replies in
+  // order. Every appended command must be drained, or the next command would read a stale reply.
   for (const SetCommand& command : batch) {
     const std::string px = format_ttl(command.ttl);
     const std::string_view args[] = {"SET", command.key, command.value, "PX", px};

@@ -1,7 +1,7 @@
 // One blocking hiredis connection, owned by exactly one object (STYLE habit 1, after
 // redis-plus-plus's connection.h). This header and its .cpp are the only code that knows hiredis;
 // everything else talks to Cache. Not thread-safe: one RedisConnection per thread
-// (STACK-NOTES §3: "A redisContext is not thread-safe").
+// (LIBRARY-NOTES §3: "A redisContext is not thread-safe").
 #pragma once
 
 #include <chrono>
@@ -119,7 +119,7 @@ class RedisConnection {
   using ReplyPtr = std::unique_ptr<redisReply, ReplyFree>;
 
   // Sends one command and reads its reply; on a context error drops the connection (a hiredis
-  // context is dead after any error, STACK-NOTES §3) and reports io/timeout/closed.
+  // context is dead after any error, LIBRARY-NOTES §3) and reports io/timeout/closed.
   RedisStatus exchange(std::span<const std::string_view> args, ReplyPtr& reply);
   RedisStatus fail_context(std::string_view what, int saved_errno);
   // Asks each Sentinel in turn for the master's address (into options_.host/port); ok when one

@@ -112,7 +112,7 @@ function request()
   sent[kind] = (sent[kind] or 0) + 1
   -- wrk.format uses only the headers given (plus Host), so keep-alive goes in every request:
   -- without it Pistache answers `Connection: Close` and wrk reconnects per request
-  -- (STACK-NOTES §0.1).
+  -- (LIBRARY-NOTES §1.1).
   local headers = { ["Host"] = base_headers["Host"], ["Connection"] = "keep-alive" }
   if accept_encoding ~= "" then headers["Accept-Encoding"] = accept_encoding end
   if if_none_match then headers["If-None-Match"] = if_none_match end

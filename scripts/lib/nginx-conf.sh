@@ -2,7 +2,7 @@
 # nginx/nginx.conf.template with its placeholders filled, on stdout. Also used by
 # scripts/bench-lib/design-limit, which puts the same front NGINX before static upstreams.
 #   nginx_conf_render PREFIX_DIR PORT UPSTREAM_LINES RATE_LIMIT(on|off) [ACCESS_LOG(on|off)]
-# The limits at the edge come from the environment (README, "Limits at the edge"); each RATE may
+# The limits at the edge come from the environment (docs/SECURITY.md, "Rate and connection limits"); each RATE may
 # be `off`, and NGINX_CONN_PER_ADDR too:
 #   NGINX_CART_SESSION_RATE (2r/s)  NGINX_CART_SESSION_BURST (20)   cart writes per session
 #   NGINX_CART_ADDR_RATE   (20r/s)  NGINX_CART_ADDR_BURST   (200)   cart writes per client address

@@ -68,8 +68,8 @@ cmd_bench() {
   out="$ATELIER_ROOT/bench/$stamp-staging-bench.json"
   # The mix's cart adds and wrk's connections all come from the client node's one address, a
   # flood to the limits at the edge: lifted on lb (and the one-machine stack's NGINX) for the run,
-  # put back after the last run (a run that dies leaves them lifted until the next `up`; README,
-  # "Limits at the edge").
+  # put back after the last run (a run that dies leaves them lifted until the next `up`;
+  # docs/SECURITY.md, "Rate and connection limits").
   staging_lb_reload "${NGINX_UNLIMITED[@]}"
   [ -n "$compare" ] && one_machine_limits "${NGINX_UNLIMITED[@]}"
   local runs=() r target

@@ -4,7 +4,8 @@
 # (ATELIER_LOCAL_CACHE_MB=0), or a small catalog never reaches Redis after the first seconds. Per
 # run: requests/s of the page-view mix, p50/p99, and from the servers themselves the commands/s and CPU seconds of
 # redis1 and redis2 (INFO stats / INFO cpu), and the hosts' hit ratio (/metrics).
-# Each round runs under `flock -o /work/bench.lock` (the machine is shared); writes
+# Each round runs under `flock -o` of the benchmark lock ($ATELIER_BENCH_LOCK, default
+# ${TMPDIR:-/tmp}/atelier-bench.lock: the machine may be shared); writes
 # bench/<stamp>-staging-redis-split.json with the medians. Sourced by scripts/staging.
 # shellcheck shell=bash
 
@@ -83,7 +84,7 @@ cmd_redis_split() {
   for r in $(seq 1 "$rounds"); do
     # One round (both modes, alternating which goes first) per hold of the shared lock. -o: the
     # hosts a round starts must not inherit the lock's descriptor, or they would hold it for good.
-    flock -o /work/bench.lock "$ATELIER_ROOT/scripts/staging" redis-split-round "$work" "$r" \
+    flock -o "${ATELIER_BENCH_LOCK:-${TMPDIR:-/tmp}/atelier-bench.lock}" "$ATELIER_ROOT/scripts/staging" redis-split-round "$work" "$r" \
       "$duration" "$connections" || die "round $r failed"
   done
   staging_hosts_restart ""  # back to the staging's own settings (split on, in-process tier on)

@@ -96,7 +96,7 @@ ParseResult parse(const Lookup& lookup);
 std::string help_text(std::string_view program, std::string_view summary);
 
 // `conninfo` string for libpq/libpqxx: the URL plus connect/statement timeouts and TCP keepalives,
-// placed in the connection string so they survive every reconnect (STACK-NOTES §2).
+// placed in the connection string so they survive every reconnect (LIBRARY-NOTES §2).
 std::string postgres_conninfo(const Config& config, std::string_view application_name);
 // The same settings for another URL of the same cluster (a read replica).
 std::string postgres_conninfo(const Config& config, std::string_view url,

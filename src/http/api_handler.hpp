@@ -2,12 +2,12 @@
 // It also replaces Pistache 0.0.5's input loop so that (a) parse errors and oversize requests get
 // JSON error bodies (CONTRACT §3) instead of Pistache's plain text, (b) HTTP/1.1 requests without
 // a Connection header are answered keep-alive instead of Pistache's `Connection: Close` that it
-// never enforces (STACK-NOTES §0.1), and (c) replies are written straight to the socket: Pistache's
-// ResponseWriter sends every response through a per-worker queue + eventfd and builds the head
-// from shared_ptr header objects through an ostream, about twice NGINX's syscalls per request
-// (STACK-NOTES §1.3), and (d) a request NGINX would refuse (control or non-ASCII bytes in the
-// target, HTTP/1.1 without Host) is refused here too, on the TCP port and the unix socket alike.
-// Pistache still accepts, polls, reads and parses.
+// never enforces (LIBRARY-NOTES §1.1), and (c) replies are written straight to the socket:
+// Pistache's ResponseWriter sends every response through a per-worker queue + eventfd and builds
+// the head from shared_ptr header objects through an ostream, about twice NGINX's syscalls per
+// request (LIBRARY-NOTES §1.3), and (d) a request NGINX would refuse (control or non-ASCII bytes in
+// the target, HTTP/1.1 without Host) is refused here too, on the TCP port and the unix socket
+// alike. Pistache still accepts, polls, reads and parses.
 #pragma once
 
 #include <pistache/http.h>

@@ -1,7 +1,7 @@
 // A second way into a host: HTTP over a unix stream socket, for an NGINX on the same machine.
 //
 // Loopback TCP costs the kernel a full TCP send and receive path per message; on this 2-core box
-// it is most of what an NGINX->host hop costs (README, "Measurements"). Pistache 0.0.5's listener
+// it is most of what an NGINX->host hop costs (docs/BENCHMARKS.md). Pistache 0.0.5's listener
 // only binds TCP, so this class owns the unix socket and its accept loop and hands every accepted
 // connection to Pistache transports running on their own reactor: the same ApiHandler, parser and
 // direct write as the TCP side. The TCP port stays: health checks, tests and remote NGINX use it.

@@ -1,6 +1,6 @@
 // Internal to src/json/: the SAX writer every serializer uses. Not installed for other folders
 // (RapidJSON is a private dependency of atelier_json, so its defines stay in one place —
-// STACK-NOTES §4 on ODR).
+// LIBRARY-NOTES §4 on ODR).
 #pragma once
 
 #include <cstddef>
@@ -18,7 +18,7 @@ namespace atelier::json::detail {
 
 // Per-thread output buffer + writer + UTF-8 repair scratch. Why thread-local mutable state: the
 // serializers run on every cache miss on the reactor threads and ~4M times in the warm-up tool;
-// reusing one grown buffer per thread (STACK-NOTES §4) removes the per-response reallocation
+// reusing one grown buffer per thread (LIBRARY-NOTES §4) removes the per-response reallocation
 // chain, and thread-locality means no locking. Oversized buffers are released (see finish()).
 struct Scratch {
   rapidjson::StringBuffer buffer{nullptr, 64 * 1024};
@@ -28,7 +28,7 @@ struct Scratch {
 };
 
 // Writes one JSON document into the thread's Scratch. RapidJSON's writer silently produces invalid
-// JSON when a call fails and the caller carries on (STACK-NOTES §0.12), so every call's result is
+// JSON when a call fails and the caller carries on (LIBRARY-NOTES §4), so every call's result is
 // folded into `ok_` and later calls are skipped once one failed; finish() throws instead of
 // returning a broken body. With our inputs (no doubles, UTF-8 already repaired) no call is expected
 // to fail — this is the guard that keeps a future change from shipping `[1,,2]`.
@@ -65,7 +65,8 @@ class BodyWriter {
   void price(model::Cents cents);
   void timestamp(model::EpochMillis millis);
   void boolean(bool value) { ok_ = ok_ && writer().Bool(value); }
-  // A finite double (RapidJSON refuses NaN and infinities: the writer then fails, STACK-NOTES §4).
+  // A finite double (RapidJSON refuses NaN and infinities: the writer then fails, LIBRARY-NOTES
+  // §4).
   void number(double value) { ok_ = ok_ && writer().Double(value); }
   void null() { ok_ = ok_ && writer().Null(); }
 

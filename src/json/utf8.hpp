@@ -1,6 +1,6 @@
 // UTF-8 well-formedness for text fields. The catalog is loaded from CSV files we do not control
-// (CONTRACT §4), and RapidJSON copies invalid UTF-8 verbatim into its output (STACK-NOTES §4), so a
-// single bad byte in a description would make a whole response body invalid JSON. Every text
+// (CONTRACT §4), and RapidJSON copies invalid UTF-8 verbatim into its output (LIBRARY-NOTES §4), so
+// a single bad byte in a description would make a whole response body invalid JSON. Every text
 // field therefore passes through here before it is written.
 #pragma once
 

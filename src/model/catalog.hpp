@@ -10,7 +10,7 @@
 namespace atelier::model {
 
 // Prices are kept in cents so that "140.00" is produced by integer formatting, never by a double
-// (CONTRACT §1: exactly two decimals; STACK-NOTES §4: RapidJSON truncates doubles).
+// (CONTRACT §1: exactly two decimals; LIBRARY-NOTES §4: RapidJSON truncates doubles).
 using Cents = std::int64_t;
 // Milliseconds since the Unix epoch, UTC; served as "2021-08-13T14:38:44.509Z".
 using EpochMillis = std::int64_t;

@@ -32,9 +32,9 @@ constexpr int kThreads = 32;
 constexpr int kSessions = 20;
 constexpr int kSkus = 10;
 
-// 2,000 adds at once from one address are a flood to NGINX's limits at the edge (README, "Limits
-// at the edge"; tests/e2e/edge_test.cpp): lifted for these tests, as for a benchmark, and put
-// back after.
+// 2,000 adds at once from one address are a flood to NGINX's limits at the edge (docs/SECURITY.md,
+// "Rate and connection limits"; tests/e2e/edge_test.cpp): lifted for these tests, as for a
+// benchmark, and put back after.
 struct EdgeLimitsLifted {
   EdgeLimitsLifted() { EXPECT_EQ(stack_control({"edge", "unlimited"}), 0); }
   ~EdgeLimitsLifted() { EXPECT_EQ(stack_control({"edge", "restore"}), 0); }

@@ -200,7 +200,8 @@ TEST(Edge, ConnectionsPerAddressAreLimited) {
 
 // Size limits: NGINX refuses what is over its limits with JSON; a host reached directly (its own
 // port, as probes do) refuses what is over ATELIER_MAX_REQUEST_BYTES with JSON too; and whatever
-// NGINX lets through, a host accepts (the limits are aligned: README, "Limits at the edge").
+// NGINX lets through, a host accepts (the limits are aligned: docs/SECURITY.md, "Header
+// and body limits, aligned").
 TEST(Edge, OversizeHeadersAndBodiesAreJsonRefusalsAtTheEdgeAndAtAHost) {
   const std::string host = required_env("HOST1_URL");
   const std::string big_line(9 * 1024, 'h');  // one header line over NGINX's 8k buffers

@@ -30,7 +30,7 @@ using std::chrono::milliseconds;
 class RedisCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // hiredis writes with plain write(2): a closed peer would kill the test binary (STACK-NOTES
+    // hiredis writes with plain write(2): a closed peer would kill the test binary (LIBRARY-NOTES
     // §3).
     std::signal(SIGPIPE, SIG_IGN);
     const char* url = std::getenv("REDIS_URL");

@@ -143,7 +143,7 @@ CacheOptions fast_backoff_options(int port) {
 
 class RedisOutageTest : public ::testing::Test {
  protected:
-  void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }  // STACK-NOTES §3: hiredis write(2)
+  void SetUp() override { std::signal(SIGPIPE, SIG_IGN); }  // LIBRARY-NOTES §3: hiredis write(2)
 };
 
 TEST_F(RedisOutageTest, NothingListeningFailsFastAndBacksOff) {

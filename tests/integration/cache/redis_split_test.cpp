@@ -51,7 +51,7 @@ std::int64_t command_calls(RedisConnection& node, std::string_view command) {
 class RedisSplitTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with plain write(2) (STACK-NOTES §3)
+    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with plain write(2) (LIBRARY-NOTES §3)
     ctl_ = env("REDIS_GROUP_CTL");
     ASSERT_FALSE(ctl_.empty() || env("REDIS_GROUP_MASTER_URL").empty())
         << "the split tests need the Redis group scripts/test starts (scripts/redis-group up; "
