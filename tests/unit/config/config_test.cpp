@@ -62,6 +62,14 @@ TEST(Config, InvalidValuesAreReportedByName) {
   EXPECT_NE(r.errors[2].find("ATELIER_LOG_REQUESTS"), std::string::npos);
 }
 
+TEST(Config, TheCartBatchCapIsAtLeastOne) {
+  EXPECT_EQ(parse_map({}).config.cart_batch_max, 128);
+  EXPECT_EQ(parse_map({{"ATELIER_CART_BATCH_MAX", "1"}}).config.cart_batch_max, 1);
+  auto zero = parse_map({{"ATELIER_CART_BATCH_MAX", "0"}});
+  ASSERT_EQ(zero.errors.size(), 1u);
+  EXPECT_NE(zero.errors[0].find("ATELIER_CART_BATCH_MAX"), std::string::npos);
+}
+
 TEST(Config, HelpListsEveryVariable) {
   const std::string help = help_text("atelier-api", "summary");
   for (const auto& v : variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;
