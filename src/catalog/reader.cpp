@@ -4,74 +4,17 @@
 #include <span>
 #include <unordered_map>
 
-#include "catalog/queries.hpp"
-#include "catalog/query_watchdog.hpp"
-#include "catalog/read_endpoints.hpp"
+#include "catalog/database_run.hpp"
 
 namespace atelier::catalog {
 
 namespace {
 
-constexpr auto kReconnectPause = std::chrono::milliseconds(250);
-
-// "The catalog is not there (yet)": undefined table/schema, e.g. before the first load. A kind of
-// its own (ErrorKind::not_loaded): a 503 like a database that is down, and /readyz says which.
-// libpqxx 6.4 does not always fill in sqlstate() for the errors it maps to classes (seen for
-// insufficient_privilege), so the class is checked too.
-bool is_missing_catalog(const pqxx::sql_error& e) {
-  const std::string& state = e.sqlstate();
-  return dynamic_cast<const pqxx::undefined_table*>(&e) != nullptr || state == "42P01" ||
-         state == "3F000";
-}
-
-// Statement timeout (57014, STACK-NOTES §2: plain sql_error with sqlstate set) or the same
-// cancellation reported only in the message.
-bool is_timeout(const pqxx::sql_error& e) {
-  return e.sqlstate() == "57014" ||
-         std::string_view(e.what()).find("canceling statement due to statement timeout") !=
-             std::string_view::npos;
-}
-
-// "cached plan must not change result type" (0A000) after a reload replaced the views.
-bool is_stale_plan(const pqxx::sql_error& e) {
-  return dynamic_cast<const pqxx::feature_not_supported*>(&e) != nullptr || e.sqlstate() == "0A000";
-}
-
-// The product reads exist twice: "<name>" for an id range and "<name>_one" for one id
-// (queries.hpp says why).
-void prepare_for_ids(pqxx::connection& c, const std::string& name, std::string_view text) {
-  c.prepare(name, sql::for_ids(text, sql::Ids::range));
-  c.prepare(name + "_one", sql::for_ids(text, sql::Ids::one));
-  c.prepare(name + "_list", sql::for_ids(text, sql::Ids::list));
-}
-
-void prepare_statements(pqxx::connection& c) {
-  c.prepare("product_page", sql::kProductPage);
-  prepare_for_ids(c, "product_details", sql::kProductDetails);
-  prepare_for_ids(c, "product_styles", sql::kProductStyles);
-  prepare_for_ids(c, "related", sql::kRelated);
-  c.prepare("bounds", sql::kBounds);
-  c.prepare("dataset_version", sql::kDatasetVersion);
-  c.prepare("revisions", sql::kRevisions);
-  c.prepare("last_publish", sql::kLastPublish);
-  c.prepare("publishes_since", sql::kPublishesSince);
-  c.prepare("last_publish_changes", sql::kLastPublishChanges);
-  c.prepare("cart_add", sql::kCartAdd);
-  c.prepare("cart_list", sql::kCartList);
-  c.prepare("cart_forget_requests", sql::kCartForgetRequests);
-}
-
-std::int64_t as_i64(const pqxx::field& f) {
-  return f.as<std::int64_t>();
-}
+using Connection = Database::Connection;
 
 // Revisions are 64-bit digests stored in int8 columns (bit pattern kept); NULL reads as 0.
 std::uint64_t as_revision(const pqxx::field& f) {
   return f.is_null() ? 0 : static_cast<std::uint64_t>(f.as<std::int64_t>());
-}
-
-std::string as_text(const pqxx::field& f) {
-  return std::string(f.c_str(), f.size());
 }
 
 std::optional<std::string> as_optional_text(const pqxx::field& f) {
@@ -134,102 +77,23 @@ auto single(Result<Versioned<std::vector<T>>>&& batch, Project project)
 
 }  // namespace
 
-struct CatalogReader::Connection {
-  explicit Connection(const std::string& conninfo) : db(conninfo) { prepare_statements(db); }
-  pqxx::connection db;
-};
-
-CatalogReader::CatalogReader(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+CatalogReader::CatalogReader(std::string conninfo)
+    : database_(std::make_shared<Database>(std::move(conninfo))) {}
 CatalogReader::CatalogReader(std::shared_ptr<ReadEndpoints> endpoints)
-    : endpoints_(std::move(endpoints)) {}
+    : database_(std::make_shared<Database>(std::move(endpoints))) {}
+CatalogReader::CatalogReader(std::shared_ptr<Database> database) : database_(std::move(database)) {}
 CatalogReader::~CatalogReader() = default;
 CatalogReader::CatalogReader(CatalogReader&&) noexcept = default;
 CatalogReader& CatalogReader::operator=(CatalogReader&&) noexcept = default;
 
-CatalogReader::Connection& CatalogReader::connection() {
-  if (endpoints_) return endpoint_connection();
-  if (!connection_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now < next_connect_attempt_) {
-      throw pqxx::broken_connection("database unreachable (waiting before the next attempt)");
-    }
-    try {
-      connection_ = std::make_unique<Connection>(conninfo_);
-    } catch (...) {
-      next_connect_attempt_ = now + kReconnectPause;
-      throw;
-    }
-  }
-  return *connection_;
-}
-
-CatalogReader::Connection& CatalogReader::endpoint_connection() {
-  // Move when the preferred endpoint changed (a replica came back, or fell too far behind).
-  if (connection_ && endpoint_ != endpoints_->preferred()) connection_.reset();
-  if (connection_) return *connection_;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_connect_attempt_) {
-    throw pqxx::broken_connection("database unreachable (waiting before the next attempt)");
-  }
-  // A replica that refuses the connection is reported and the next endpoint tried at once, so a
-  // stopped replica costs no request an error; only when the primary fails too does it throw.
-  for (std::size_t tries = 0;; ++tries) {
-    endpoint_ = endpoints_->preferred();
-    try {
-      connection_ = std::make_unique<Connection>(endpoints_->conninfo(endpoint_));
-      return *connection_;
-    } catch (const pqxx::broken_connection&) {
-      endpoints_->report_failure(endpoint_);
-      if (endpoint_ + 1 < endpoints_->size() && tries < endpoints_->size()) continue;
-      next_connect_attempt_ = now + kReconnectPause;
-      throw;
-    }
-  }
+template <typename Fn>
+auto CatalogReader::run(const char* what, Fn&& fn) {
+  return database_->run(what, 1, std::forward<Fn>(fn));
 }
 
 template <typename Fn>
-auto CatalogReader::run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-  return run(what, 1, std::forward<Fn>(fn));
-}
-
-template <typename Fn>
-auto CatalogReader::run(const char* what, int statements, Fn&& fn)
-    -> decltype(fn(std::declval<Connection&>())) {
-  // One retry after a broken connection: libpqxx 6.4 reactivation is unreliable, so the
-  // connection object is dropped and rebuilt instead (STACK-NOTES §0.10).
-  for (int attempt = 0;; ++attempt) {
-    try {
-      Connection& c = connection();
-      const auto watch = QueryWatchdog::instance().watch(c.db.sock(), statements);
-      return fn(c);
-    } catch (const pqxx::broken_connection& e) {
-      connection_.reset();
-      if (attempt == 0 && std::chrono::steady_clock::now() >= next_connect_attempt_) continue;
-      return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};
-    } catch (const pqxx::sql_error& e) {
-      if (is_timeout(e)) return Error{ErrorKind::timeout, std::string(what) + ": timeout"};
-      if (is_missing_catalog(e)) {
-        return Error{ErrorKind::not_loaded, std::string(what) + ": catalog not loaded"};
-      }
-      // A view replaced by a reload between planning and execution can surface as a "cached
-      // plan must not change result type" error; the statement is simply run again.
-      if (attempt == 0 && is_stale_plan(e)) continue;
-      return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
-    } catch (const pqxx::transaction_rollback& e) {
-      // Deadlock or serialization failure (40P01 / 40001; libpqxx 6.4 derives these from
-      // pqxx::failure, not sql_error): the statement lost a lock conflict, e.g. with a publish.
-      // Nothing was read; it is run once more, then reported as a transient 503.
-      if (attempt == 0) continue;
-      return Error{ErrorKind::timeout, std::string(what) + ": " + e.what()};
-    } catch (const pqxx::in_doubt_error& e) {
-      connection_.reset();
-      return Error{ErrorKind::unavailable, std::string(what) + ": " + e.what()};
-    } catch (const std::exception& e) {
-      // Anything else (conversion error, library failure) leaves the connection state unknown.
-      connection_.reset();
-      return Error{ErrorKind::query, std::string(what) + ": " + e.what()};
-    }
-  }
+auto CatalogReader::run(const char* what, int statements, Fn&& fn) {
+  return database_->run(what, statements, std::forward<Fn>(fn));
 }
 
 // One product read over ids first..last (exec_for_ids picks the statement form), the dataset
@@ -472,44 +336,6 @@ Result<CatalogReader::PublishChanges> CatalogReader::last_publish_changes() {
       if (!row[2].is_null()) out.ids.push_back(as_i64(row[2]));
     }
     return out;
-  });
-}
-
-Result<CartAddOutcome> CatalogReader::add_to_cart(const CartAddRequest& add) {
-  // run() tries once more after a broken connection. That is safe for a write only because the
-  // request key makes the add idempotent: if the first try committed, its recorded answer comes
-  // back (replayed) and nothing is added twice; if it did not, the add happens now.
-  return run("cart_add", [&](Connection& c) -> Result<CartAddOutcome> {
-    // One autocommit statement: the unit and its answer are durable once the 201 is sent.
-    pqxx::nontransaction tx{c.db};
-    const pqxx::result r =
-        tx.exec_prepared("cart_add", add.session_key, add.previous_key, add.sku_id, add.request_key,
-                         add.max_skus, add.max_units);
-    CartAddOutcome out;
-    const auto row = r.at(0);
-    out.status = row[0].as<int>();
-    out.replayed = row[1].as<bool>();
-    out.bound = as_text(row[2]);
-    return out;
-  });
-}
-
-Result<std::int64_t> CatalogReader::forget_cart_requests() {
-  return run("cart_forget_requests", [&](Connection& c) -> Result<std::int64_t> {
-    pqxx::nontransaction tx{c.db};
-    return as_i64(tx.exec_prepared("cart_forget_requests").at(0)[0]);
-  });
-}
-
-Result<std::vector<model::CartLine>> CatalogReader::cart(const std::string& session_key,
-                                                         const std::string& previous_key) {
-  return run("cart_list", [&](Connection& c) -> Result<std::vector<model::CartLine>> {
-    pqxx::nontransaction tx{c.db};
-    const pqxx::result r = tx.exec_prepared("cart_list", session_key, previous_key);
-    std::vector<model::CartLine> lines;
-    lines.reserve(r.size());
-    for (const auto& row : r) lines.push_back({as_i64(row[0]), as_i64(row[1])});
-    return lines;
   });
 }
 

@@ -1,5 +1,6 @@
 // The Postgres side of the API: one CatalogReader per worker thread (libpqxx connections are not
-// thread-safe, STACK-NOTES §2), prepared statements, one round trip per read (nontransaction).
+// thread-safe: a connection is never shared between threads), prepared statements, one round trip
+// per read (nontransaction). The cart's writes are catalog/cart_store.hpp's.
 #pragma once
 
 #include <chrono>
@@ -15,32 +16,17 @@
 
 namespace atelier::catalog {
 
-// One cart add (sql/meta.sql atelier.cart_add): the session's key (never the session itself),
-// the request key that makes the add idempotent, and the session's bounds.
-struct CartAddRequest {
-  std::string session_key;
-  std::string previous_key;  // the key under a secret being rotated out, or empty
-  std::int64_t sku_id = 0;
-  std::string request_key;
-  int max_skus = 100;
-  int max_units = 10;
-};
-// 201 added, 409 past a bound (`bound`: "units" or "skus"), 422 unknown sku or a request key
-// reused for another sku (`bound`: "key_reused"); replayed = the request key's earlier answer.
-struct CartAddOutcome {
-  int status = 0;
-  bool replayed = false;
-  std::string bound;
-};
-
+class Database;
 class ReadEndpoints;
 
 class CatalogReader {
  public:
   explicit CatalogReader(std::string conninfo);
   // Reads from whichever endpoint `endpoints` prefers (replicas first, the primary last), moving
-  // when that changes; never for the cart, whose reads must see its own writes.
+  // when that changes; never for the cart (CartStore), whose reads must see its own writes.
   explicit CatalogReader(std::shared_ptr<ReadEndpoints> endpoints);
+  // Reads through `database`, which others on the same thread may share (catalog/cart_store.hpp).
+  explicit CatalogReader(std::shared_ptr<Database> database);
   ~CatalogReader();
   CatalogReader(const CatalogReader&) = delete;
   CatalogReader& operator=(const CatalogReader&) = delete;
@@ -106,20 +92,13 @@ class CatalogReader {
     std::vector<std::int64_t> ids;
   };
   Result<PublishChanges> last_publish_changes();
-  Result<CartAddOutcome> add_to_cart(const CartAddRequest& add);
-  // The active cart of a session key (or of its previous key; empty = none).
-  Result<std::vector<model::CartLine>> cart(const std::string& session_key,
-                                            const std::string& previous_key);
-  // Drops request keys older than a day; returns how many.
-  Result<std::int64_t> forget_cart_requests();
 
  private:
-  struct Connection;  // wraps pqxx::connection; libpqxx stays out of this header
+  // fn runs `statements` statements back to back (Database::run).
   template <typename Fn>
-  auto run(const char* what, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
-  // fn runs `statements` statements back to back; QueryWatchdog allows each the limit.
+  auto run(const char* what, Fn&& fn);
   template <typename Fn>
-  auto run(const char* what, int statements, Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  auto run(const char* what, int statements, Fn&& fn);
   // Ids first..last, or the list when it is not empty.
   struct IdSelection {
     std::int64_t first = 0;
@@ -131,16 +110,8 @@ class CatalogReader {
   Result<Versioned<std::vector<model::ProductDetail>>> product_details_for(const IdSelection& ids);
   Result<Versioned<std::vector<model::ProductStyles>>> product_styles_for(const IdSelection& ids);
   Result<Versioned<std::vector<model::RelatedIds>>> related_for(const IdSelection& ids);
-  Connection& connection();
-  Connection& endpoint_connection();
 
-  std::string conninfo_;
-  std::shared_ptr<ReadEndpoints> endpoints_;  // null: always conninfo_
-  std::size_t endpoint_ = 0;                  // index in endpoints_ of the open connection
-  std::unique_ptr<Connection> connection_;
-  // After a failed connect, further attempts wait this long, so a dead database makes requests
-  // fail fast with 503 instead of each one waiting for connect_timeout.
-  std::chrono::steady_clock::time_point next_connect_attempt_{};
+  std::shared_ptr<Database> database_;
 };
 
 }  // namespace atelier::catalog

@@ -164,7 +164,7 @@ void Service::run_checks() {
   std::unique_ptr<catalog::CatalogReader> catalog =
       read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
                       : std::make_unique<catalog::CatalogReader>(conninfo_);
-  catalog::CatalogReader primary(conninfo_);
+  catalog::CartStore carts(conninfo_);
   constexpr auto kForgetEvery = std::chrono::hours(1);
   auto next_forget = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   std::unique_lock lock(checks_mutex_);
@@ -180,7 +180,7 @@ void Service::run_checks() {
     note_database(version.ok() || version.error().kind == catalog::ErrorKind::query);
     if (std::chrono::steady_clock::now() >= next_forget) {
       next_forget = std::chrono::steady_clock::now() + kForgetEvery;
-      auto forgotten = primary.forget_cart_requests();
+      auto forgotten = carts.forget_cart_requests();
       if (forgotten.ok() && forgotten.value() > 0) {
         log_event("info", "cart_request_keys_forgotten",
                   {{"count", std::to_string(forgotten.value())}});
@@ -198,21 +198,30 @@ catalog::CatalogReader& Service::reader() {
   thread_local std::unique_ptr<catalog::CatalogReader> local;
   if (!local || owner != this) {
     local = read_endpoints_ ? std::make_unique<catalog::CatalogReader>(read_endpoints_)
-                            : std::make_unique<catalog::CatalogReader>(conninfo_);
+                            : std::make_unique<catalog::CatalogReader>(primary_database());
     owner = this;
   }
   return *local;
 }
 
-catalog::CatalogReader& Service::cart_reader() {
-  if (!read_endpoints_) return reader();
+catalog::CartStore& Service::cart_store() {
   thread_local const Service* owner = nullptr;
-  thread_local std::unique_ptr<catalog::CatalogReader> local;
+  thread_local std::unique_ptr<catalog::CartStore> local;
   if (!local || owner != this) {
-    local = std::make_unique<catalog::CatalogReader>(conninfo_);
+    local = std::make_unique<catalog::CartStore>(primary_database());
     owner = this;
   }
   return *local;
+}
+
+std::shared_ptr<catalog::Database> Service::primary_database() {
+  thread_local const Service* owner = nullptr;
+  thread_local std::shared_ptr<catalog::Database> local;
+  if (!local || owner != this) {
+    local = std::make_shared<catalog::Database>(conninfo_);
+    owner = this;
+  }
+  return local;
 }
 
 // [{"endpoint":"10.0.0.5:5432","state":"up","replica":true,"lag_seconds":0.0,"preferred":true},..]
@@ -653,8 +662,7 @@ Reply Service::cart_get(const std::string& session) {
   Reply r;
   r.cache_control = kNoStore;
   const auto start = std::chrono::steady_clock::now();
-  auto result =
-      cart_reader().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
+  auto result = cart_store().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
   metrics_->observe_db(seconds_since(start), !result.ok());
   if (!result.ok()) return database_error(result.error(), "cart_get");
   r.body = json::write_cart(result.value());
@@ -690,7 +698,7 @@ Reply Service::cart_post(const RequestView& request, const SessionRef& session) 
   add.max_skus = config_.cart_max_skus;
   add.max_units = config_.cart_max_units;
   const auto start = std::chrono::steady_clock::now();
-  auto result = cart_reader().add_to_cart(add);
+  auto result = cart_store().add_to_cart(add);
   metrics_->observe_db(seconds_since(start), !result.ok());
   const auto finish = [](Reply r) {
     r.cache_control = kNoStore;

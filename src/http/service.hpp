@@ -15,7 +15,9 @@
 
 #include "cache/cache_key.hpp"
 #include "cache/read_through.hpp"
+#include "catalog/cart_store.hpp"
 #include "catalog/change_feed.hpp"
+#include "catalog/database.hpp"
 #include "catalog/read_endpoints.hpp"
 #include "catalog/reader.hpp"
 #include "config/config.hpp"
@@ -93,9 +95,11 @@ class Service {
 
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
   catalog::CatalogReader& reader();
-  // The cart's reader: always the primary (DATABASE_URL), so a shopper reads their own writes.
-  // The same object as reader() when no replicas are configured.
-  catalog::CatalogReader& cart_reader();
+  // The cart's store: always the primary (DATABASE_URL), so a shopper reads their own writes.
+  // It shares reader()'s connection when no replicas are configured.
+  catalog::CartStore& cart_store();
+  // This thread's connection to the primary (cart_store(), and reader() without replicas).
+  std::shared_ptr<catalog::Database> primary_database();
   std::vector<json::ReadEndpointState> read_endpoint_states() const;
   // One log line when the database or the cache changes state (down/up, backoff/up), not one per
   // failed request.

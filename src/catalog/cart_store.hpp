@@ -1,0 +1,60 @@
+// The cart's side of PostgreSQL (docs/ARCHITECTURE.md "The cart"): adds, a session's cart, and the
+// purge of day-old request keys. Always on the primary (DATABASE_URL), so a shopper reads their own
+// writes. One per thread, like every Database.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "catalog/result.hpp"
+#include "model/catalog.hpp"
+
+namespace atelier::catalog {
+
+class Database;
+
+// One cart add (sql/meta.sql atelier.cart_add): the session's key (never the session itself),
+// the request key that makes the add idempotent, and the session's bounds.
+struct CartAddRequest {
+  std::string session_key;
+  std::string previous_key;  // the key under a secret being rotated out, or empty
+  std::int64_t sku_id = 0;
+  std::string request_key;
+  int max_skus = 100;
+  int max_units = 10;
+};
+// 201 added, 409 past a bound (`bound`: "units" or "skus"), 422 unknown sku or a request key
+// reused for another sku (`bound`: "key_reused"); replayed = the request key's earlier answer.
+struct CartAddOutcome {
+  int status = 0;
+  bool replayed = false;
+  std::string bound;
+};
+
+class CartStore {
+ public:
+  // Its own connection to the primary.
+  explicit CartStore(std::string conninfo);
+  // Shares `database` (a connection to the primary) with other users on the same thread, e.g. a
+  // host's CatalogReader when it has no replicas to read from.
+  explicit CartStore(std::shared_ptr<Database> database);
+  ~CartStore();
+  CartStore(const CartStore&) = delete;
+  CartStore& operator=(const CartStore&) = delete;
+  CartStore(CartStore&&) noexcept;
+  CartStore& operator=(CartStore&&) noexcept;
+
+  Result<CartAddOutcome> add_to_cart(const CartAddRequest& add);
+  // The active cart of a session key (or of its previous key; empty = none).
+  Result<std::vector<model::CartLine>> cart(const std::string& session_key,
+                                            const std::string& previous_key);
+  // Drops request keys older than a day; returns how many.
+  Result<std::int64_t> forget_cart_requests();
+
+ private:
+  std::shared_ptr<Database> database_;
+};
+
+}  // namespace atelier::catalog
