@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "catalog/database_run.hpp"
+#include "catalog/queries.hpp"
 
 namespace atelier::catalog {
 
@@ -43,17 +44,6 @@ pqxx::result exec_for_ids(pqxx::connection& db, const std::string& name, std::in
   pqxx::nontransaction tx{db};
   if (first_id == last_id) return tx.exec_prepared(name + "_one", first_id);
   return tx.exec_prepared(name, first_id, last_id);
-}
-
-// "{1,2,3}": an int8[] parameter as text (libpqxx 6.4 has no array parameters).
-std::string id_array(std::span<const std::int64_t> ids) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) text.push_back(',');
-    text += std::to_string(ids[i]);
-  }
-  text.push_back('}');
-  return text;
 }
 
 std::int64_t version_of(const pqxx::result& r) {
@@ -105,7 +95,7 @@ Result<Versioned<Value>> CatalogReader::read_ids(const char* statement, const Id
     const pqxx::result r = ids.list.empty()
                                ? exec_for_ids(c.db, statement, ids.first, ids.last)
                                : pqxx::nontransaction{c.db}.exec_prepared(
-                                     std::string(statement) + "_list", id_array(ids.list));
+                                     std::string(statement) + "_list", sql::number_array(ids.list));
     Versioned<Value> out;
     out.version = version_of(r);
     fill(r, out.value);
