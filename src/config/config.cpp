@@ -186,7 +186,8 @@ const std::vector<Variable>& variables() {
       {"ATELIER_CART_BATCH_MAX", "128",
        "Most cart adds one group commit writes in one statement (docs/CART.md). An add that finds "
        "no commit in flight is committed at once, alone; adds that arrive during a commit go "
-       "together in the next, this many at most."},
+       "together in the next, this many at most. 0 = no group commit: every add commits alone on "
+       "its own database worker, as before it."},
       {"ATELIER_DRAIN_DELAY_MS", "2000",
        "After SIGTERM: how long the host keeps accepting (with /readyz 503 and Connection: close "
        "on every answer) so balancers move away before it stops listening."},
@@ -248,7 +249,7 @@ ParseResult parse(const Lookup& lookup) {
   r.text("ATELIER_SESSION_PREVIOUS_SECRET_FILE", c.session_previous_secret_file);
   r.integer<int>("ATELIER_CART_MAX_SKUS", 1, 100000, c.cart_max_skus);
   r.integer<int>("ATELIER_CART_MAX_UNITS", 1, 100000, c.cart_max_units);
-  r.integer<int>("ATELIER_CART_BATCH_MAX", 1, 10000, c.cart_batch_max);
+  r.integer<int>("ATELIER_CART_BATCH_MAX", 0, 10000, c.cart_batch_max);
   r.duration("ATELIER_DRAIN_DELAY_MS", 0, 600000, c.drain_delay);
   std::chrono::seconds drain_timeout_s{20};
   r.duration("ATELIER_DRAIN_TIMEOUT_S", 0, 3600, drain_timeout_s);

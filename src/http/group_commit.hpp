@@ -11,6 +11,8 @@
 // `commit` gets each batch (1..max_batch items, in the order they arrived) and answers every item
 // itself (the reply is sent only after its batch committed). It runs on the leader's thread, so
 // it may use that thread's database connection; it must not throw.
+// max_batch 0 turns grouping off: every add() commits its item alone, at once, on its own thread,
+// however many commits are in flight (the behaviour before group commit, for comparison).
 #pragma once
 
 #include <algorithm>
@@ -39,7 +41,7 @@ class GroupCommit {
   };
 
   GroupCommit(std::size_t max_batch, Commit commit)
-      : max_batch_(std::max<std::size_t>(max_batch, 1)), commit_(std::move(commit)) {}
+      : max_batch_(max_batch), commit_(std::move(commit)) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -47,6 +49,15 @@ class GroupCommit {
   // queued the item for the leader.
   bool add(Item item) {
     std::vector<Item> batch;
+    if (max_batch_ == 0) {
+      {
+        std::lock_guard lock(mutex_);
+        ++stats_.led;
+      }
+      batch.push_back(std::move(item));
+      run(batch);
+      return true;
+    }
     {
       std::lock_guard lock(mutex_);
       if (in_flight_) {

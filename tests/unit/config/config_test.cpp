@@ -62,12 +62,12 @@ TEST(Config, InvalidValuesAreReportedByName) {
   EXPECT_NE(r.errors[2].find("ATELIER_LOG_REQUESTS"), std::string::npos);
 }
 
-TEST(Config, TheCartBatchCapIsAtLeastOne) {
+TEST(Config, TheCartBatchCapIsZeroForOffOrAWholeNumber) {
   EXPECT_EQ(parse_map({}).config.cart_batch_max, 128);
-  EXPECT_EQ(parse_map({{"ATELIER_CART_BATCH_MAX", "1"}}).config.cart_batch_max, 1);
-  auto zero = parse_map({{"ATELIER_CART_BATCH_MAX", "0"}});
-  ASSERT_EQ(zero.errors.size(), 1u);
-  EXPECT_NE(zero.errors[0].find("ATELIER_CART_BATCH_MAX"), std::string::npos);
+  EXPECT_EQ(parse_map({{"ATELIER_CART_BATCH_MAX", "0"}}).config.cart_batch_max, 0);
+  auto negative = parse_map({{"ATELIER_CART_BATCH_MAX", "-1"}});
+  ASSERT_EQ(negative.errors.size(), 1u);
+  EXPECT_NE(negative.errors[0].find("ATELIER_CART_BATCH_MAX"), std::string::npos);
 }
 
 TEST(Config, HelpListsEveryVariable) {

@@ -181,3 +181,30 @@ TEST(GroupCommit, ManyThreadsEveryItemCommittedOnceAndEachThreadsInOrder) {
   EXPECT_FALSE(stats.in_flight);
   EXPECT_EQ(stats.waiting, 0u);
 }
+
+TEST(GroupCommit, WithACapOfZeroEveryAddCommitsAloneAtOnceEvenDuringACommit) {
+  Recorder seen;
+  std::latch entered(1), release(1);
+  GroupCommit<int> group(0, [&](std::vector<int>& batch) {
+    seen.record(batch);
+    if (batch.front() == 1) {
+      entered.count_down();
+      release.wait();
+    }
+  });
+  std::thread first([&] { EXPECT_TRUE(group.add(1)); });
+  entered.wait();
+  // Committed here and now, while 1's commit is still in flight: nothing queues.
+  EXPECT_TRUE(group.add(2));
+  EXPECT_EQ(group.stats().waiting, 0u);
+  {
+    std::lock_guard lock(seen.mutex);
+    ASSERT_EQ(seen.batches.size(), 2u);
+    EXPECT_EQ(seen.batches[1], std::vector<int>{2});
+    EXPECT_EQ(seen.threads[1], std::this_thread::get_id());
+  }
+  release.count_down();
+  first.join();
+  EXPECT_EQ(group.stats().batches, 2u);
+  EXPECT_EQ(group.stats().largest, 1u);
+}
