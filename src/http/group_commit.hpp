@@ -2,12 +2,13 @@
 // PostgreSQL's own WAL flush and MySQL's binlog group commit share one flush between the commits
 // that arrive while another is being flushed.
 //
-// add(item) on a worker thread:
-//  * no commit in flight: this call is the leader. It commits the item at once, on its own thread
+// add(item) on a worker thread (`leaders` commits may be in flight at once, 1 by default):
+//  * fewer commits in flight than that: this call is a leader. It commits the item at once, on its
+//  own thread
 //    (a lone add costs no hand-over and no wait), then every batch that queued meanwhile, one
 //    after the other, until none is left; then it returns.
-//  * a commit in flight: the item joins the next batch and add() returns at once, so the worker
-//    goes back to other work; the leader commits that batch as soon as its commit ended.
+//  * as many in flight: the item joins the next batch and add() returns at once, so the worker
+//    goes back to other work; the first leader whose commit ends commits that batch.
 // `commit` gets each batch (1..max_batch items, in the order they arrived) and answers every item
 // itself (the reply is sent only after its batch committed). It runs on the leader's thread, so
 // it may use that thread's database connection; it must not throw.
@@ -37,11 +38,13 @@ class GroupCommit {
     std::uint64_t led = 0;      // add() calls that committed (the rest queued for a leader)
     std::size_t largest = 0;    // the most items one batch held
     std::size_t waiting = 0;    // items queued for the next batch now
-    bool in_flight = false;     // a leader is committing now
+    std::size_t in_flight = 0;  // leaders committing now
   };
 
-  GroupCommit(std::size_t max_batch, Commit commit)
-      : max_batch_(max_batch), commit_(std::move(commit)) {}
+  GroupCommit(std::size_t max_batch, Commit commit, std::size_t leaders = 1)
+      : max_batch_(max_batch),
+        leaders_(std::max<std::size_t>(leaders, 1)),
+        commit_(std::move(commit)) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -60,11 +63,11 @@ class GroupCommit {
     }
     {
       std::lock_guard lock(mutex_);
-      if (in_flight_) {
+      if (in_flight_ >= leaders_) {
         pending_.push_back(std::move(item));
         return false;
       }
-      in_flight_ = true;
+      ++in_flight_;
       ++stats_.led;
     }
     batch.push_back(std::move(item));
@@ -73,7 +76,7 @@ class GroupCommit {
       batch.clear();
       std::lock_guard lock(mutex_);
       if (pending_.empty()) {
-        in_flight_ = false;  // the next add() leads
+        --in_flight_;  // the next add() leads
         return true;
       }
       take_next_batch(batch);
@@ -116,9 +119,10 @@ class GroupCommit {
   }
 
   const std::size_t max_batch_;
+  const std::size_t leaders_;
   const Commit commit_;
   mutable std::mutex mutex_;
-  bool in_flight_ = false;
+  std::size_t in_flight_ = 0;
   std::vector<Item> pending_;
   Stats stats_;
 };

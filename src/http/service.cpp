@@ -130,7 +130,8 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
   feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
   cart_adds_ = std::make_unique<GroupCommit<PendingAdd>>(
       static_cast<std::size_t>(config_.cart_batch_max),
-      [this](std::vector<PendingAdd>& batch) { commit_cart_adds(batch); });
+      [this](std::vector<PendingAdd>& batch) { commit_cart_adds(batch); },
+      static_cast<std::size_t>(config_.cart_committers));
   DeferredWork::Options work;
   work.threads = static_cast<std::size_t>(config_.db_workers);
   work.max_queued = static_cast<std::size_t>(config_.db_queue);

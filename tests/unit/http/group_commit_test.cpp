@@ -62,7 +62,7 @@ TEST(GroupCommit, ALoneAddCommitsAtOnceOnTheCallingThread) {
   EXPECT_EQ(stats.items, 2u);
   EXPECT_EQ(stats.led, 2u);
   EXPECT_EQ(stats.largest, 1u);
-  EXPECT_FALSE(stats.in_flight);
+  EXPECT_EQ(stats.in_flight, 0u);
 }
 
 TEST(GroupCommit, AddsDuringACommitQueueWithoutBlockingAndTheLeaderCommitsThemAsOneBatch) {
@@ -82,7 +82,7 @@ TEST(GroupCommit, AddsDuringACommitQueueWithoutBlockingAndTheLeaderCommitsThemAs
   EXPECT_FALSE(group.add(3));
   EXPECT_FALSE(group.add(4));
   auto stats = group.stats();
-  EXPECT_TRUE(stats.in_flight);
+  EXPECT_EQ(stats.in_flight, 1u);
   EXPECT_EQ(stats.waiting, 3u);
   EXPECT_EQ(stats.batches, 1u);
   release.count_down();
@@ -99,7 +99,7 @@ TEST(GroupCommit, AddsDuringACommitQueueWithoutBlockingAndTheLeaderCommitsThemAs
   EXPECT_EQ(stats.led, 1u);
   EXPECT_EQ(stats.largest, 3u);
   EXPECT_EQ(stats.waiting, 0u);
-  EXPECT_FALSE(stats.in_flight);
+  EXPECT_EQ(stats.in_flight, 0u);
 }
 
 TEST(GroupCommit, TheLeaderGoesOnWhileAddsKeepArrivingAndCapsEachBatch) {
@@ -144,7 +144,7 @@ TEST(GroupCommit, ACommitThatThrowsDoesNotStopTheBatchesAfterIt) {
   leader.join();
   ASSERT_EQ(seen.batches.size(), 2u);
   EXPECT_EQ(seen.batches[1], std::vector<int>{2});
-  EXPECT_FALSE(group.stats().in_flight);
+  EXPECT_EQ(group.stats().in_flight, 0u);
   EXPECT_TRUE(group.add(3));  // and the next add leads
 }
 
@@ -178,7 +178,7 @@ TEST(GroupCommit, ManyThreadsEveryItemCommittedOnceAndEachThreadsInOrder) {
   const auto stats = group.stats();
   EXPECT_EQ(stats.items, static_cast<std::uint64_t>(kThreads * kEach));
   EXPECT_EQ(stats.batches, seen.batches.size());
-  EXPECT_FALSE(stats.in_flight);
+  EXPECT_EQ(stats.in_flight, 0u);
   EXPECT_EQ(stats.waiting, 0u);
 }
 
@@ -207,4 +207,37 @@ TEST(GroupCommit, WithACapOfZeroEveryAddCommitsAloneAtOnceEvenDuringACommit) {
   first.join();
   EXPECT_EQ(group.stats().batches, 2u);
   EXPECT_EQ(group.stats().largest, 1u);
+}
+
+TEST(GroupCommit, WithTwoLeadersASecondAddCommitsAtOnceAndOnlyAThirdQueues) {
+  Recorder seen;
+  std::latch entered1(1), release1(1), entered2(1), release2(1);
+  GroupCommit<int> group(
+      8,
+      [&](std::vector<int>& batch) {
+        seen.record(batch);
+        if (batch.front() == 1) {
+          entered1.count_down();
+          release1.wait();
+        } else if (batch.front() == 2) {
+          entered2.count_down();
+          release2.wait();
+        }
+      },
+      2);
+  std::thread first([&] { EXPECT_TRUE(group.add(1)); });
+  entered1.wait();
+  std::thread second([&] { EXPECT_TRUE(group.add(2)); });  // a free slot: commits at once
+  entered2.wait();
+  EXPECT_EQ(group.stats().in_flight, 2u);
+  EXPECT_FALSE(group.add(3));  // both slots busy: queued
+  EXPECT_FALSE(group.add(4));
+  release2.count_down();
+  second.join();  // the leader of 2 committed {3, 4} before it returned
+  release1.count_down();
+  first.join();
+  ASSERT_EQ(seen.batches.size(), 3u);
+  EXPECT_EQ(seen.batches[2], (std::vector<int>{3, 4}));
+  EXPECT_EQ(group.stats().in_flight, 0u);
+  EXPECT_EQ(group.stats().led, 2u);
 }
