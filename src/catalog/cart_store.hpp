@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,11 @@ class CartStore {
   CartStore& operator=(CartStore&&) noexcept;
 
   Result<CartAddOutcome> add_to_cart(const CartAddRequest& add);
+  // Several adds in one statement, one transaction, one WAL flush (a group commit, docs/CART.md):
+  // one outcome per add, in order, each what add_to_cart would have answered at its place in the
+  // sequence. One add is add_to_cart's statement itself. A failure is the whole batch's (nothing
+  // of it was written, or, after a broken connection, the retry replays what was).
+  Result<std::vector<CartAddOutcome>> add_to_cart(std::span<const CartAddRequest> adds);
   // The active cart of a session key (or of its previous key; empty = none).
   Result<std::vector<model::CartLine>> cart(const std::string& session_key,
                                             const std::string& previous_key);

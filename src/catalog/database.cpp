@@ -30,6 +30,7 @@ void prepare_statements(pqxx::connection& c) {
   c.prepare("publishes_since", sql::kPublishesSince);
   c.prepare("last_publish_changes", sql::kLastPublishChanges);
   c.prepare("cart_add", sql::kCartAdd);
+  c.prepare("cart_add_many", sql::kCartAddMany);
   c.prepare("cart_list", sql::kCartList);
   c.prepare("cart_forget_requests", sql::kCartForgetRequests);
 }

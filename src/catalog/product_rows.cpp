@@ -2,6 +2,8 @@
 
 #include <unordered_map>
 
+#include "catalog/queries.hpp"
+
 namespace atelier::catalog {
 
 namespace {
@@ -21,17 +23,6 @@ pqxx::result exec_for_ids(pqxx::connection& db, const std::string& name, std::in
   return tx.exec_prepared(name, first_id, last_id);
 }
 
-// "{1,2,3}": an int8[] parameter as text (libpqxx 6.4 has no array parameters).
-std::string id_array(std::span<const std::int64_t> ids) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) text.push_back(',');
-    text += std::to_string(ids[i]);
-  }
-  text.push_back('}');
-  return text;
-}
-
 std::int64_t version_of(const pqxx::result& r) {
   // Row 0 is always the kind-0 row joined to catalog.dataset, so it carries the version.
   return r.empty() || r[0][1].is_null() ? 0 : r[0][1].as<std::int64_t>();
@@ -46,7 +37,7 @@ Result<Versioned<Value>> read_ids(Database& database, const char* statement, con
     const pqxx::result r = ids.list.empty()
                                ? exec_for_ids(c.db, statement, ids.first, ids.last)
                                : pqxx::nontransaction{c.db}.exec_prepared(
-                                     std::string(statement) + "_list", id_array(ids.list));
+                                     std::string(statement) + "_list", sql::number_array(ids.list));
     Versioned<Value> out;
     out.version = version_of(r);
     fill(r, out.value);

@@ -11,6 +11,8 @@
 // with the readers.
 #pragma once
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,12 @@ enum class Ids { one, range, list };
 
 // `text` with every `{ids}` replaced by the condition of `ids`.
 std::string for_ids(std::string_view text, Ids ids);
+
+// Array parameters as PostgreSQL's text form (libpqxx 6.4 binds no arrays): every text element
+// double-quoted with `"` and `\` escaped, so any text (commas, braces, quotes, "NULL") is one
+// element as it is; numbers as they are. {"a","b\"c"} and {1,-2}.
+std::string text_array(std::span<const std::string> values);
+std::string number_array(std::span<const std::int64_t> values);
 
 // $1..$2: rank range (1-based, ascending id). The page starts in the block of 1024 ids with the
 // largest products_before below $1 (sql/dataset.sql, page_blocks), at most 1023 rows in.
@@ -136,6 +144,15 @@ ORDER BY p.id, c.product_id)SQL";
 // key, max distinct skus, max units of one sku.
 inline constexpr const char* kCartAdd = R"SQL(
 SELECT status, replayed, coalesce(bound, '') FROM atelier.cart_add($1, $2, $3, $4, $5, $6))SQL";
+
+// Many adds in one statement, one transaction and one WAL flush (a group commit, docs/CART.md):
+// atelier.cart_add_many (sql/migrations/0003_cart_add_many.sql), one row per element of the
+// arrays (text_array / number_array), in their order: the same arguments as kCartAdd, each
+// an array with one element per add.
+inline constexpr const char* kCartAddMany = R"SQL(
+SELECT ord, status, replayed, coalesce(bound, '')
+FROM atelier.cart_add_many($1::text[], $2::text[], $3::int8[], $4::text[], $5::int[], $6::int[])
+ORDER BY ord)SQL";
 
 // A session's active cart under its key, or its key under the secret being rotated out ($2, ''
 // when none): rows move to the new key on the session's next add.

@@ -195,6 +195,15 @@ const std::vector<Variable>& variables() {
       {"ATELIER_CART_MAX_SKUS", "100", "Distinct skus one session's cart may hold; past it 409."},
       {"ATELIER_CART_MAX_UNITS", "10",
        "Units of one sku one session's cart may hold; past it 409."},
+      {"ATELIER_CART_BATCH_MAX", "128",
+       "Most cart adds one group commit writes in one statement (docs/CART.md). An add that finds "
+       "no commit in flight is committed at once, alone; adds that arrive during a commit go "
+       "together in the next, this many at most. 0 = no group commit: every add commits alone on "
+       "its own database worker, as before it."},
+      {"ATELIER_CART_COMMITTERS", "1",
+       "Cart commits a host runs at once (group commit leaders, docs/CART.md): an add that finds "
+       "fewer in flight commits at once; one that finds this many joins the next batch. Keep it "
+       "below ATELIER_DB_WORKERS, so that a worker is free to queue adds while they commit."},
       {"ATELIER_DRAIN_DELAY_MS", "2000",
        "After SIGTERM: how long the host keeps accepting (with /readyz 503 and Connection: close "
        "on every answer) so balancers move away before it stops listening."},
@@ -260,6 +269,8 @@ ParseResult parse(const Lookup& lookup) {
   r.text("ATELIER_SESSION_PREVIOUS_SECRET_FILE", c.session_previous_secret_file);
   r.integer<int>("ATELIER_CART_MAX_SKUS", 1, 100000, c.cart_max_skus);
   r.integer<int>("ATELIER_CART_MAX_UNITS", 1, 100000, c.cart_max_units);
+  r.integer<int>("ATELIER_CART_BATCH_MAX", 0, 10000, c.cart_batch_max);
+  r.integer<int>("ATELIER_CART_COMMITTERS", 1, 256, c.cart_committers);
   r.duration("ATELIER_DRAIN_DELAY_MS", 0, 600000, c.drain_delay);
   std::chrono::seconds drain_timeout_s{20};
   r.duration("ATELIER_DRAIN_TIMEOUT_S", 0, 3600, drain_timeout_s);

@@ -63,6 +63,8 @@ struct Config {
   std::string session_previous_secret_file;  // while a secret is rotated out
   int cart_max_skus = 100;
   int cart_max_units = 10;
+  int cart_batch_max = 128;  // adds per group commit (docs/CART.md)
+  int cart_committers = 1;   // group commits in flight at once per host
   // Graceful drain on SIGTERM
   std::chrono::milliseconds drain_delay{2000};
   std::chrono::milliseconds drain_timeout{20000};

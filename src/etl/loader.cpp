@@ -287,6 +287,7 @@ void publish(PgSession& session, const LoadReport& report, const std::string& so
       "GRANT SELECT ON atelier.cart TO atelier_api; "
       "REVOKE INSERT ON atelier.cart FROM atelier_api; "
       "GRANT EXECUTE ON FUNCTION atelier.cart_add(text, text, int8, text, int, int), "
+      "atelier.cart_add_many(text[], text[], int8[], text[], int[], int[]), "
       "atelier.cart_forget_requests() TO atelier_api; "
       "END IF; END $grants$;\n";
   sql += "UPDATE atelier.datasets SET state = 'retired' WHERE state = 'active';\n";

@@ -25,10 +25,46 @@ void DeferredWork::finish(const std::shared_ptr<Job>& job, Reply&& reply) {
   }
 }
 
+// What every copy of an Answer shares: the job, and a bare 500 if none of them answered it.
+struct DeferredWork::Answer::State {
+  State(DeferredWork& pool, std::shared_ptr<Job> job) : pool(pool), job(std::move(job)) {}
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (claim(*job)) {
+      Reply bare;
+      bare.status = 500;
+      bare.no_body = true;
+      pool.finish(job, std::move(bare));
+    }
+  }
+  DeferredWork& pool;
+  std::shared_ptr<Job> job;
+};
+
+void DeferredWork::Answer::operator()(Reply&& reply) const {
+  if (claim(*state_->job)) state_->pool.finish(state_->job, std::move(reply));
+}
+
+bool DeferredWork::Answer::answered() const {
+  return state_->job->answered.load(std::memory_order_acquire);
+}
+
 void DeferredWork::submit(Work work, Done done) {
   auto job = std::make_shared<Job>();
   job->work = std::move(work);
   job->done = std::move(done);
+  enqueue(std::move(job));
+}
+
+void DeferredWork::submit_async(AsyncWork work, Done done) {
+  auto job = std::make_shared<Job>();
+  job->async_work = std::move(work);
+  job->done = std::move(done);
+  enqueue(std::move(job));
+}
+
+void DeferredWork::enqueue(std::shared_ptr<Job> job) {
   job->deadline = Clock::now() + options_.deadline;
   in_flight_.fetch_add(1, std::memory_order_acq_rel);
   {
@@ -59,6 +95,10 @@ void DeferredWork::run_workers() {
       queue_.pop_front();
     }
     if (job->answered.load(std::memory_order_acquire)) continue;  // the deadline answered it
+    if (job->async_work) {
+      run_async(job);
+      continue;
+    }
     Reply reply;
     try {
       reply = job->work();
@@ -67,6 +107,18 @@ void DeferredWork::run_workers() {
       reply.no_body = true;
     }
     if (claim(*job)) finish(job, std::move(reply));
+  }
+}
+
+void DeferredWork::run_async(const std::shared_ptr<Job>& job) {
+  Answer answer(std::make_shared<Answer::State>(*this, job));
+  try {
+    job->async_work(answer);
+  } catch (...) {
+    Reply reply;  // as for a synchronous job that threw
+    reply.status = 500;
+    reply.no_body = true;
+    answer(std::move(reply));
   }
 }
 

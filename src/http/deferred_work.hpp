@@ -46,12 +46,34 @@ class DeferredWork {
     MakeReply overload_reply;  // the queue is full, or the pool is stopping
   };
 
+  // How an asynchronous job (submit_async) answers, from any thread, at any time: the first
+  // answer of a job wins, as between a job and its deadline. Copyable; when the last copy goes
+  // without answering, the job is answered with a bare 500, so no job stays in flight forever.
+  class Answer {
+   public:
+    void operator()(Reply&& reply) const;
+    // The job was answered already (its deadline passed, or an earlier call).
+    bool answered() const;
+
+   private:
+    friend class DeferredWork;
+    struct State;
+    explicit Answer(std::shared_ptr<State> state) : state_(std::move(state)) {}
+    std::shared_ptr<State> state_;
+  };
+  // A job that answers through `answer` when it can: e.g. a cart add queued for the next group
+  // commit (group_commit.hpp), whose worker goes back to other work at once.
+  using AsyncWork = std::function<void(Answer answer)>;
+
   explicit DeferredWork(Options options);
   ~DeferredWork();  // stop(): waits for running jobs' threads, answers queued ones
   DeferredWork(const DeferredWork&) = delete;
   DeferredWork& operator=(const DeferredWork&) = delete;
 
   void submit(Work work, Done done);
+  // The same for work that answers later, maybe from another thread. Deadline, queue bound and
+  // stop() treat it like any job; a worker that runs it is free once `work` returns.
+  void submit_async(AsyncWork work, Done done);
 
   // Jobs submitted and not yet answered.
   std::size_t in_flight() const { return in_flight_.load(std::memory_order_acquire); }
@@ -67,6 +89,7 @@ class DeferredWork {
  private:
   struct Job {
     Work work;
+    AsyncWork async_work;  // set instead of work by submit_async
     Done done;
     Clock::time_point deadline;
     std::atomic<bool> answered{false};
@@ -74,6 +97,8 @@ class DeferredWork {
   // True for the one caller that gets to answer the job.
   static bool claim(Job& job) { return !job.answered.exchange(true, std::memory_order_acq_rel); }
   void finish(const std::shared_ptr<Job>& job, Reply&& reply);
+  void enqueue(std::shared_ptr<Job> job);
+  void run_async(const std::shared_ptr<Job>& job);
   void run_workers();
   void run_deadlines();
 

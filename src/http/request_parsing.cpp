@@ -218,6 +218,14 @@ Parsed<std::optional<std::string>> parse_idempotency_key(std::optional<std::stri
   return std::optional<std::string>(std::string(value));
 }
 
+bool is_usable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
 bool if_none_match_matches(std::string_view header, std::string_view etag) {
   auto opaque = [](std::string_view tag) {
     tag = trim(tag);

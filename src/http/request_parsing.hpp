@@ -83,6 +83,11 @@ bool is_json_content_type(std::string_view content_type);
 // The Idempotency-Key header: absent -> no key; 8 to 64 visible ASCII characters -> the key;
 // anything else -> 400.
 Parsed<std::optional<std::string>> parse_idempotency_key(std::optional<std::string_view> header);
+// Whether an X-Request-Id can be a cart add's request key: 1 to 64 visible ASCII characters. NGINX
+// sets one on every request; a client that reaches a host directly may send anything, and a
+// value PostgreSQL refuses (invalid UTF-8) would fail the whole group commit it joined, so such a
+// value is not used (the host makes a key instead).
+bool is_usable_request_id(std::string_view id);
 
 // The value of one cookie in a Cookie header ("a=1; session=abc"), or nullopt.
 std::optional<std::string_view> cookie_value(std::string_view cookie_header, std::string_view name);

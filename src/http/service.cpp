@@ -121,6 +121,10 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
     log_event("info", event, {{"detail", detail}});
   };
   feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
+  cart_adds_ = std::make_unique<GroupCommit<PendingAdd>>(
+      static_cast<std::size_t>(config_.cart_batch_max),
+      [this](std::vector<PendingAdd>& batch) { commit_cart_adds(batch); },
+      static_cast<std::size_t>(config_.cart_committers));
   DeferredWork::Options work;
   work.threads = static_cast<std::size_t>(config_.db_workers);
   work.max_queued = static_cast<std::size_t>(config_.db_queue);
@@ -322,16 +326,39 @@ Outcome Service::handle(const RequestView& request) noexcept {
 }
 
 void Service::submit(Deferred deferred, std::function<void(Reply&&)> done) {
-  work_->submit(std::move(deferred.work), [this, route = deferred.route, start = deferred.start,
-                                           done = std::move(done)](Reply&& reply) {
+  auto answered = [this, route = deferred.route, start = deferred.start,
+                   done = std::move(done)](Reply&& reply) {
     metrics_->observe_request(route, reply.status, seconds_since(start));
     done(std::move(reply));
-  });
+  };
+  if (deferred.async_work) {
+    work_->submit_async(std::move(deferred.async_work), std::move(answered));
+  } else {
+    work_->submit(std::move(deferred.work), std::move(answered));
+  }
 }
 
 Deferred Service::defer(RouteId route, const RequestView& request) {
   auto owned = std::make_shared<const OwnedRequest>(request);
   Deferred deferred;
+  if (route == RouteId::cart && request.method == Method::post) {
+    // Answered after its commit, which may be a later batch's (cart_adds_): the worker is free
+    // as soon as the add is committed or queued.
+    deferred.async_work = [this, owned](DeferredWork::Answer answer) {
+      const RequestView& view = owned->view();
+      std::optional<PendingAdd> pending;
+      Reply failed = guarded(view.path, [&]() -> Reply {
+        pending.emplace(pending_cart_add(view, answer));
+        return Reply{};
+      });
+      if (pending) {
+        cart_adds_->add(std::move(*pending));
+      } else {
+        answer(std::move(failed));
+      }
+    };
+    return deferred;
+  }
   deferred.work = [this, route, owned]() -> Reply {
     const RequestView& view = owned->view();
     return guarded(view.path, [&]() -> Reply {
@@ -609,8 +636,7 @@ Outcome Service::cart(const RequestView& request, bool run) {
     if (auto* bad = std::get_if<BadRequest>(&body)) return refuse(400, bad->message);
     auto key = parse_idempotency_key(request.idempotency_key);
     if (auto* bad = std::get_if<BadRequest>(&key)) return refuse(400, bad->message);
-    if (!run) return defer(RouteId::cart, request);
-    return cart_post(request, session);
+    return defer(RouteId::cart, request);  // always: the add is answered after its commit
   }
   if (!session.found()) {
     Reply r;
@@ -633,18 +659,23 @@ Reply Service::cart_get(const std::string& session) {
   return r;
 }
 
-Reply Service::cart_post(const RequestView& request, const SessionRef& session) {
+Service::PendingAdd Service::pending_cart_add(const RequestView& request,
+                                              DeferredWork::Answer answer) {
   // Validated by cart() before it was deferred.
+  const SessionRef session = session_from(request.authorization, request.cookie);
   const std::int64_t sku_id = std::get<std::int64_t>(parse_cart_body(request.body));
   const auto idempotency_key =
       std::get<std::optional<std::string>>(parse_idempotency_key(request.idempotency_key));
+  PendingAdd pending{{}, {}, std::move(answer)};
   std::string session_value = session.value;
-  std::string new_session;
   if (!session.found()) {
-    new_session = session::new_session_id();
-    session_value = new_session;
+    session_value = session::new_session_id();
+    pending.set_cookie = "session=" + session_value + "; Path=/; HttpOnly; SameSite=Lax";
+    if (request.forwarded_proto && *request.forwarded_proto == "https") {
+      pending.set_cookie += "; Secure";
+    }
   }
-  catalog::CartAddRequest add;
+  catalog::CartAddRequest& add = pending.add;
   add.session_key = keyer_->key(session_value);
   add.previous_key = keyer_->previous_key(session_value).value_or("");
   add.sku_id = sku_id;
@@ -653,23 +684,55 @@ Reply Service::cart_post(const RequestView& request, const SessionRef& session) 
   // made here (this host's own retry after a lost connection). Prefixed so that they never meet.
   if (idempotency_key) {
     add.request_key = "k:" + *idempotency_key;
-  } else if (request.request_id && !request.request_id->empty() &&
-             request.request_id->size() <= 64) {
+  } else if (request.request_id && is_usable_request_id(*request.request_id)) {
     add.request_key = "r:" + std::string(*request.request_id);
   } else {
     add.request_key = "h:" + session::new_session_id();
   }
   add.max_skus = config_.cart_max_skus;
   add.max_units = config_.cart_max_units;
-  const auto start = std::chrono::steady_clock::now();
-  auto result = cart_store().add_to_cart(add);
-  metrics_->observe_db(seconds_since(start), !result.ok());
+  return pending;
+}
+
+void Service::commit_cart_adds(std::vector<PendingAdd>& batch) noexcept {
+  // An add that its deadline answered (503) while it waited for this batch is not written, as a
+  // job whose deadline passed before it started is never run (deferred_work.hpp).
+  std::erase_if(batch, [](const PendingAdd& p) { return p.answer.answered(); });
+  if (batch.empty()) return;
+  try {
+    const auto start = std::chrono::steady_clock::now();
+    catalog::Result<std::vector<catalog::CartAddOutcome>> result = catalog::Error{};
+    if (batch.size() == 1) {
+      // A lone add: today's statement, no array to build.
+      result = cart_store().add_to_cart(std::span(&batch.front().add, 1));
+    } else {
+      std::vector<catalog::CartAddRequest> adds;
+      adds.reserve(batch.size());
+      for (const PendingAdd& p : batch) adds.push_back(p.add);
+      result = cart_store().add_to_cart(adds);
+    }
+    metrics_->observe_db(seconds_since(start), !result.ok());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Reply reply = result.ok() ? cart_add_reply(batch[i], result.value()[i])
+                                : database_error(result.error(), "cart_post");
+      reply.cache_control = kNoStore;
+      batch[i].answer(std::move(reply));
+    }
+  } catch (const std::exception& e) {
+    // Out of memory or a bug: each add not answered yet gets the handler's 500 (its Answer drops
+    // a second answer).
+    log_event("error", "handler_exception", {{"path", "/cart"}, {"what", e.what()}});
+    for (PendingAdd& p : batch)
+      p.answer(json_error(500, "The service failed while answering; try again."));
+  }
+}
+
+Reply Service::cart_add_reply(const PendingAdd& pending, const catalog::CartAddOutcome& outcome) {
   const auto finish = [](Reply r) {
     r.cache_control = kNoStore;
     return r;
   };
-  if (!result.ok()) return finish(database_error(result.error(), "cart_post"));
-  const catalog::CartAddOutcome& outcome = result.value();
+  const std::int64_t sku_id = pending.add.sku_id;
   if (outcome.status == 422 && outcome.bound == "key_reused") {
     return finish(json_error(422,
                              "This Idempotency-Key was already used for another sku in this "
@@ -690,10 +753,7 @@ Reply Service::cart_post(const RequestView& request, const SessionRef& session) 
   r.status = 201;
   r.body = "Created";
   r.content_type = "text/plain; charset=utf-8";
-  if (!new_session.empty()) {
-    r.set_cookie = "session=" + new_session + "; Path=/; HttpOnly; SameSite=Lax";
-    if (request.forwarded_proto && *request.forwarded_proto == "https") r.set_cookie += "; Secure";
-  }
+  r.set_cookie = pending.set_cookie;
   return finish(std::move(r));
 }
 
@@ -775,6 +835,22 @@ Reply Service::metrics_text() {
       "work queue was full.\n# TYPE atelier_db_jobs_rejected_total counter\n"
       "atelier_db_jobs_rejected_total " +
       std::to_string(work_->rejected()) + "\n";
+  // The cart's group commit (docs/CART.md): commits (one statement each, a lone add or a batch),
+  // the adds they wrote, the adds waiting for the next one, the largest batch so far.
+  const auto carts = cart_adds_->stats();
+  r.body +=
+      "# HELP atelier_cart_commits_total Cart add commits, one statement each (a lone add or a "
+      "batch).\n# TYPE atelier_cart_commits_total counter\natelier_cart_commits_total " +
+      std::to_string(carts.batches) +
+      "\n# HELP atelier_cart_commit_adds_total Cart adds handed to those commits.\n"
+      "# TYPE atelier_cart_commit_adds_total counter\natelier_cart_commit_adds_total " +
+      std::to_string(carts.items) +
+      "\n# HELP atelier_cart_adds_waiting Cart adds queued for the next commit.\n"
+      "# TYPE atelier_cart_adds_waiting gauge\natelier_cart_adds_waiting " +
+      std::to_string(carts.waiting) +
+      "\n# HELP atelier_cart_commit_largest The most adds one commit held since the start.\n"
+      "# TYPE atelier_cart_commit_largest gauge\natelier_cart_commit_largest " +
+      std::to_string(carts.largest) + "\n";
   return r;
 }
 

@@ -24,6 +24,7 @@
 #include "catalog/read_endpoints.hpp"
 #include "config/config.hpp"
 #include "http/deferred_work.hpp"
+#include "http/group_commit.hpp"
 #include "http/http_metrics.hpp"
 #include "http/reply.hpp"
 #include "http/request_parsing.hpp"
@@ -36,6 +37,8 @@ namespace atelier::http {
 // the request.
 struct Deferred {
   std::function<Reply()> work;
+  // Set instead of work for work that answers later: a cart add, answered after its group commit.
+  DeferredWork::AsyncWork async_work;
   RouteId route = RouteId::not_found;
   std::chrono::steady_clock::time_point start;
 };
@@ -79,7 +82,18 @@ class Service {
   // The refusals (401, 415, 400) at once; the database work Deferred, or run when `run` is set.
   Outcome cart(const RequestView& request, bool run);
   Reply cart_get(const std::string& session);
-  Reply cart_post(const RequestView& request, const SessionRef& session);
+  // A cart add (validated by cart()) waiting for its group commit (group_commit.hpp, docs/CART.md),
+  // and what its 201 needs besides the outcome.
+  struct PendingAdd {
+    catalog::CartAddRequest add;
+    std::string set_cookie;  // the new session's cookie, or empty
+    DeferredWork::Answer answer;
+  };
+  PendingAdd pending_cart_add(const RequestView& request, DeferredWork::Answer answer);
+  // The group commit's commit, on the leader's database worker: one statement for the batch (a
+  // lone add: cart_add itself), then each add's answer.
+  void commit_cart_adds(std::vector<PendingAdd>& batch) noexcept;
+  Reply cart_add_reply(const PendingAdd& pending, const catalog::CartAddOutcome& outcome);
   // The same request again on a database worker, with `load` set.
   Deferred defer(RouteId route, const RequestView& request);
   Reply readyz();
@@ -123,6 +137,9 @@ class Service {
   // Last: its thread drops old bodies from cache_ (product_body::invalidator) and is joined
   // first on destruction.
   std::unique_ptr<catalog::ChangeFeed> feed_;
+  // Cart adds between their workers and their commit; before work_, whose threads lead its
+  // commits and are joined (with every add answered) before it goes.
+  std::unique_ptr<GroupCommit<PendingAdd>> cart_adds_;
   // After the feed: its threads use reader() and cache_, and are joined before the feed stops.
   std::unique_ptr<DeferredWork> work_;
   // After the feed: its thread reads the feed's revisions and fills cache_; joined first.

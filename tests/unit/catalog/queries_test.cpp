@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace sql = atelier::catalog::sql;
 
@@ -37,4 +38,22 @@ TEST(Queries, ProductReadsHaveAnEqualityAndARangeForm) {
     EXPECT_EQ(count(one, "$2"), 0u) << one;
     EXPECT_EQ(count(range, "BETWEEN $1 AND $2"), places);
   }
+}
+
+TEST(Queries, ArrayParametersKeepEveryTextElementWhole) {
+  const std::vector<std::string> texts = {"plain",       "",    "a,b", "{x}", "say \"hi\"",
+                                          "back\\slash", "NULL"};
+  EXPECT_EQ(sql::text_array(texts),
+            R"({"plain","","a,b","{x}","say \"hi\"","back\\slash","NULL"})");
+  EXPECT_EQ(sql::text_array(std::vector<std::string>{}), "{}");
+  const std::vector<std::int64_t> numbers = {1, -2, 9007199254740993};
+  EXPECT_EQ(sql::number_array(numbers), "{1,-2,9007199254740993}");
+  EXPECT_EQ(sql::number_array(std::vector<std::int64_t>{}), "{}");
+}
+
+TEST(Queries, TheGroupCommitStatementTakesSixArraysAndKeepsTheirOrder) {
+  const std::string text = sql::kCartAddMany;
+  EXPECT_EQ(count(text, "[]"), 6u);
+  EXPECT_NE(text.find("atelier.cart_add_many("), std::string::npos);
+  EXPECT_NE(text.find("ORDER BY ord"), std::string::npos);
 }

@@ -62,6 +62,17 @@ TEST(Config, InvalidValuesAreReportedByName) {
   EXPECT_NE(r.errors[2].find("ATELIER_LOG_REQUESTS"), std::string::npos);
 }
 
+TEST(Config, TheCartBatchCapIsZeroForOffOrAWholeNumber) {
+  EXPECT_EQ(parse_map({}).config.cart_batch_max, 128);
+  EXPECT_EQ(parse_map({{"ATELIER_CART_BATCH_MAX", "0"}}).config.cart_batch_max, 0);
+  EXPECT_EQ(parse_map({}).config.cart_committers, 1);
+  EXPECT_EQ(parse_map({{"ATELIER_CART_COMMITTERS", "3"}}).config.cart_committers, 3);
+  EXPECT_EQ(parse_map({{"ATELIER_CART_COMMITTERS", "0"}}).errors.size(), 1u);
+  auto negative = parse_map({{"ATELIER_CART_BATCH_MAX", "-1"}});
+  ASSERT_EQ(negative.errors.size(), 1u);
+  EXPECT_NE(negative.errors[0].find("ATELIER_CART_BATCH_MAX"), std::string::npos);
+}
+
 TEST(Config, HelpListsEveryVariable) {
   const std::string help = help_text("atelier-api", "summary");
   for (const auto& v : variables()) EXPECT_NE(help.find(v.name), std::string::npos) << v.name;

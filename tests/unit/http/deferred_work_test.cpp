@@ -6,6 +6,8 @@
 #include <future>
 #include <latch>
 #include <mutex>
+#include <stdexcept>
+#include <thread>
 #include <vector>
 
 using atelier::http::DeferredWork;
@@ -133,4 +135,60 @@ TEST(DeferredWork, StopAnswersWhatIsStillQueued) {
   EXPECT_EQ(queued.get_future().get(), 529);
   release.count_down();
   stopper.join();
+}
+
+TEST(DeferredWork, AnAsyncJobFreesItsWorkerAndIsAnsweredLaterFromAnotherThread) {
+  // One worker: the second job can only run if the first one's worker went back to work before
+  // the first job was answered.
+  DeferredWork work(options(1, 8, std::chrono::seconds(30)));
+  std::promise<DeferredWork::Answer> handed;
+  std::promise<int> first;
+  work.submit_async([&](DeferredWork::Answer answer) { handed.set_value(answer); },
+                    [&](Reply&& r) { first.set_value(r.status); });
+  std::promise<int> second;
+  work.submit([] { return status(200); }, [&](Reply&& r) { second.set_value(r.status); });
+  EXPECT_EQ(second.get_future().get(), 200);
+  DeferredWork::Answer answer = handed.get_future().get();
+  EXPECT_FALSE(answer.answered());
+  // Still in flight until answered (the second job's count may not have dropped yet: its done()
+  // runs just before the pool counts it out).
+  EXPECT_GE(work.in_flight(), 1u);
+  std::thread([answer] { answer(status(201)); }).join();
+  EXPECT_EQ(first.get_future().get(), 201);
+  EXPECT_TRUE(answer.answered());
+  answer(status(409));  // a second answer is dropped
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
+}
+
+TEST(DeferredWork, AnAsyncJobPastItsDeadlineIsAnsweredByTheDeadlineAndTheLateAnswerDropped) {
+  DeferredWork work(options(1, 8, std::chrono::milliseconds(50)));
+  std::promise<DeferredWork::Answer> handed;
+  std::mutex m;
+  std::vector<int> answers;
+  std::promise<void> answered_once;
+  work.submit_async([&](DeferredWork::Answer answer) { handed.set_value(answer); },
+                    [&](Reply&& r) {
+                      std::lock_guard lock(m);
+                      answers.push_back(r.status);
+                      answered_once.set_value();
+                    });
+  DeferredWork::Answer answer = handed.get_future().get();
+  answered_once.get_future().wait();
+  EXPECT_TRUE(answer.answered());  // the item would be left out of a batch not yet committed
+  answer(status(201));
+  std::lock_guard lock(m);
+  EXPECT_EQ(answers, std::vector<int>{503});
+  EXPECT_EQ(work.timed_out(), 1u);
+}
+
+TEST(DeferredWork, AnAsyncJobWhoseAnswerIsDroppedUnansweredGetsA500) {
+  DeferredWork work(options(1, 8, std::chrono::seconds(30)));
+  std::promise<int> answered;
+  work.submit_async([](DeferredWork::Answer) {}, [&](Reply&& r) { answered.set_value(r.status); });
+  EXPECT_EQ(answered.get_future().get(), 500);
+  std::promise<int> thrown;
+  work.submit_async([](DeferredWork::Answer) { throw std::runtime_error("bug"); },
+                    [&](Reply&& r) { thrown.set_value(r.status); });
+  EXPECT_EQ(thrown.get_future().get(), 500);
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
 }

@@ -137,6 +137,16 @@ TEST(ContentType, OnlyJsonWithOrWithoutParameters) {
   EXPECT_FALSE(is_json_content_type(""));
 }
 
+TEST(RequestId, OnlyVisibleAsciiUpToSixtyFourIsUsedAsACartRequestKey) {
+  EXPECT_TRUE(is_usable_request_id("4f3c0e0b9a2d4c1e8f7a6b5c4d3e2f10"));
+  EXPECT_TRUE(is_usable_request_id(std::string(64, 'r')));
+  EXPECT_FALSE(is_usable_request_id(""));
+  EXPECT_FALSE(is_usable_request_id(std::string(65, 'r')));
+  EXPECT_FALSE(is_usable_request_id("with space"));
+  EXPECT_FALSE(is_usable_request_id("caf\xc3"));  // not even UTF-8
+  EXPECT_FALSE(is_usable_request_id(std::string("nul\0byte", 8)));
+}
+
 TEST(IdempotencyKey, EightToSixtyFourVisibleCharacters) {
   EXPECT_EQ(std::get<std::optional<std::string>>(parse_idempotency_key(std::nullopt)),
             std::nullopt);
