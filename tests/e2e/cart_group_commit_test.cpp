@@ -187,8 +187,11 @@ void expect_stack_recovered() {
                            std::chrono::seconds(60)))
         << host << " is not ready after the restart";
   }
-  EXPECT_TRUE(eventually([] { return run_stack_function("pg_standby_streaming") == 0; },
-                         std::chrono::seconds(60)))
+  EXPECT_TRUE(eventually(
+      [] {
+        return stack_control({"standby", "streaming"}) == 0;
+      },
+      std::chrono::seconds(60)))
       << "the standby does not stream from the restarted primary";
 }
 
@@ -224,9 +227,8 @@ TEST(CartGroupCommit, ABatchAnsweredBeforeAPostgresCrashIsThereAfterIt) {
   for (const auto& a : batch.answers) ASSERT_EQ(a.status, 201) << a.body;
   // Immediate stop: no checkpoint, the restart replays the WAL. What was answered 201 must be
   // there, because each 201 left after its batch's commit had flushed.
-  ASSERT_EQ(run_stack_function("$PG_RUNAS \"$PG_BIN/pg_ctl\" -D \"$STACK_DIR/pg/data\" -m "
-                               "immediate -w stop && pg_start"),
-            0);
+  ASSERT_EQ(stack_control({"pg", "crash"}), 0);
+  ASSERT_EQ(stack_control({"pg", "start"}), 0);
   for (const auto& session : batch.sessions) {
     EXPECT_TRUE(eventually([&] { return units(host2, session, sku) == 1; }))
         << session << " lost its acknowledged add (or the hosts did not reconnect)";
@@ -244,11 +246,9 @@ TEST(CartGroupCommit, ADatabaseFailureAnswersEveryAddOfTheBatch503AndTheRetryAdd
     batch.start(host1, 4, sku, "failure");
     // The leader and the queued batch both meet a database that is gone: the held transaction
     // never commits, so none of them was added.
-    ASSERT_EQ(run_stack_function(
-                  "$PG_RUNAS \"$PG_BIN/pg_ctl\" -D \"$STACK_DIR/pg/data\" -m immediate -w stop"),
-              0);
+    ASSERT_EQ(stack_control({"pg", "crash"}), 0);
     batch.join();
-    const int started = run_stack_function("pg_start");
+    const int started = stack_control({"pg", "start"});
     for (std::size_t i = 0; i < batch.answers.size(); ++i) {
       const auto& a = batch.answers[i];
       EXPECT_EQ(a.status, 503) << "add " << i << ": " << a.body;

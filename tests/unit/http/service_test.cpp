@@ -8,6 +8,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+
 #include <memory>
 #include <string>
 #include <variant>
@@ -142,7 +146,13 @@ TEST_F(ServiceTest, AValidCartAddIsDeferredAndAnswers503WhileTheDatabaseIsDown) 
   request.body = R"({"sku_id":1})";
   Outcome outcome = service_.handle(request);
   ASSERT_TRUE(std::holds_alternative<Deferred>(outcome));
-  const Reply r = std::get<Deferred>(outcome).work();
+  // A cart add is answered later (after its group commit): through the database workers.
+  auto answered = std::make_shared<std::promise<Reply>>();
+  service_.submit(std::move(std::get<Deferred>(outcome)),
+                  [answered](Reply&& reply) { answered->set_value(std::move(reply)); });
+  auto reply = answered->get_future();
+  ASSERT_EQ(reply.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  const Reply r = reply.get();
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.cache_control, "no-store");
   EXPECT_TRUE(r.set_cookie.empty());  // nothing was added, so no session was handed out
