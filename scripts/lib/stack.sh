@@ -269,7 +269,8 @@ upstream_mode() {
     *) die "NGINX_UPSTREAM must be unix or tcp, got '$mode'" ;;
   esac
   mkdir -p "$dir"
-  if [ "${#dir}" -gt 96 ]; then
+  # A socket is bound at DIR/N.sock.new-PID first (src/http/unix_listener.hpp): 107 bytes at most.
+  if [ "${#dir}" -gt 88 ]; then
     echo tcp
   elif [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$dir" 2>/dev/null; then
     echo tcp
@@ -309,13 +310,23 @@ host_restart() {
 # host_launch INDEX PORT BIN CACHE(on|off) [NAME=VALUE...]: starts the host and records what it
 # launched in INDEX.launch, so a restart needs neither the caller's environment nor the process's
 # (/proc/PID/environ). The record holds no secret: the database and Redis URLs come from this file.
+# HOST_SUCCESSOR=1: start it beside the running host INDEX, to replace it (scripts/rolling-restart):
+# its pid goes to INDEX.pid.next, and it takes INDEX.sock over when ready; the caller waits for that.
 host_launch() {
   local index="$1" port="$2" bin="$3" cache="$4" dir="$STACK_DIR/hosts" socket="" redis=""
-  local redis_password_file=""
+  local redis_password_file="" pidfile="$STACK_DIR/hosts/$1.pid"
   shift 4
   mkdir -p "$dir"
-  if pidfile_alive "$dir/$index.pid"; then return 0; fi
-  if [ "$(upstream_mode)" = unix ]; then socket="$(host_socket "$index")"; fi
+  if [ -n "${HOST_SUCCESSOR:-}" ]; then
+    pidfile="$pidfile.next"
+  elif pidfile_alive "$pidfile"; then
+    return 0
+  fi
+  if [ "$(upstream_mode)" = unix ]; then
+    socket="$(host_socket "$index")"
+    # A socket left by a killed host: gone first, so that the wait below sees the new one's.
+    [ -n "${HOST_SUCCESSOR:-}" ] || rm -f "$socket"
+  fi
   # The hosts are Redis user atelier_api, their password in a file (ATELIER_REDIS_PASSWORD_FILE).
   if [ "$cache" = on ]; then
     redis="$(redis_api_url)"
@@ -337,11 +348,22 @@ host_launch() {
     for setting in "$@"; do export "${setting?}"; done
     exec setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null
   ) &
-  echo $! >"$dir/$index.pid"
+  echo $! >"$pidfile"
+  if [ -n "${HOST_SUCCESSOR:-}" ]; then return 0; fi
   poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
-  say "host $index: up on 127.0.0.1:$port${socket:+ and $socket} (pid $(cat "$dir/$index.pid"))"
+  # NGINX's socket opens only after the host loaded its revisions and prefilled its in-process tier
+  # (docs/ARCHITECTURE.md "Warm again fast"): on the full catalog that is seconds after /healthz.
+  # Bounded by the host's own limits (revisions 60 s, ATELIER_PREFILL_TIMEOUT_MS), plus margin.
+  if [ -n "$socket" ]; then
+    poll 900 host_socket_or_exit "$socket" "$(cat "$pidfile")" && [ -S "$socket" ] ||
+      die "atelier-api host $index did not open $socket (see $dir/$index.log)"
+  fi
+  say "host $index: up on 127.0.0.1:$port${socket:+ and $socket} (pid $(cat "$pidfile"))"
 }
+
+# host_socket_or_exit SOCKET PID: true once SOCKET is a socket or PID has exited (no use waiting).
+host_socket_or_exit() { [ -S "$1" ] || ! kill -0 "$2" 2>/dev/null; }
 
 host_stop() {
   local index="$1" pidfile="$STACK_DIR/hosts/$1.pid" pid

@@ -227,8 +227,10 @@ ParseResult parse(const Lookup& lookup) {
   r.text("ATELIER_BIND", c.bind_address);
   r.integer<std::uint16_t>("ATELIER_PORT", 1, 65535, c.port);
   r.text("ATELIER_UNIX_SOCKET", c.unix_socket);
-  // The kernel's limit for a socket path (sun_path holds it with its terminating NUL).
-  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1;
+  // The kernel's limit for a socket path (sun_path holds it with its terminating NUL), less the
+  // ".new-PID" (at most 12 bytes) of the name the host binds first and then renames to the path
+  // (src/http/unix_listener.hpp), so that it can take a running host's path over.
+  constexpr std::size_t kMaxSocketPath = sizeof(sockaddr_un::sun_path) - 1 - 12;
   if (c.unix_socket.size() > kMaxSocketPath) {
     result.errors.push_back("ATELIER_UNIX_SOCKET must be at most " +
                             std::to_string(kMaxSocketPath) + " bytes (a unix socket path)");

@@ -67,7 +67,10 @@ int run_server(const config::Config& config) {
   auto options = Pistache::Http::Endpoint::options()
                      .threads(config.threads)
                      .threadsName("atelier-http")
-                     .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::NoDelay)
+                     // ReusePort: the host that replaces this one (scripts/rolling-restart)
+                     // binds the same port while this one still serves and drains.
+                     .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::ReusePort |
+                            Pistache::Tcp::Options::NoDelay)
                      .maxRequestSize(config.max_request_bytes)
                      .maxResponseSize(kMaxResponseBytes)
                      .headerTimeout(std::chrono::seconds(10))

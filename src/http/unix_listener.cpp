@@ -48,27 +48,40 @@ UnixListener::UnixListener(std::string path,
                                 std::to_string(sizeof(address.sun_path) - 1) +
                                 " bytes long: " + path_);
   }
-  std::memcpy(address.sun_path, path_.data(), path_.size());
-
-  // A socket file left by a host that was killed would make bind() fail; anything else at that
-  // path is not ours to remove.
-  struct stat existing {};
-  if (::lstat(path_.c_str(), &existing) == 0) {
-    if (!S_ISSOCK(existing.st_mode)) {
-      throw std::invalid_argument("not a socket, refusing to replace it: " + path_);
-    }
-    if (::unlink(path_.c_str()) != 0) throw os_error("unlink " + path_);
+  // The socket is bound at a temporary name beside `path` and renamed over it in start(): a host
+  // that replaces a running one (scripts/rolling-restart) takes the path over atomically, so NGINX
+  // never finds it missing; the one replaced keeps serving what it accepted and drains.
+  staging_path_ = path_ + ".new-" + std::to_string(::getpid());
+  if (staging_path_.size() >= sizeof(address.sun_path)) {
+    throw std::invalid_argument(
+        "unix socket path must be at most " +
+        std::to_string(sizeof(address.sun_path) - 1 - (staging_path_.size() - path_.size())) +
+        " bytes long: " + path_);
   }
+  std::memcpy(address.sun_path, staging_path_.data(), staging_path_.size());
+
+  // Only a socket may be replaced (a killed host's, or a running host's being replaced); anything
+  // else at that path is not ours.
+  struct stat existing {};
+  if (::lstat(path_.c_str(), &existing) == 0 && !S_ISSOCK(existing.st_mode)) {
+    throw std::invalid_argument("not a socket, refusing to replace it: " + path_);
+  }
+  ::unlink(staging_path_.c_str());  // a leftover of a process with our pid that was killed
 
   listen_fd_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (listen_fd_.get() < 0) throw os_error("socket");
   if (::bind(listen_fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    throw os_error("bind " + path_);
+    throw os_error("bind " + staging_path_);
   }
+  staged_ = true;
   // As reachable as the TCP port on 127.0.0.1, which any local user can connect to; NGINX's
   // workers run as another user than its master.
-  if (::chmod(path_.c_str(), 0666) != 0) throw os_error("chmod " + path_);
-  if (::listen(listen_fd_.get(), 4096) != 0) throw os_error("listen " + path_);
+  if (::chmod(staging_path_.c_str(), 0666) != 0) throw os_error("chmod " + staging_path_);
+  struct stat bound {};
+  if (::lstat(staging_path_.c_str(), &bound) != 0) throw os_error("lstat " + staging_path_);
+  file_device_ = bound.st_dev;
+  file_inode_ = bound.st_ino;
+  if (::listen(listen_fd_.get(), 4096) != 0) throw os_error("listen " + staging_path_);
   wake_fd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (wake_fd_.get() < 0) throw os_error("eventfd");
 
@@ -84,6 +97,14 @@ void UnixListener::start() {
   reactor_->run();  // starts one thread per transport and returns
   started_ = true;
   acceptor_ = std::thread([this] { accept_loop(); });
+  if (::rename(staging_path_.c_str(), path_.c_str()) != 0) throw os_error("rename to " + path_);
+  staged_ = false;
+}
+
+bool UnixListener::owns_path() const {
+  struct stat now {};
+  return ::lstat(path_.c_str(), &now) == 0 && now.st_dev == file_device_ &&
+         now.st_ino == file_inode_;
 }
 
 UnixListener::~UnixListener() {
@@ -101,7 +122,12 @@ UnixListener::~UnixListener() {
   for (const auto& transport : transports_) {
     for (const auto& peer : transport->getAllPeer()) ::close(peer->fd());
   }
-  ::unlink(path_.c_str());
+  // The path is removed only while it is still this listener's: a host that took it over keeps it.
+  if (staged_) {
+    ::unlink(staging_path_.c_str());
+  } else if (owns_path()) {
+    ::unlink(path_.c_str());
+  }
 }
 
 void UnixListener::accept_loop() noexcept {

@@ -13,6 +13,7 @@
 
 #include <pistache/http.h>
 #include <pistache/reactor.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <memory>
@@ -24,17 +25,22 @@ namespace atelier::http {
 
 class UnixListener {
  public:
-  // Binds and listens on `path` (a stale socket file there is replaced; any other file is an
-  // error). Throws std::system_error / std::invalid_argument with a readable message.
+  // Binds and listens at a temporary name beside `path`; start() renames it over `path`, replacing
+  // a socket there (a killed host's, or the running host this one replaces); any other file there
+  // is an error. Throws std::system_error / std::invalid_argument with a readable message.
   UnixListener(std::string path, const std::shared_ptr<Pistache::Http::Handler>& handler,
                std::size_t threads);
   UnixListener(const UnixListener&) = delete;
   UnixListener& operator=(const UnixListener&) = delete;
-  // Stops accepting, closes every connection, joins the threads and removes the socket file.
+  // Stops accepting, closes every connection, joins the threads and removes the socket file,
+  // unless another listener has taken its path over since.
   ~UnixListener();
 
-  // Starts the worker threads and the accept thread.
+  // Starts the worker threads and the accept thread, then puts the socket at `path`.
   void start();
+
+  // True while the file at `path` is this listener's socket (false once another took it over).
+  bool owns_path() const;
 
   const std::string& path() const { return path_; }
 
@@ -57,6 +63,10 @@ class UnixListener {
   void dispatch(int client_fd);
 
   std::string path_;
+  std::string staging_path_;  // where it is bound until start() renames it to path_
+  bool staged_ = false;       // the socket file is at staging_path_ (bound, not yet renamed)
+  dev_t file_device_ = 0;     // the socket file's identity, to tell it from a successor's
+  ino_t file_inode_ = 0;
   Fd listen_fd_;
   Fd wake_fd_;  // eventfd: the destructor's "stop" to the accept thread
   // Held by pointer so that the destructor can destroy it first: Pistache joins a reactor's

@@ -103,6 +103,12 @@ int stack_control(const std::vector<std::string>& args) {
   return run(args).status;
 }
 
+std::string stack_control_output(const std::vector<std::string>& args, int& status) {
+  Result r = run(args);
+  status = r.status;
+  return r.out;
+}
+
 int host_pid(int index) {
   const Result r = run({"host", "pid", std::to_string(index)});
   if (r.status != 0) return -1;

@@ -13,6 +13,10 @@ namespace atelier::testing {
 // status (-1 if it could not be run). What it printed on stderr is shown when it fails.
 int stack_control(const std::vector<std::string>& args);
 
+// Runs it like stack_control and returns what it printed on stdout (e.g. `hosts replace`'s
+// report); `status` gets its exit status.
+std::string stack_control_output(const std::vector<std::string>& args, int& status);
+
 // The pid recorded for host INDEX (1-based; `stack-control host pid`), or -1.
 int host_pid(int index);
 

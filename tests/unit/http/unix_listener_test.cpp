@@ -1,6 +1,7 @@
 // UnixListener on its own, with a small Pistache handler instead of the API: the socket file's
-// life (stale file replaced, other files refused, removed at the end), keep-alive over one
-// connection, several connections at once, and connections closed on shutdown.
+// life (stale file replaced, other files refused, a running listener's path taken over by its
+// successor, removed at the end), keep-alive over one connection, several connections at once,
+// and connections closed on shutdown.
 #include "http/unix_listener.hpp"
 
 #include <gtest/gtest.h>
@@ -32,6 +33,26 @@ class EchoPath : public Pistache::Http::Handler {
     response.send(Pistache::Http::Code::Ok, "path=" + request.resource());
   }
 };
+
+// Answers every request with its name: which of two listeners served it.
+class Named : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(Named)
+  explicit Named(std::string name) : name_(std::move(name)) {}
+  void onRequest(const Pistache::Http::Request&, Pistache::Http::ResponseWriter response) override {
+    response.send(Pistache::Http::Code::Ok, name_);
+  }
+
+ private:
+  std::string name_;
+};
+
+std::shared_ptr<Pistache::Http::Handler> named_handler(const std::string& name) {
+  auto handler = std::make_shared<Named>(name);
+  handler->setMaxRequestSize(4096);
+  handler->setMaxResponseSize(4096);
+  return handler;
+}
 
 std::shared_ptr<Pistache::Http::Handler> echo_handler() {
   auto handler = std::make_shared<EchoPath>();
@@ -122,6 +143,40 @@ TEST(UnixListener, ClosesOpenConnectionsWhenItStops) {
   ASSERT_EQ(client.get("/before").body, "path=/before");
   listener.reset();
   EXPECT_TRUE(client.closed_by_server());
+}
+
+// scripts/rolling-restart: the successor binds beside the running listener, takes the path over
+// when it starts, and keeps it when the one it replaced stops.
+TEST(UnixListener, ASuccessorTakesThePathOverAndKeepsItWhenThePredecessorStops) {
+  TempDir dir;
+  const std::string path = dir.path() + "/host.sock";
+  auto old_listener = std::make_unique<UnixListener>(path, named_handler("old"), 1);
+  old_listener->start();
+  Client kept(path);  // a connection made before the takeover, as NGINX's keep-alive ones
+  ASSERT_TRUE(kept.connected());
+  ASSERT_EQ(kept.get("/").body, "old");
+
+  UnixListener successor(path, named_handler("new"), 1);
+  {
+    Client before_start(path);  // bound, not started: the path is still the old listener's
+    ASSERT_TRUE(before_start.connected());
+    EXPECT_EQ(before_start.get("/").body, "old");
+  }
+  successor.start();
+  EXPECT_FALSE(old_listener->owns_path());
+  EXPECT_TRUE(successor.owns_path());
+  Client after_start(path);
+  ASSERT_TRUE(after_start.connected());
+  EXPECT_EQ(after_start.get("/").body, "new");
+  EXPECT_EQ(kept.get("/").body, "old") << "a connection made before stays with its listener";
+
+  old_listener.reset();
+  ASSERT_TRUE(exists(path)) << "the predecessor removed its successor's socket file";
+  Client later(path);
+  ASSERT_TRUE(later.connected());
+  EXPECT_EQ(later.get("/").body, "new");
+  EXPECT_EQ(::access((path + ".new-" + std::to_string(::getpid())).c_str(), F_OK), -1)
+      << "the temporary name was left behind";
 }
 
 TEST(UnixListener, ReplacesAStaleSocketFileLeftByAKilledHost) {
