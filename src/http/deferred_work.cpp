@@ -70,12 +70,14 @@ void DeferredWork::enqueue(std::shared_ptr<Job> job) {
   {
     std::unique_lock lock(mutex_);
     if (!stopping_ && queue_.size() < options_.max_queued) {
-      const bool first = watched_.empty();
       queue_.push_back(job);
       watched_.push_back(job);
       lock.unlock();
+      // Only a worker is woken. The deadline thread needs no word of a new job: its deadline
+      // (now + options_.deadline) is never before the moment that thread wakes anyway (see
+      // run_deadlines), and at a shop's rate that wake would be one more thread switch for
+      // every database request.
       work_ready_.notify_one();
-      if (first) deadline_changed_.notify_one();
       return;
     }
   }
@@ -142,12 +144,15 @@ void DeferredWork::run_deadlines() {
       }
     }
     if (watched_.empty()) {
-      deadline_changed_.wait(lock, [&] { return stopping_ || !watched_.empty(); });
+      // Nothing watched: sleep one deadline period. A job enqueued meanwhile is due no earlier
+      // than the end of this sleep (its deadline is its enqueue time + the same period), so it is
+      // never answered late, and enqueue() need not wake this thread.
+      deadlines_stop_.wait_for(lock, options_.deadline, [&] { return stopping_; });
     } else {
       auto job = watched_.front().lock();
       const auto until = job ? job->deadline : Clock::now();
       job.reset();
-      deadline_changed_.wait_until(lock, until);
+      deadlines_stop_.wait_until(lock, until);
     }
   }
 }
@@ -166,7 +171,7 @@ void DeferredWork::stop() {
     left.swap(queue_);
   }
   work_ready_.notify_all();
-  deadline_changed_.notify_all();
+  deadlines_stop_.notify_all();
   for (auto& job : left) {
     if (claim(*job)) finish(job, options_.overload_reply());
   }

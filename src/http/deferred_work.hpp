@@ -105,7 +105,7 @@ class DeferredWork {
   const Options options_;
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable deadline_changed_;
+  std::condition_variable deadlines_stop_;  // only stop() notifies it
   std::condition_variable idle_;
   std::deque<std::shared_ptr<Job>> queue_;
   // Every job not yet answered, oldest deadline first (deadlines only grow, so a deque in

@@ -73,6 +73,31 @@ TEST(DeferredWork, AJobPastItsDeadlineIsAnsweredWhileItIsStillRunning) {
   EXPECT_EQ(work.timed_out(), 1u);
 }
 
+// enqueue() does not wake the deadline thread (one thread switch less per database request): a
+// job that arrives while that thread sleeps through an idle period is still answered by its
+// deadline, not only when its work ends.
+TEST(DeferredWork, AJobArrivingAfterAnIdleSpellIsStillAnsweredByItsDeadline) {
+  DeferredWork work(options(1, 8, std::chrono::milliseconds(50)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(180));  // idle: the thread sleeps
+  std::latch release(1);
+  std::promise<int> answered;
+  work.submit(
+      [&] {
+        release.wait();
+        return status(200);
+      },
+      [&](Reply&& r) { answered.set_value(r.status); });
+  auto answer = answered.get_future();
+  // Not a speed target: 5 s only keeps a broken deadline from hanging the test; the job itself
+  // would never end before release.
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "the stuck job was not answered by its deadline";
+  EXPECT_EQ(answer.get(), 503);
+  release.count_down();
+  EXPECT_TRUE(work.wait_idle(std::chrono::seconds(5)));
+  EXPECT_EQ(work.timed_out(), 1u);
+}
+
 TEST(DeferredWork, AJobQueuedBehindAStuckOneTimesOutAndIsNeverRun) {
   DeferredWork work(options(1, 8, std::chrono::milliseconds(50)));
   std::latch release(1);
