@@ -34,7 +34,21 @@ struct CartAddOutcome {
   std::string bound;
 };
 
-class CartStore {
+// The cart's reads and writes as an interface: CartStore on the primary in production, a fake in
+// the unit tests of http::Service (tests/unit/http/service_test.cpp).
+class Carts {
+ public:
+  virtual ~Carts() = default;
+  // Several adds in one statement (CartStore::add_to_cart): one outcome per add, in order.
+  virtual Result<std::vector<CartAddOutcome>> add_to_cart(std::span<const CartAddRequest> adds) = 0;
+  // The active cart of a session key (or of its previous key; empty = none).
+  virtual Result<std::vector<model::CartLine>> cart(const std::string& session_key,
+                                                    const std::string& previous_key) = 0;
+  // Drops request keys older than a day; returns how many.
+  virtual Result<std::int64_t> forget_cart_requests() = 0;
+};
+
+class CartStore final : public Carts {
  public:
   // Its own connection to the primary.
   explicit CartStore(std::string conninfo);
@@ -52,12 +66,10 @@ class CartStore {
   // one outcome per add, in order, each what add_to_cart would have answered at its place in the
   // sequence. One add is add_to_cart's statement itself. A failure is the whole batch's (nothing
   // of it was written, or, after a broken connection, the retry replays what was).
-  Result<std::vector<CartAddOutcome>> add_to_cart(std::span<const CartAddRequest> adds);
-  // The active cart of a session key (or of its previous key; empty = none).
+  Result<std::vector<CartAddOutcome>> add_to_cart(std::span<const CartAddRequest> adds) override;
   Result<std::vector<model::CartLine>> cart(const std::string& session_key,
-                                            const std::string& previous_key);
-  // Drops request keys older than a day; returns how many.
-  Result<std::int64_t> forget_cart_requests();
+                                            const std::string& previous_key) override;
+  Result<std::int64_t> forget_cart_requests() override;
 
  private:
   std::shared_ptr<Database> database_;

@@ -54,28 +54,52 @@ struct ChangeFeedOptions {
   std::function<void(std::string_view event, std::string_view detail)> log;
 };
 
-class ChangeFeed {
+// What a host asks of its revision table, as an interface: ChangeFeed in production, a fake in
+// the unit tests of http::Service (tests/unit/http/service_test.cpp).
+class Revisions {
+ public:
+  virtual ~Revisions() = default;
+  // True once every revision was loaded; before that, revision() knows nothing.
+  virtual bool ready() const = 0;
+  // 0 = no such product (or not ready).
+  virtual std::uint64_t revision(std::int64_t product_id) const = 0;
+  virtual std::size_t products() const = 0;
+  // The newest publish applied, and the newest one that changed any product (list pages are
+  // keyed by it).
+  virtual std::int64_t last_publish() const = 0;
+  virtual std::int64_t list_revision() const = 0;
+  virtual std::int64_t dataset_version() const = 0;
+  virtual bool listening() const = 0;
+  // Publishes applied, and full re-reads of the table, since start (for /metrics).
+  virtual std::uint64_t publishes_applied() const = 0;
+  virtual std::uint64_t full_reloads() const = 0;
+};
+
+class ChangeFeed final : public Revisions {
  public:
   explicit ChangeFeed(ChangeFeedOptions options);
-  ~ChangeFeed();  // stops and joins the thread
+  ~ChangeFeed() override;  // stops and joins the thread
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
-  // True once every revision was loaded; before that, revision() knows nothing.
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
-  // 0 = no such product (or not ready).
-  std::uint64_t revision(std::int64_t product_id) const { return table_.get(product_id); }
-  std::size_t products() const { return table_.size(); }
-  // The newest publish applied, and the newest one that changed any product (list pages are
-  // keyed by it).
-  std::int64_t last_publish() const { return last_publish_.load(std::memory_order_acquire); }
-  std::int64_t list_revision() const { return list_revision_.load(std::memory_order_acquire); }
-  std::int64_t dataset_version() const { return dataset_version_.load(std::memory_order_acquire); }
+  bool ready() const override { return ready_.load(std::memory_order_acquire); }
+  std::uint64_t revision(std::int64_t product_id) const override { return table_.get(product_id); }
+  std::size_t products() const override { return table_.size(); }
+  std::int64_t last_publish() const override {
+    return last_publish_.load(std::memory_order_acquire);
+  }
+  std::int64_t list_revision() const override {
+    return list_revision_.load(std::memory_order_acquire);
+  }
+  std::int64_t dataset_version() const override {
+    return dataset_version_.load(std::memory_order_acquire);
+  }
   bool database_reachable() const { return reachable_.load(std::memory_order_acquire); }
-  bool listening() const { return listening_.load(std::memory_order_acquire); }
-  // Publishes applied, and full re-reads of the table, since start (for /metrics).
-  std::uint64_t publishes_applied() const { return applied_.load(std::memory_order_relaxed); }
-  std::uint64_t full_reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  bool listening() const override { return listening_.load(std::memory_order_acquire); }
+  std::uint64_t publishes_applied() const override {
+    return applied_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t full_reloads() const override { return reloads_.load(std::memory_order_relaxed); }
 
   // Wakes the thread to look for new publishes now (tests; the NOTIFY does this in production).
   void poke();

@@ -14,11 +14,19 @@ namespace atelier::catalog {
 
 class Database;
 
-class PublishLogReader {
+// The dataset version a host's readiness check asks for, as an interface: PublishLogReader in
+// production, a fake in the unit tests of http::Service (tests/unit/http/service_test.cpp).
+class DatasetVersions {
+ public:
+  virtual ~DatasetVersions() = default;
+  virtual Result<std::int64_t> dataset_version() = 0;
+};
+
+class PublishLogReader final : public DatasetVersions {
  public:
   explicit PublishLogReader(std::shared_ptr<Database> database);
 
-  Result<std::int64_t> dataset_version();
+  Result<std::int64_t> dataset_version() override;
 
   // Every product's revision and the publishes they include, from one snapshot (the hosts'
   // revision tables, catalog/change_feed.*).

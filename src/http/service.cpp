@@ -49,6 +49,13 @@ std::shared_ptr<catalog::ReadEndpoints> make_read_endpoints(
       config.replica_check_interval, std::move(watchdog));
 }
 
+// A number per Service of the process, never reused (Service::instance_). Global by necessity: it
+// must be unique across every Service, and it is only ever incremented.
+std::uint64_t next_instance() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -99,28 +106,25 @@ cache::CacheOptions cache_options(const config::Config& config, HttpMetrics& met
 }  // namespace
 
 Service::Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer)
+    : Service(std::move(config), std::move(keyer), ServiceBackends{}) {}
+
+Service::Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer,
+                 ServiceBackends backends)
     : config_(std::move(config)),
       keyer_(std::move(keyer)),
+      instance_(next_instance()),
       conninfo_(config::postgres_conninfo(config_, "atelier-api")),
       watchdog_(make_watchdog(config_)),
       read_endpoints_(make_read_endpoints(config_, watchdog_)),
       metrics_(std::make_unique<HttpMetrics>()),
       cache_(std::make_unique<cache::ReadThrough>(cache_options(config_, *metrics_),
                                                   config_.local_cache_mb * 1024 * 1024,
-                                                  config_.local_page_cache_mb * 1024 * 1024)) {
+                                                  config_.local_page_cache_mb * 1024 * 1024)),
+      backends_(std::move(backends)) {
+  fill_with_database_backends();
   metrics_->attach_cache_counters(&cache_->counters());
   cache_read_label_ = cache_->read_label();
-  catalog::ChangeFeedOptions feed;
-  feed.read_conninfo = conninfo_;
-  feed.read_endpoints = read_endpoints_;
-  feed.listen_conninfo = config::postgres_conninfo(config_, "atelier-api-listen");
-  feed.poll_interval = config_.change_poll_interval;
-  feed.watchdog = watchdog_;
-  feed.on_changes = product_body::invalidator(*cache_);
-  feed.log = [](std::string_view event, std::string_view detail) {
-    log_event("info", event, {{"detail", detail}});
-  };
-  feed_ = std::make_unique<catalog::ChangeFeed>(std::move(feed));
+  feed_ = backends_.revisions(product_body::invalidator(*cache_));
   cart_adds_ = std::make_unique<GroupCommit<PendingAdd>>(
       static_cast<std::size_t>(config_.cart_batch_max),
       [this](std::vector<PendingAdd>& batch) { commit_cart_adds(batch); },
@@ -168,18 +172,56 @@ Service::~Service() {
   work_->stop();
 }
 
+void Service::fill_with_database_backends() {
+  if (!backends_.product_rows) {
+    backends_.product_rows = [this]() -> std::unique_ptr<catalog::ProductRows> {
+      return std::make_unique<catalog::ProductReader>(
+          read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
+                          : primary_database());
+    };
+  }
+  if (!backends_.carts) {
+    backends_.carts = [this]() -> std::unique_ptr<catalog::Carts> {
+      return std::make_unique<catalog::CartStore>(primary_database());
+    };
+  }
+  if (!backends_.dataset_versions) {
+    // Its own connection: the readiness check never waits behind request work, nor the reverse.
+    backends_.dataset_versions = [this]() -> std::unique_ptr<catalog::DatasetVersions> {
+      return std::make_unique<catalog::PublishLogReader>(
+          read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
+                          : std::make_shared<catalog::Database>(conninfo_, watchdog_));
+    };
+  }
+  if (!backends_.revisions) {
+    backends_.revisions =
+        [this](ServiceBackends::OnChanges on_changes) -> std::unique_ptr<catalog::Revisions> {
+      catalog::ChangeFeedOptions feed;
+      feed.read_conninfo = conninfo_;
+      feed.read_endpoints = read_endpoints_;
+      feed.listen_conninfo = config::postgres_conninfo(config_, "atelier-api-listen");
+      feed.poll_interval = config_.change_poll_interval;
+      feed.watchdog = watchdog_;
+      feed.on_changes = std::move(on_changes);
+      feed.log = [](std::string_view event, std::string_view detail) {
+        log_event("info", event, {{"detail", detail}});
+      };
+      return std::make_unique<catalog::ChangeFeed>(std::move(feed));
+    };
+  }
+}
+
 void Service::run_checks() {
-  // Its own readers: a check never waits behind request work, and request work never behind it.
-  catalog::PublishLogReader catalog(
-      read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
-                      : std::make_shared<catalog::Database>(conninfo_, watchdog_));
-  catalog::CartStore carts(std::make_shared<catalog::Database>(conninfo_, watchdog_));
+  // Its own readers (on this thread): a check never waits behind request work, and request work
+  // never behind it.
+  const std::unique_ptr<catalog::DatasetVersions> catalog = backends_.dataset_versions();
+  const std::unique_ptr<catalog::Carts> carts = backends_.carts();
   constexpr auto kForgetEvery = std::chrono::hours(1);
   auto next_forget = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   std::unique_lock lock(checks_mutex_);
   while (!checks_stopping_) {
     lock.unlock();
-    auto version = catalog.dataset_version();
+    auto version = catalog->dataset_version();
     if (version.ok()) {
       ready_version_.store(version.value(), std::memory_order_relaxed);
       ready_state_.store(kReadyOk, std::memory_order_release);
@@ -189,7 +231,7 @@ void Service::run_checks() {
     note_database(version.ok() || version.error().kind == catalog::ErrorKind::query);
     if (std::chrono::steady_clock::now() >= next_forget) {
       next_forget = std::chrono::steady_clock::now() + kForgetEvery;
-      auto forgotten = carts.forget_cart_requests();
+      auto forgotten = carts->forget_cart_requests();
       if (forgotten.ok() && forgotten.value() > 0) {
         log_event("info", "cart_request_keys_forgotten",
                   {{"count", std::to_string(forgotten.value())}});
@@ -200,36 +242,38 @@ void Service::run_checks() {
   }
 }
 
-catalog::ProductReader& Service::reader() {
-  // Keyed by owner so that a second Service in the same process (tests) never reuses a reader
-  // configured for another database.
-  thread_local const Service* owner = nullptr;
-  thread_local std::unique_ptr<catalog::ProductReader> local;
-  if (!local || owner != this) {
-    local = std::make_unique<catalog::ProductReader>(
-        read_endpoints_ ? std::make_shared<catalog::Database>(read_endpoints_, watchdog_)
-                        : primary_database());
-    owner = this;
+namespace {
+
+// The calling thread's T (one per thread and kind), made by `make` on first use. Keyed by the
+// Service's instance number so that a second Service in the same process (tests) never reuses one
+// made for another database (or another test's fake).
+template <typename T>
+T& per_thread(std::uint64_t instance, const std::function<std::unique_ptr<T>()>& make) {
+  thread_local std::uint64_t owner = 0;
+  thread_local std::unique_ptr<T> local;
+  if (!local || owner != instance) {
+    local = make();
+    owner = instance;
   }
   return *local;
 }
 
-catalog::CartStore& Service::cart_store() {
-  thread_local const Service* owner = nullptr;
-  thread_local std::unique_ptr<catalog::CartStore> local;
-  if (!local || owner != this) {
-    local = std::make_unique<catalog::CartStore>(primary_database());
-    owner = this;
-  }
-  return *local;
+}  // namespace
+
+catalog::ProductRows& Service::reader() {
+  return per_thread(instance_, backends_.product_rows);
+}
+
+catalog::Carts& Service::cart_store() {
+  return per_thread(instance_, backends_.carts);
 }
 
 std::shared_ptr<catalog::Database> Service::primary_database() {
-  thread_local const Service* owner = nullptr;
+  thread_local std::uint64_t owner = 0;
   thread_local std::shared_ptr<catalog::Database> local;
-  if (!local || owner != this) {
+  if (!local || owner != instance_) {
     local = std::make_shared<catalog::Database>(conninfo_, watchdog_);
-    owner = this;
+    owner = instance_;
   }
   return local;
 }
@@ -654,7 +698,12 @@ Reply Service::cart_get(const std::string& session) {
   const auto start = std::chrono::steady_clock::now();
   auto result = cart_store().cart(keyer_->key(session), keyer_->previous_key(session).value_or(""));
   metrics_->observe_db(seconds_since(start), !result.ok());
-  if (!result.ok()) return database_error(result.error(), "cart_get");
+  if (!result.ok()) {
+    // Its error as every cart answer: never cached (CONTRACT, Cart).
+    Reply failed = database_error(result.error(), "cart_get");
+    failed.cache_control = kNoStore;
+    return failed;
+  }
   r.body = json::write_cart(result.value());
   return r;
 }

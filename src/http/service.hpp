@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <variant>
@@ -20,6 +21,7 @@
 #include "catalog/change_feed.hpp"
 #include "catalog/database.hpp"
 #include "catalog/product_reader.hpp"
+#include "catalog/publish_log.hpp"
 #include "catalog/query_watchdog.hpp"
 #include "catalog/read_endpoints.hpp"
 #include "config/config.hpp"
@@ -45,10 +47,31 @@ struct Deferred {
 // What handle() answers: a reply now (every cached read, every refusal), or database work.
 using Outcome = std::variant<Reply, Deferred>;
 
+// What a Service reads and writes through, as factories of narrow interfaces (catalog/). The
+// constructor without them makes the real ones, on PostgreSQL (DATABASE_URL, and
+// ATELIER_READ_DATABASE_URLS for the product reads); unit tests pass fakes
+// (tests/unit/http/service_test.cpp). Each factory is called once per thread that needs one
+// (libpqxx connections are never shared between threads), never once per request.
+struct ServiceBackends {
+  // A database worker's product reads.
+  std::function<std::unique_ptr<catalog::ProductRows>()> product_rows;
+  // A thread's cart reads and writes (the database workers, and the background check's purge).
+  std::function<std::unique_ptr<catalog::Carts>()> carts;
+  // The background readiness check's reader of the dataset version.
+  std::function<std::unique_ptr<catalog::DatasetVersions>()> dataset_versions;
+  // The revision table, made once; it calls `on_changes` (which drops the bodies of the revisions
+  // it moved past from the cache) after it moved.
+  using OnChanges = std::function<void(std::span<const catalog::RevisionChange>)>;
+  std::function<std::unique_ptr<catalog::Revisions>(OnChanges on_changes)> revisions;
+};
+
 class Service {
  public:
-  // `keyer` keys cart sessions (session/session_key.hpp); required.
+  // `keyer` keys cart sessions (session/session_key.hpp); required. The backends are PostgreSQL's.
   Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer);
+  // With the given backends; a member left empty is PostgreSQL's, as above.
+  Service(config::Config config, std::shared_ptr<const session::SessionKeyer> keyer,
+          ServiceBackends backends);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -110,11 +133,13 @@ class Service {
   Reply from_cached(std::shared_ptr<const cache::Entry> entry, const RequestView& request) const;
   Reply database_error(const catalog::Error& error, std::string_view what);
 
+  // The backends on PostgreSQL, for the members `backends_` was not given.
+  void fill_with_database_backends();
   // One reader per worker thread (libpqxx is not thread-safe), created on first use.
-  catalog::ProductReader& reader();
+  catalog::ProductRows& reader();
   // The cart's store: always the primary (DATABASE_URL), so a shopper reads their own writes.
   // It shares reader()'s connection when no replicas are configured.
-  catalog::CartStore& cart_store();
+  catalog::Carts& cart_store();
   // This thread's connection to the primary (cart_store(), and reader() without replicas).
   std::shared_ptr<catalog::Database> primary_database();
   std::vector<json::ReadEndpointState> read_endpoint_states() const;
@@ -127,6 +152,9 @@ class Service {
 
   const config::Config config_;
   const std::shared_ptr<const session::SessionKeyer> keyer_;
+  // Names this Service to the per-thread readers and stores (reader()), so that a thread that
+  // served another Service of the same process (tests) never reuses one of that Service's.
+  const std::uint64_t instance_;
   const std::string conninfo_;
   // Cuts a query that hangs past the statement timeout (query_watchdog.hpp): every Database, the
   // change feed and the read-endpoint checker of this Service use it.
@@ -134,9 +162,10 @@ class Service {
   std::shared_ptr<catalog::ReadEndpoints> read_endpoints_;  // null: no replicas configured
   std::unique_ptr<HttpMetrics> metrics_;
   std::unique_ptr<cache::ReadThrough> cache_;
-  // Last: its thread drops old bodies from cache_ (product_body::invalidator) and is joined
-  // first on destruction.
-  std::unique_ptr<catalog::ChangeFeed> feed_;
+  ServiceBackends backends_;
+  // Its thread (ChangeFeed's) drops old bodies from cache_ (product_body::invalidator): after
+  // cache_, so it is joined before cache_ goes.
+  std::unique_ptr<catalog::Revisions> feed_;
   // Cart adds between their workers and their commit; before work_, whose threads lead its
   // commits and are joined (with every add answered) before it goes.
   std::unique_ptr<GroupCommit<PendingAdd>> cart_adds_;

@@ -81,9 +81,8 @@ catalog::Result<std::vector<Body>> all_of(
 
 }  // namespace
 
-catalog::Result<std::optional<Body>> make_one(catalog::ProductReader& reader,
-                                              cache::ProductBody body, std::int64_t id,
-                                              std::string_view campus) {
+catalog::Result<std::optional<Body>> make_one(catalog::ProductRows& reader, cache::ProductBody body,
+                                              std::int64_t id, std::string_view campus) {
   switch (body) {
     case cache::ProductBody::detail:
       return one_of(body, reader.product_detail(id), campus);

@@ -1,6 +1,6 @@
 // Where a product body is made (docs/ARCHITECTURE.md "The read path of a product request"). A
 // product has three bodies (cache::ProductBody: detail, styles, related), and each is made the same
-// way by a host's miss and by the warm-up tool: the product's rows (catalog::ProductReader for one
+// way by a host's miss and by the warm-up tool: the product's rows (catalog::ProductRows for one
 // product, catalog::BatchReader for many), then JSON (json::write_*), then compression
 // (encoding::make_entry, once, here), then a cache entry keyed by the revision the rows came from
 // (cache::CacheKey::body). When a product moves to a new revision its old bodies are dropped from
@@ -33,9 +33,8 @@ struct Body {
 };
 
 // A host's miss: the body of product `id`; nullopt = no such product.
-catalog::Result<std::optional<Body>> make_one(catalog::ProductReader& reader,
-                                              cache::ProductBody body, std::int64_t id,
-                                              std::string_view campus);
+catalog::Result<std::optional<Body>> make_one(catalog::ProductRows& reader, cache::ProductBody body,
+                                              std::int64_t id, std::string_view campus);
 
 // The warm-up's batch: the products with first <= id <= last, or (for the kinds read by list)
 // only those of `only` when it is not empty (sorted). Ascending by id.

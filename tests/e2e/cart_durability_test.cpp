@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "cart_client.hpp"
 #include "http_client.hpp"
 #include "stack_control.hpp"
 
@@ -64,21 +65,11 @@ std::vector<std::int64_t> catalog_skus(const std::string& api) {
   return skus;
 }
 
-// sku id -> count, from GET /cart.
-std::map<std::int64_t, std::int64_t> cart_of(const std::string& api, const std::string& session) {
-  std::map<std::int64_t, std::int64_t> counts;
-  auto r = http_get(api, "/cart", {{"Authorization", session}});
-  EXPECT_EQ(r.status, 200) << session << " " << r.body;
-  rapidjson::Document doc;
-  doc.Parse(r.body.c_str(), r.body.size());
-  if (doc.HasParseError() || !doc.IsArray()) {
-    ADD_FAILURE() << "GET /cart is not a JSON array: " << r.body;
-    return counts;
-  }
-  for (const auto& line : doc.GetArray()) {
-    counts[line["sku_id"].GetInt64()] = std::stoll(line["count"].GetString());
-  }
-  return counts;
+// sku id -> count, from GET /cart; the calling test fails when the cart cannot be read.
+CartCounts cart_of(const std::string& api, const std::string& session) {
+  auto counts = read_cart(api, session);
+  EXPECT_TRUE(counts.has_value()) << "GET /cart of " << session << " is not a 200 JSON array";
+  return counts.value_or(CartCounts{});
 }
 
 struct Round {
@@ -118,9 +109,7 @@ void run_round(const std::string& api, Round& round, int start_after = -1,
         const int session = i % kSessions;
         const int sku = (i / kSessions) % kSkus;
         round.attempts[session][sku].fetch_add(1);
-        auto r = http_request(
-            api, "POST", "/cart", "{\"sku_id\":" + std::to_string(round.skus[sku]) + "}",
-            {{"Authorization", round.sessions[session]}, {"Content-Type", "application/json"}});
+        auto r = cart_add(api, round.sessions[session], round.skus[sku]);
         if (r.status == 201) round.created[session][sku].fetch_add(1);
         std::lock_guard lock(round.statuses_mutex);
         ++round.statuses[r.status];
@@ -134,11 +123,8 @@ void run_round(const std::string& api, Round& round, int start_after = -1,
 
 void prepare(Round& round, const std::string& api, const std::string& name) {
   round.skus = catalog_skus(api);
-  const std::string run =
-      std::to_string(::getpid()) + "-" +
-      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
   for (int s = 0; s < kSessions; ++s) {
-    round.sessions.push_back("durability-" + name + "-" + run + "-" + std::to_string(s));
+    round.sessions.push_back(session_token("durability-" + name + "-" + std::to_string(s)));
   }
 }
 

@@ -10,88 +10,30 @@
 // meanwhile queue (the host's atelier_cart_adds_waiting says how many), and releasing the lock
 // lets the leader commit them as one batch.
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cart_client.hpp"
 #include "http_client.hpp"
+#include "metrics_text.hpp"
+#include "polling.hpp"
 #include "stack_control.hpp"
 
 namespace atelier::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+// What these tests wait for (a lock taken, adds queued, a restarted stack) comes within this.
+constexpr std::chrono::milliseconds kWait = std::chrono::seconds(20);
 
-// Polls `condition` until it holds or `limit` passed (what the test waits for, not a timing).
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-  const auto until = Clock::now() + limit;
-  for (;;) {
-    if (condition()) return true;
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
-// One sample of the host's /metrics, or nullopt.
-std::optional<double> metric(const std::string& host, const std::string& name) {
-  const auto r = http_get(host, "/metrics");
-  if (r.status != 200) return std::nullopt;
-  const std::string prefix = "\n" + name + " ";
-  const auto at = r.body.find(prefix);
-  if (at == std::string::npos) return std::nullopt;
-  return std::stod(r.body.substr(at + prefix.size()));
-}
-
-double metric_or_fail(const std::string& host, const std::string& name) {
-  const auto value = metric(host, name);
-  EXPECT_TRUE(value.has_value()) << host << " /metrics has no " << name;
-  return value.value_or(-1);
-}
-
-std::vector<std::int64_t> skus(int n) {
-  pqxx::connection c(required_env("DATABASE_URL"));
-  pqxx::nontransaction tx(c);
-  std::vector<std::int64_t> out;
-  for (const auto& row :
-       tx.exec("SELECT id FROM catalog.skus ORDER BY id LIMIT " + std::to_string(n))) {
-    out.push_back(row[0].as<std::int64_t>());
-  }
-  return out;
-}
-
-std::string fresh_token(const std::string& name) {
-  return "group-commit-" + name + "-" + std::to_string(::getpid()) + "-" +
-         std::to_string(Clock::now().time_since_epoch().count());
-}
-
+// An add with its Idempotency-Key, so that a retry adds once.
 HttpResponse add(const std::string& host, const std::string& session, std::int64_t sku,
                  const std::string& idempotency_key) {
-  return http_request(host, "POST", "/cart", "{\"sku_id\":" + std::to_string(sku) + "}",
-                      {{"Authorization", session},
-                       {"Content-Type", "application/json"},
-                       {"Idempotency-Key", idempotency_key}});
-}
-
-// Units of `sku` in the session's cart as `host` reads it; -1 when the read failed.
-std::int64_t units(const std::string& host, const std::string& session, std::int64_t sku) {
-  const auto r = http_get(host, "/cart", {{"Authorization", session}});
-  if (r.status != 200) return -1;
-  rapidjson::Document doc;
-  doc.Parse(r.body.c_str(), r.body.size());
-  if (doc.HasParseError() || !doc.IsArray()) return -1;
-  for (const auto& line : doc.GetArray()) {
-    if (line["sku_id"].GetInt64() == sku) return std::stoll(line["count"].GetString());
-  }
-  return 0;
+  return cart_add(host, session, sku, {{"Idempotency-Key", idempotency_key}});
 }
 
 // Holds atelier.cart_requests against writers while it lives (or until release()): a commit of
@@ -137,17 +79,21 @@ struct HeldBatch {
     answers.resize(static_cast<std::size_t>(n));
     read_units.assign(static_cast<std::size_t>(n), -1);
     for (int i = 0; i < n; ++i) {
-      sessions.push_back(fresh_token(name + "-" + std::to_string(i)));
-      keys.push_back("key-" + fresh_token(name + std::to_string(i)).substr(13));
+      sessions.push_back(session_token("group-commit-" + name + "-" + std::to_string(i)));
+      keys.push_back(session_token("key-" + name + std::to_string(i)));
     }
-    const double waiting_before = metric_or_fail(host, "atelier_cart_adds_waiting");
+    const double waiting_before = metric(host, "atelier_cart_adds_waiting");
     send(host, 0, sku);
-    ASSERT_TRUE(eventually([] { return CartWritesHeld::waiting() >= 1; }))
+    ASSERT_TRUE(eventually([] { return CartWritesHeld::waiting() >= 1; }, kWait))
         << "the leader's commit never reached PostgreSQL";
     for (int i = 1; i < n; ++i) send(host, i, sku);
-    ASSERT_TRUE(eventually([&] {
-      return metric(host, "atelier_cart_adds_waiting").value_or(-1) >= waiting_before + followers;
-    })) << "the adds did not queue behind the leader";
+    ASSERT_TRUE(eventually(
+        [&] {
+          return scrape(host, "atelier_cart_adds_waiting").value_or(-1) >=
+                 waiting_before + followers;
+        },
+        kWait))
+        << "the adds did not queue behind the leader";
   }
   void join() {
     for (auto& t : threads) t.join();
@@ -161,7 +107,7 @@ struct HeldBatch {
     threads.emplace_back([this, host, index, sku] {
       answers[index] = add(host, sessions[index], sku, keys[index]);
       if (!read_host.empty() && answers[index].status == 201) {
-        read_units[index] = units(read_host, sessions[index], sku);
+        read_units[index] = cart_units(read_host, sessions[index], sku);
       }
     });
   }
@@ -198,10 +144,10 @@ void expect_stack_recovered() {
 TEST(CartGroupCommit, AddsDuringACommitAreOneBatchAndAnotherHostReadsEachAfterIts201) {
   const std::string host1 = required_env("HOST1_URL");
   const std::string host2 = required_env("HOST2_URL");
-  const auto sku = skus(1).at(0);
+  const auto sku = catalog_skus(1).at(0);
   constexpr int kFollowers = 8;
-  const double commits_before = metric_or_fail(host1, "atelier_cart_commits_total");
-  const double adds_before = metric_or_fail(host1, "atelier_cart_commit_adds_total");
+  const double commits_before = metric(host1, "atelier_cart_commits_total");
+  const double adds_before = metric(host1, "atelier_cart_commit_adds_total");
 
   HeldBatch batch;
   batch.read_host = host2;
@@ -212,16 +158,16 @@ TEST(CartGroupCommit, AddsDuringACommitAreOneBatchAndAnotherHostReadsEachAfterIt
     EXPECT_EQ(batch.read_units[i], 1) << "add " << i << " read on host 2 after its 201";
   }
   // Two commits: the leader's own add alone, then the eight that queued, together.
-  EXPECT_EQ(metric_or_fail(host1, "atelier_cart_commits_total") - commits_before, 2);
-  EXPECT_EQ(metric_or_fail(host1, "atelier_cart_commit_adds_total") - adds_before, kFollowers + 1);
-  EXPECT_GE(metric_or_fail(host1, "atelier_cart_commit_largest"), kFollowers);
-  EXPECT_EQ(metric_or_fail(host1, "atelier_cart_adds_waiting"), 0);
+  EXPECT_EQ(metric(host1, "atelier_cart_commits_total") - commits_before, 2);
+  EXPECT_EQ(metric(host1, "atelier_cart_commit_adds_total") - adds_before, kFollowers + 1);
+  EXPECT_GE(metric(host1, "atelier_cart_commit_largest"), kFollowers);
+  EXPECT_EQ(metric(host1, "atelier_cart_adds_waiting"), 0);
 }
 
 TEST(CartGroupCommit, ABatchAnsweredBeforeAPostgresCrashIsThereAfterIt) {
   const std::string host1 = required_env("HOST1_URL");
   const std::string host2 = required_env("HOST2_URL");
-  const auto sku = skus(2).at(1);
+  const auto sku = catalog_skus(2).at(1);
   HeldBatch batch;
   commit_held_batch(batch, host1, 5, sku, "crash");
   for (const auto& a : batch.answers) ASSERT_EQ(a.status, 201) << a.body;
@@ -230,7 +176,7 @@ TEST(CartGroupCommit, ABatchAnsweredBeforeAPostgresCrashIsThereAfterIt) {
   ASSERT_EQ(stack_control({"pg", "crash"}), 0);
   ASSERT_EQ(stack_control({"pg", "start"}), 0);
   for (const auto& session : batch.sessions) {
-    EXPECT_TRUE(eventually([&] { return units(host2, session, sku) == 1; }))
+    EXPECT_TRUE(eventually([&] { return cart_units(host2, session, sku) == 1; }, kWait))
         << session << " lost its acknowledged add (or the hosts did not reconnect)";
   }
   expect_stack_recovered();
@@ -239,7 +185,7 @@ TEST(CartGroupCommit, ABatchAnsweredBeforeAPostgresCrashIsThereAfterIt) {
 TEST(CartGroupCommit, ADatabaseFailureAnswersEveryAddOfTheBatch503AndTheRetryAddsEachOnce) {
   const std::string host1 = required_env("HOST1_URL");
   const std::string host2 = required_env("HOST2_URL");
-  const auto sku = skus(3).at(2);
+  const auto sku = catalog_skus(3).at(2);
   HeldBatch batch;
   {
     CartWritesHeld held;
@@ -259,12 +205,11 @@ TEST(CartGroupCommit, ADatabaseFailureAnswersEveryAddOfTheBatch503AndTheRetryAdd
   }
   // The shopper's retry, same key: added once; the same retry again adds nothing more.
   for (std::size_t i = 0; i < batch.sessions.size(); ++i) {
-    EXPECT_TRUE(eventually([&] {
-      return add(host1, batch.sessions[i], sku, batch.keys[i]).status == 201;
-    })) << "the retry of add "
-        << i << " was not accepted";
+    EXPECT_TRUE(eventually(
+        [&] { return add(host1, batch.sessions[i], sku, batch.keys[i]).status == 201; }, kWait))
+        << "the retry of add " << i << " was not accepted";
     EXPECT_EQ(add(host2, batch.sessions[i], sku, batch.keys[i]).status, 201);
-    EXPECT_EQ(units(host2, batch.sessions[i], sku), 1) << batch.sessions[i];
+    EXPECT_EQ(cart_units(host2, batch.sessions[i], sku), 1) << batch.sessions[i];
   }
   expect_stack_recovered();
 }

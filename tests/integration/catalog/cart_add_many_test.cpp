@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "cart_client.hpp"
 #include "http_client.hpp"
 
 namespace atelier::testing {
@@ -99,21 +100,10 @@ std::int64_t units(const std::string& key, std::int64_t sku) {
                 "' AND sku_id = " + std::to_string(sku));
 }
 
-std::vector<std::int64_t> some_skus(int n) {
-  pqxx::connection c(required_env("DATABASE_URL"));
-  pqxx::nontransaction tx(c);
-  std::vector<std::int64_t> out;
-  for (const auto& row :
-       tx.exec("SELECT id FROM catalog.skus ORDER BY id LIMIT " + std::to_string(n))) {
-    out.push_back(row[0].as<std::int64_t>());
-  }
-  return out;
-}
-
 class CartAddMany : public ::testing::Test {
  protected:
   void SetUp() override {
-    skus_ = some_skus(3);
+    skus_ = catalog_skus(3);
     ASSERT_EQ(skus_.size(), 3u) << "the test catalog has fewer than 3 skus";
     unknown_ = scalar("SELECT max(id) + 1000000 FROM catalog.skus");
   }

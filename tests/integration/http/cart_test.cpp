@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "cart_client.hpp"
 #include "http_client.hpp"
 #include "session/session_key.hpp"
 
@@ -27,41 +26,19 @@ std::string host() {
   return required_env("HOST1_URL");
 }
 
-// Distinct sku ids of the loaded catalog (the API role may read them).
+// Distinct sku ids of the loaded catalog, read once.
 const std::vector<std::int64_t>& skus() {
-  static const std::vector<std::int64_t> ids = [] {
-    pqxx::connection c(required_env("API_DATABASE_URL"));
-    pqxx::nontransaction tx(c);
-    std::vector<std::int64_t> out;
-    for (const auto& row : tx.exec("SELECT id FROM catalog.skus ORDER BY id LIMIT 400")) {
-      out.push_back(row[0].as<std::int64_t>());
-    }
-    return out;
-  }();
+  static const std::vector<std::int64_t> ids = catalog_skus(400);
   return ids;
 }
 
-// A fresh 40-character token per test, as legacy front ends send.
-std::string new_token(const std::string& tag) {
-  std::string token = tag + "-" + std::to_string(::time(nullptr)) + "-" +
-                      std::to_string(std::rand()) + "-" + std::to_string(::getpid());
-  token.resize(40, 'x');
-  return token;
+HttpResponse add(const std::string& auth, std::int64_t sku, const Headers& extra = {}) {
+  return cart_add(host(), auth, sku, extra);
 }
 
-HttpResponse add(const std::string& auth, std::int64_t sku, Headers extra = {}) {
-  Headers headers{{"Content-Type", "application/json"}};
-  if (!auth.empty()) headers.push_back({"Authorization", auth});
-  headers.insert(headers.end(), extra.begin(), extra.end());
-  return http_request(host(), "POST", "/cart", "{\"sku_id\":" + std::to_string(sku) + "}", headers);
-}
-
+// GET /cart's body as is: these tests compare the exact text.
 std::string cart_of(const std::string& auth) {
   return http_get(host(), "/cart", {{"Authorization", auth}}).body;
-}
-
-std::string line(std::int64_t sku, int count) {
-  return "{\"sku_id\":" + std::to_string(sku) + ",\"count\":\"" + std::to_string(count) + "\"}";
 }
 
 void expect_json_error(const HttpResponse& r, int status, const std::string& what) {
@@ -96,7 +73,7 @@ TEST(Cart, ANewSessionGetsAnUnguessableCookieThenCountsPerSku) {
   EXPECT_FALSE(again.header("set-cookie").has_value());
   auto cart = http_get(host(), "/cart", {{"Cookie", session}});
   EXPECT_EQ(cart.status, 200);
-  EXPECT_EQ(cart.body, "[" + line(sku, 2) + "]");
+  EXPECT_EQ(cart.body, "[" + cart_line(sku, 2) + "]");
   EXPECT_EQ(cart.header("cache-control").value_or(""), "no-store");
   EXPECT_EQ(http_get(host(), "/cart").body, "[]");
 }
@@ -148,7 +125,7 @@ TEST(Cart, LegacyNumericSessionsCannotBeReachedByCookieOrToken) {
 }
 
 TEST(Cart, AnAddThatIsNotJsonIs415) {
-  const std::string token = new_token("ctype");
+  const std::string token = session_token("ctype");
   const std::string body = "{\"sku_id\":" + std::to_string(skus().at(0)) + "}";
   for (const char* type :
        {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"}) {
@@ -167,7 +144,7 @@ TEST(Cart, AnAddThatIsNotJsonIs415) {
 }
 
 TEST(Cart, UnknownSkuIs422AndMalformedBodiesAre400) {
-  const std::string token = new_token("bad");
+  const std::string token = session_token("bad");
   expect_json_error(add(token, 999999999999), 422, "unknown sku");
   const Headers headers{{"Authorization", token}, {"Content-Type", "application/json"}};
   expect_json_error(http_request(host(), "POST", "/cart", "{\"sku\":1}", headers), 400,
@@ -176,20 +153,20 @@ TEST(Cart, UnknownSkuIs422AndMalformedBodiesAre400) {
 }
 
 TEST(Cart, TenUnitsOfOneSkuThenA409NamingTheBound) {
-  const std::string token = new_token("units");
+  const std::string token = session_token("units");
   const auto sku = skus().at(2);
   for (int i = 0; i < 10; ++i) ASSERT_EQ(add(token, sku).status, 201) << i;
   auto refused = add(token, sku);
   expect_json_error(refused, 409, "11th unit");
   EXPECT_NE(refused.body.find("units of this sku"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("10"), std::string::npos) << refused.body;
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 10) + "]") << "nothing was added";
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 10) + "]") << "nothing was added";
   EXPECT_EQ(add(token, skus().at(3)).status, 201) << "another sku still fits";
 }
 
 TEST(Cart, AHundredDistinctSkusThenA409NamingTheBound) {
   ASSERT_GE(skus().size(), 101u);
-  const std::string token = new_token("skus");
+  const std::string token = session_token("skus");
   for (std::size_t i = 0; i < 100; ++i) ASSERT_EQ(add(token, skus()[i]).status, 201) << i;
   auto refused = add(token, skus()[100]);
   expect_json_error(refused, 409, "101st sku");
@@ -199,7 +176,7 @@ TEST(Cart, AHundredDistinctSkusThenA409NamingTheBound) {
 
 TEST(Cart, AThousandConcurrentAddsWithinTheBoundsAreAThousandUnits) {
   ASSERT_GE(skus().size(), 100u);
-  const std::string token = new_token("thousand");
+  const std::string token = session_token("thousand");
   std::atomic<int> created{0};
   std::atomic<int> other{0};
   std::vector<std::thread> threads;
@@ -220,13 +197,13 @@ TEST(Cart, AThousandConcurrentAddsWithinTheBoundsAreAThousandUnits) {
   std::sort(sorted.begin(), sorted.end());
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     if (i > 0) expected += ",";
-    expected += line(sorted[i], 10);
+    expected += cart_line(sorted[i], 10);
   }
   EXPECT_EQ(cart_of(token), expected + "]");
 }
 
 TEST(Cart, ConcurrentAddsPastABoundAddExactlyUpToIt) {
-  const std::string token = new_token("race");
+  const std::string token = session_token("race");
   const auto sku = skus().at(4);
   std::atomic<int> created{0};
   std::atomic<int> conflicts{0};
@@ -241,11 +218,11 @@ TEST(Cart, ConcurrentAddsPastABoundAddExactlyUpToIt) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 10);
   EXPECT_EQ(conflicts.load(), 15);
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 10) + "]");
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 10) + "]");
 }
 
 TEST(Cart, TheSameIdempotencyKeyAddsOnceAndAnswersAsTheFirstDid) {
-  const std::string token = new_token("idem");
+  const std::string token = session_token("idem");
   const auto sku = skus().at(5);
   const Headers key{{"Idempotency-Key", "retry-" + token.substr(0, 20)}};
   auto first = add(token, sku, key);
@@ -253,20 +230,20 @@ TEST(Cart, TheSameIdempotencyKeyAddsOnceAndAnswersAsTheFirstDid) {
   EXPECT_EQ(first.status, 201);
   EXPECT_EQ(second.status, 201);
   EXPECT_EQ(second.body, first.body);
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 1) + "]");
   // Another key is another add; the same key in another session is that session's.
   EXPECT_EQ(add(token, sku, {{"Idempotency-Key", "another-key-1"}}).status, 201);
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 2) + "]");
-  const std::string other = new_token("idem-other");
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 2) + "]");
+  const std::string other = session_token("idem-other");
   EXPECT_EQ(add(other, sku, key).status, 201);
-  EXPECT_EQ(cart_of(other), "[" + line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(other), "[" + cart_line(sku, 1) + "]");
   // The same key for another sku is refused, and adds nothing.
   expect_json_error(add(token, skus().at(6), key), 422, "key reused for another sku");
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 2) + "]");
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 2) + "]");
 }
 
 TEST(Cart, AReplayedRefusalIsTheSameRefusal) {
-  const std::string token = new_token("idem409");
+  const std::string token = session_token("idem409");
   const auto sku = skus().at(7);
   for (int i = 0; i < 10; ++i) ASSERT_EQ(add(token, sku).status, 201);
   const Headers key{{"Idempotency-Key", "full-cart-key"}};
@@ -275,7 +252,7 @@ TEST(Cart, AReplayedRefusalIsTheSameRefusal) {
 }
 
 TEST(Cart, ConcurrentRetriesWithOneKeyAddOnce) {
-  const std::string token = new_token("idem-race");
+  const std::string token = session_token("idem-race");
   const auto sku = skus().at(8);
   std::atomic<int> created{0};
   std::vector<std::thread> threads;
@@ -288,11 +265,11 @@ TEST(Cart, ConcurrentRetriesWithOneKeyAddOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 12) << "every retry is answered as the first";
-  EXPECT_EQ(cart_of(token), "[" + line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 1) + "]");
 }
 
 TEST(Cart, AMalformedIdempotencyKeyIs400) {
-  const std::string token = new_token("idem-bad");
+  const std::string token = session_token("idem-bad");
   for (const std::string& key :
        std::vector<std::string>{"short", std::string(65, 'k'), "has a space"}) {
     expect_json_error(add(token, skus().at(0), {{"Idempotency-Key", key}}), 400, key);
@@ -301,7 +278,7 @@ TEST(Cart, AMalformedIdempotencyKeyIs400) {
 }
 
 TEST(Cart, TokensAreStoredOnlyAsAKeyedHash) {
-  const std::string token = new_token("stored");
+  const std::string token = session_token("stored");
   ASSERT_EQ(add(token, skus().at(9)).status, 201);
   pqxx::connection c(required_env("DATABASE_URL"));
   pqxx::nontransaction tx(c);
