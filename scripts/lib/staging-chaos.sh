@@ -52,11 +52,13 @@ chaos_load_wait() {
 }
 
 host_readyz() { in_node client curl -s -m 2 "http://$(node_ip "$1"):$HOST_PORT_STAGING/readyz" || true; }
-hosts_versions() {
+# hosts_field PATH: the value at PATH (measure.py get) of each host's /readyz, space-separated.
+hosts_field() {
   local node out=()
-  for node in host1 host2 host3; do out+=("$(host_readyz "$node" | jq -r '.dataset_version // "none"' 2>/dev/null || echo none)"); done
+  for node in host1 host2 host3; do out+=("$(measure get "$(host_readyz "$node")" "$1" 2>/dev/null || echo none)"); done
   echo "${out[*]}"
 }
+hosts_versions() { hosts_field 'dataset_version//none'; }
 redis_master_node() {
   local ip
   ip="$(sentinel_node sen1 sentinel get-master-addr-by-name "$SENTINEL_MASTER" | sed -n 1p)"
@@ -88,20 +90,9 @@ chaos_case() {
   local load_start load_end
   load_start="$(buckets_first "$prefix.buckets.tsv")"
   load_end="$(buckets_last "$prefix.buckets.tsv")"
-  local writer=null
-  [ -s "$prefix.writer.json" ] && writer="$(cat "$prefix.writer.json")"
-  jq -n --arg name "$name" --argjson extra "${extra:-{\}}" --argjson writer "$writer" \
-    --argjson before "$(window_stats "$prefix.buckets.tsv" "${load_start:-0}" "$((fault_at - 100))")" \
-    --argjson after "$(window_stats "$prefix.buckets.tsv" "$((fault_at - 100))" "${load_end:-100}")" \
-    --argjson recovery "$(chaos_recovery_s "$prefix.buckets.tsv" "$fault_at")" \
-    --slurpfile result "$prefix.result.json" '
-    {case: $name, before_fault: $before, from_fault: $after, errors_end_s_after_fault: $recovery,
-     requests_per_s: $result[0].requests_per_s, latency_ms: $result[0].latency_ms,
-     observed: $extra}
-    + if $writer == null then {} else
-      {cart: $writer, cached_reads_failed: ($before.errors + $after.errors)} end' >"$prefix.json"
-  jq -r '"\(.case): before \(.before_fault.errors) errors / \(.before_fault.requests); from the fault on \(.from_fault.errors) errors / \(.from_fault.requests) \(.from_fault.statuses); last error \(.errors_end_s_after_fault) s after the fault; p99 \(.latency_ms.p99) ms, max \(.latency_ms.max) ms\n  observed: \(.observed | tojson)"
-    + if .cart then "\n  cart: \(.cart.acknowledged) acknowledged, \(.cart.lost) lost, \(.cart.duplicated) duplicated, unavailable \(.cart.cart_unavailable_s) s, add p99 \(.cart.add_latency_ms.p99) ms, max \(.cart.add_latency_ms.max) ms; cached reads failed: \(.cached_reads_failed)" else "" end' "$prefix.json"
+  # The windows, the recovery and the case's JSON (with the lost-write checker's, if it ran).
+  measure staging-case "$name" "$prefix" "$fault_at" "${extra:-{\}}" "${CHAOS_RUN:-}" >"$prefix.json"
+  measure staging-case-text "$prefix.json"
 }
 
 # nftables drops every packet of NODE but its own loopback's (no reset), until chaos_node_heal.
@@ -121,7 +112,7 @@ fault_link_cut() {
   chaos_node_cut host2
   sleep "$CHAOS_HOLD"
   chaos_node_heal host2
-  jq -n -c --argjson held "$(( $(now_ms) - t0 ))" '{link_dropped_ms: $held, node: "host2"}'
+  measure object "link_dropped_ms:=$(($(now_ms) - t0))" node=host2
 }
 
 fault_host_kill() {
@@ -130,7 +121,7 @@ fault_host_kill() {
   local t0
   t0="$(now_ms)"
   staging_host_up host2 >/dev/null 2>&1
-  jq -n -c --argjson up "$(( $(now_ms) - t0 ))" '{node: "host2", restart_to_healthy_ms: $up}'
+  measure object node=host2 "restart_to_healthy_ms:=$(($(now_ms) - t0))"
 }
 
 # With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
@@ -160,12 +151,9 @@ fault_redis_kill() {
   hits_per_s_after="$(( (hits1 - hits0) * 1000 / ($(now_ms) - t_promoted + 1) ))"
   # The old master returns as a replica of the new one (the Sentinels would also tell it so).
   staging_redis_server "$old" --replicaof "$(node_ip "$new")" "$REDIS_PORT_STAGING" >/dev/null
-  local hosts_cache
-  hosts_cache="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache; done | tr '\n' ' ')"
-  jq -n -c --arg old "$old" --arg new "$new" --arg ms "${promoted:-none}" --arg c "$hosts_cache" \
-    --argjson before "$hits_per_s_before" --argjson after "$hits_per_s_after" \
-    '{killed_master: $old, new_master: $new, promoted_after_ms: $ms, hosts_cache_state_3s_later: $c,
-      redis_hits_per_s_before_kill: $before, redis_hits_per_s_in_3s_after_promotion: $after}'
+  measure object "killed_master=$old" "new_master=$new" "promoted_after_ms=${promoted:-none}" \
+    "hosts_cache_state_3s_later=$(hosts_field cache) " "redis_hits_per_s_before_kill:=$hits_per_s_before" \
+    "redis_hits_per_s_in_3s_after_promotion:=$hits_per_s_after"
 }
 
 # The hosts read from redis2: after redis_kill it is the master, so it is handed back to redis1
@@ -190,23 +178,21 @@ fault_redis_replica_kill() {
   reads0="$(hosts_metric_sum atelier_cache_replica_reads_total)"
   kill -KILL "$(cat "$STAGING_DIR/$replica/redis.pid")"
   sleep 2
-  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  during="$(hosts_field cache_read.state) "
   sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
   staging_redis_server "$replica" --replicaof "$(node_ip "$master")" "$REDIS_PORT_STAGING" >/dev/null
   sleep 12  # the probe's back-off has grown to 10 s by now
-  after="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  after="$(hosts_field cache_read.state) "
   reads1="$(hosts_metric_sum atelier_cache_replica_reads_total)"
   failures="$(hosts_metric_sum atelier_cache_replica_failures_total)"
-  jq -n -c --arg killed "$replica" --arg during "$during" --arg after "$after" \
-    --argjson reads "$((reads1 - reads0))" --argjson failures "$failures" \
-    '{killed_replica: $killed, hosts_cache_read_state_while_down: $during,
-      hosts_cache_read_state_after_restart: $after, replica_reads_during_case: $reads,
-      replica_failed_gets: $failures}'
+  measure object "killed_replica=$replica" "hosts_cache_read_state_while_down=$during" \
+    "hosts_cache_read_state_after_restart=$after" "replica_reads_during_case:=$((reads1 - reads0))" \
+    "replica_failed_gets:=$failures"
 }
 
 # The member that is neither the leader nor the synchronous standby.
 pg_async_replica() {
-  pg_cluster_json | jq -r '[.members[] | select(.role == "replica")][0].name // "none"' 2>/dev/null || echo none
+  measure get "$(pg_cluster_json)" 'members[role=replica].name//none' 2>/dev/null || echo none
 }
 
 fault_replica_stop() {
@@ -215,15 +201,14 @@ fault_replica_stop() {
   staging_pg_node_kill "$node"
   sleep 2
   local during
-  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint'; done | tr '\n' ' ')"
+  during="$(hosts_field 'read_endpoints[preferred].endpoint') "
   sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
   staging_pg_node_start "$node"
   wait_pg_rejoined "$node" "$(now_ms)" 600 >/dev/null
   sleep 3
   local back
-  back="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint'; done | tr '\n' ' ')"
-  jq -n -c --arg node "$node" --arg during "$during" --arg after "$back" \
-    '{stopped: $node, hosts_read_from_while_down: $during, hosts_read_from_after: $after}'
+  back="$(hosts_field 'read_endpoints[preferred].endpoint') "
+  measure object "stopped=$node" "hosts_read_from_while_down=$during" "hosts_read_from_after=$back"
 }
 
 fault_replay_pause() {
@@ -247,11 +232,9 @@ fault_replay_pause() {
     if [ "$after" = "$primary $primary $primary" ]; then caught="$(( $(now_ms) - t_resume ))"; break; fi
     sleep 0.1
   done
-  jq -n -c --arg b "$before" --arg d "$during" --arg a "$after" --arg p "$primary" --arg lag "$lag" \
-    --arg ms "${caught:-never}" --arg r "$replica" \
-    '{paused_replica: $r, hosts_versions_before: $b, primary_published: $p, hosts_versions_while_paused: $d,
-      host1_replica_lag_s_while_paused: $lag, hosts_versions_after_resume: $a,
-      hosts_on_new_version_ms_after_resume: $ms}'
+  measure object "paused_replica=$replica" "hosts_versions_before=$before" "primary_published=$primary" \
+    "hosts_versions_while_paused=$during" "host1_replica_lag_s_while_paused=$lag" \
+    "hosts_versions_after_resume=$after" "hosts_on_new_version_ms_after_resume=${caught:-never}"
 }
 
 # Puts the staging back after a case that was interrupted (^C, a failed step): link open, replay
@@ -306,13 +289,11 @@ cmd_chaos() {
   local c run files=()
   for c in "${cases[@]}"; do
     for run in $(seq 1 "$runs"); do
+      CHAOS_RUN=""
+      [ "$runs" -gt 1 ] && CHAOS_RUN="$run"
       chaos_case "$c"
-      if [ "$runs" -gt 1 ]; then
-        jq --argjson run "$run" '. + {run: $run}' "$CHAOS_WORK/$c.json" >"$CHAOS_WORK/$c.$run.json"
-        files+=("$CHAOS_WORK/$c.$run.json")
-      else
-        files+=("$CHAOS_WORK/$c.json")
-      fi
+      mv "$CHAOS_WORK/$c.json" "$CHAOS_WORK/$c.$run.json"
+      files+=("$CHAOS_WORK/$c.$run.json")
       rm -f "$CHAOS_WORK/$c.writer.json"
     done
   done
@@ -326,10 +307,7 @@ cmd_chaos() {
   say "cart (the page-view load's own adds): $acked POSTs answered 201, $rows rows of those sessions on the leader"
   mkdir -p "$ATELIER_ROOT/bench"
   local out="$ATELIER_ROOT/bench/$stamp-staging-chaos.json"
-  jq -s --argjson acked "$acked" --argjson rows "$rows" --argjson rate "$CHAOS_RATE" \
-    --arg commit "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" \
-    '{rate: $rate, commit: $commit, protocol: "HTTPS through lb (wrk: HTTP/1.1 over TLS)",
-      cases: ., cart_acknowledged: $acked, cart_rows_kept: $rows, cart_nothing_lost: ($rows >= $acked)}' \
+  measure staging-report "$CHAOS_RATE" "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" "$acked" "$rows" \
     "${files[@]}" >"$out"
   echo "files       ${out#"$ATELIER_ROOT"/}"
   rm -rf "$CHAOS_WORK"
