@@ -2,27 +2,14 @@
 # checks and the case JSON. Sourced by scripts/chaos after chaos-lib/lib.sh; it reads the
 # driver's settings (RATE, DURATION, LEAD_IN, TAIL, FAULT_HOST, DOWN, OUTAGE, PG_DOWN, STALL,
 # MAX_LATENCY_MS, DATA_DIR, work, low_id, max_id) and uses its restore_stack. A case hurts and
-# heals the system only through the backend's verbs (backend_*: chaos-lib/backend-stack.sh).
+# heals the system only through the backend's verbs (backend_*: chaos-lib/backend-stack.sh); the
+# faults both backends run are chaos-lib/faults.sh's (their events: chaos_event = event here).
 # One function per case: case_<fault> (and case_baseline), run by the driver in order.
 # shellcheck shell=bash disable=SC2154,SC2034 # variables shared with the driver (scripts/chaos)
 
 # Timing helpers. All times are epoch milliseconds; case JSON reports seconds from load start.
-# The waiting itself is scripts/lib/measure.py's (sleep-until, poll). waiting ARGS...: measure.py
-# ARGS as a child that bash `wait`s for. Why not in the foreground: bash runs a TERM/INT trap
-# only after the foreground command ends, but during `wait` at once; a TERM to this script alone
-# (not to its process group, as ^C sends) would otherwise restore the stack only after the wait
-# (up to --outage, or a poll's cap of minutes). The driver's stop_background ends the child.
-WAITING_PID=""
-waiting() {
-  python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@" &
-  WAITING_PID=$!
-  local status=0
-  wait "$WAITING_PID" || status=$?
-  WAITING_PID=""
-  return "$status"
-}
-sleep_until() { waiting sleep-until "$1" >/dev/null || true; } # EPOCH_MS
-sleep_s() { sleep_until $(($(now_ms) + $1 * 1000)); }           # SECONDS (whole)
+# waiting and sleep_until: chaos-lib/lib.sh.
+sleep_s() { sleep_until $(($(now_ms) + $1 * 1000)); } # SECONDS (whole)
 secs() { measure secs "$1" "$2"; }
 # Seconds from A to B, or nothing when either is unknown (a recovery that was never seen).
 secs_or_empty() { if [ -n "$1" ] && [ -n "$2" ]; then secs "$1" "$2"; fi; }
@@ -101,6 +88,7 @@ load_end() {
 }
 
 event() { measure event "$T_LOAD" "$2" "$1" >>"$PREFIX.timeline.jsonl"; } # NAME EPOCH_MS
+chaos_event() { event "$@"; }
 
 # check NAME OK(true|false) VALUE TARGET
 check() { measure check "$1" "$2" "$3" "$4" >>"$PREFIX.checks.jsonl"; }
@@ -144,17 +132,11 @@ case_baseline() {
 }
 
 case_host_kill() {
-  local n="$FAULT_HOST" pid t_fault t_up t_rejoin
+  local n="$FAULT_HOST" t_fault t_up t_rejoin
   load_begin host_kill "$low_id"
   sleep_until $((T_LOAD + LEAD_IN * 1000))
-  t_fault="$(now_ms)"
-  backend_host_kill "$n"
-  pid="$BACKEND_PID"
-  event "kill -9 host $n (pid $pid)" "$t_fault"
-  sleep_until $((t_fault + DOWN * 1000))
-  backend_host_start "$n" || say "host $n did not restart"
-  t_up="$(now_ms)"
-  event "host $n restarted (healthz)" "$t_up"
+  fault_host_kill "$n" "$DOWN"
+  t_fault="$FAULT_T" t_up="$FAULT_HEALED_T"
   poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) traffic "$n"
   t_rejoin="$POLL_T"
   [ -n "$t_rejoin" ] && event "host $n gets traffic" "$t_rejoin"
@@ -454,17 +436,11 @@ case_reload() {
 }
 
 case_host_stop() {
-  local n="$FAULT_HOST" pid t_fault t_cont t_ok
+  local n="$FAULT_HOST" t_fault t_cont t_ok
   load_begin host_stop "$low_id"
   sleep_until $((T_LOAD + LEAD_IN * 1000))
-  t_fault="$(now_ms)"
-  backend_host_signal "$n" STOP
-  pid="$BACKEND_PID"
-  event "SIGSTOP host $n (pid $pid)" "$t_fault"
-  sleep_until $((t_fault + STALL * 1000))
-  backend_host_signal "$n" CONT
-  t_cont="$(now_ms)"
-  event "SIGCONT host $n" "$t_cont"
+  fault_host_stop "$n" "$STALL"
+  t_fault="$FAULT_T" t_cont="$FAULT_HEALED_T"
   poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) ready "$n"
   t_ok="$POLL_T"
   [ -n "$t_ok" ] && event "host $n /readyz 200" "$t_ok"

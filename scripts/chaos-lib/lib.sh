@@ -8,6 +8,22 @@ BENCH_LIB="$ATELIER_ROOT/scripts/bench-lib"
 
 now_ms() { date +%s%3N; }
 
+# The waiting is scripts/lib/measure.py's (sleep-until, poll). waiting ARGS...: measure.py ARGS as
+# a child that bash `wait`s for. Why not in the foreground: bash runs a TERM/INT trap only after
+# the foreground command ends, but during `wait` at once; a TERM to the script alone (not to its
+# process group, as ^C sends) would otherwise put the system back only after the wait (up to a
+# fault's hold, or a poll's cap of minutes). scripts/chaos' stop_background ends the child.
+WAITING_PID=""
+waiting() {
+  python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@" &
+  WAITING_PID=$!
+  local status=0
+  wait "$WAITING_PID" || status=$?
+  WAITING_PID=""
+  return "$status"
+}
+sleep_until() { waiting sleep-until "$1" >/dev/null || true; } # EPOCH_MS
+
 # Reads $STACK_DIR/env (what scripts/up wrote) and sources stack.sh with the same ports, so the
 # start/stop functions act on that stack and nothing else.
 load_stack_env() {
@@ -116,10 +132,6 @@ measure() { python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@"; }
 # window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the
 # answers whose bucket starts in [FROM_MS, TO_MS). errors = everything but 200/201.
 window_stats() { measure window "$@"; }
-
-# First and last bucket of a run (epoch ms), for windows that start/end with the load.
-buckets_first() { measure first "$1"; }
-buckets_last() { measure last "$1"; }
 
 # chaos_cases BACKEND: the names of the cases that BACKEND (stack | staging) implements, in the
 # order of scripts/chaos-lib/cases.tsv (the one list of cases for both backends).

@@ -8,10 +8,12 @@
 #   scripts/staging chaos [case...] [--runs N] [--add-rate R]   (pg_* cases: N runs each, R adds/s)
 #   (the same: scripts/chaos --backend staging ...; the one list of cases of both backends is
 #   scripts/chaos-lib/cases.tsv, `scripts/chaos --list`)
-#   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause
+#   cases: link_cut host_kill host_stop redis_kill redis_replica_kill replica_stop replay_pause
 #          pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
 #     host_kill     kill -9 of host2's atelier-api, started again after --hold S
+#     host_stop     SIGSTOP of host2's atelier-api for --hold S, then SIGCONT
+#                   (host_kill and host_stop: the faults of chaos-lib/faults.sh, as on the stack)
 #     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
 #                   comes back as a replica
 #     redis_replica_kill  kill -9 of redis2, the hosts' Redis read endpoint, started again as a
@@ -26,13 +28,15 @@
 # Sourced by scripts/staging after staging.sh.
 # shellcheck shell=bash
 
-# window_stats, buckets_first/last, measure, now_ms, CHAOS_LIB and BENCH_LIB come from
+# measure, now_ms, waiting, sleep_until, CHAOS_LIB and BENCH_LIB come from
 # scripts/chaos' library (definitions only).
 . "$ATELIER_ROOT/scripts/chaos-lib/lib.sh"
 . "$ATELIER_ROOT/scripts/lib/staging-pg-chaos.sh"
+# The faults both backends run (host_kill, host_stop) and the staging's verbs for them.
+. "$ATELIER_ROOT/scripts/chaos-lib/backend-staging.sh"
+. "$ATELIER_ROOT/scripts/chaos-lib/faults.sh"
+chaos_event() { say "$1"; } # NAME EPOCH_MS: a log line (the case's JSON has the observations)
 
-# Seconds from FAULT_MS to the end of the last bucket with an error (0: none after the fault).
-chaos_recovery_s() { measure recovery "$1" "$2"; } # BUCKETS FAULT_MS
 
 CHAOS_WRK_PID=""
 chaos_load_start() { # PREFIX SECONDS
@@ -84,12 +88,11 @@ chaos_case() {
   chaos_load_start "$prefix" "$total"
   sleep "$CHAOS_LEAD_IN"
   fault_at="$(now_ms)"
-  extra="$("fault_$name" || echo '{"fault_failed":true}')"
+  local run_fault="fault_$name"
+  if declare -F "case_$name" >/dev/null; then run_fault="case_$name"; fi
+  extra="$("$run_fault" || echo '{"fault_failed":true}')"
   chaos_load_wait
   if declare -F "finish_$name" >/dev/null; then "finish_$name"; fi
-  local load_start load_end
-  load_start="$(buckets_first "$prefix.buckets.tsv")"
-  load_end="$(buckets_last "$prefix.buckets.tsv")"
   # The windows, the recovery and the case's JSON (with the lost-write checker's, if it ran).
   measure staging-case "$name" "$prefix" "$fault_at" "${extra:-{\}}" "${CHAOS_RUN:-}" >"$prefix.json"
   measure staging-case-text "$prefix.json"
@@ -115,13 +118,26 @@ fault_link_cut() {
   measure object "link_dropped_ms:=$(($(now_ms) - t0))" node=host2
 }
 
-fault_host_kill() {
-  staging_host_kill host2
-  sleep "$CHAOS_HOLD"
-  local t0
+# The shared faults (chaos-lib/faults.sh) on host2. They run in the case's command substitution:
+# chaos_restore puts back what an interrupted one left.
+case_host_kill() {
+  local t_start
+  fault_host_kill 2 "$CHAOS_HOLD" >&2
+  t_start="$((FAULT_T + CHAOS_HOLD * 1000))"
+  measure object node=host2 "restart_to_healthy_ms:=$((FAULT_HEALED_T - t_start))"
+}
+case_host_stop() {
+  fault_host_stop 2 "$CHAOS_HOLD" >&2
+  local t0 ready=""
   t0="$(now_ms)"
-  staging_host_up host2 >/dev/null 2>&1
-  measure object node=host2 "restart_to_healthy_ms:=$(($(now_ms) - t0))"
+  for _ in $(seq 1 100); do
+    if in_node client curl -fsS -m 1 "http://$(node_ip host2):$HOST_PORT_STAGING/readyz" >/dev/null 2>&1; then
+      ready="$(($(now_ms) - t0))"
+      break
+    fi
+    sleep 0.1
+  done
+  measure object node=host2 "stopped_ms:=$((FAULT_HEALED_T - FAULT_T))" "sigcont_to_readyz_ms?=$ready"
 }
 
 # With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
@@ -242,6 +258,9 @@ fault_replay_pause() {
 chaos_restore() {
   if [ -n "$CHAOS_WRK_PID" ]; then kill -INT "$CHAOS_WRK_PID" 2>/dev/null || true; fi
   chaos_node_heal host2
+  backend_restore
+  # A host_stop interrupted inside its command substitution: its SIGSTOP is not remembered here.
+  [ -z "$(backend_host_pids 2)" ] || backend_host_signal 2 CONT || true
   pg_chaos_restore
   local node
   for node in "${STAGING_PG_NODES[@]}"; do
