@@ -26,7 +26,36 @@ backend_host_signal() {
   if [ "$2" = CONT ]; then STOPPED_NODE=""; fi
 }
 
-# What a fault of these verbs may have left: a stopped host.
+# What a fault of these verbs may have left: a stopped host, a frozen PostgreSQL.
 backend_restore() {
   if [ -n "$STOPPED_NODE" ]; then backend_host_signal "$STOPPED_NODE" CONT || true; fi
+  backend_pg_thaw
+}
+
+# The PostgreSQL processes of a pg node (not its Patroni): the postmaster and its children.
+backend_pg_pids() {
+  local pid
+  for pid in $(ip netns pids "$(node_ns "$1")"); do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] && printf '%s ' "$pid"
+  done
+  return 0
+}
+
+# The leader's PostgreSQL frozen (its node: BACKEND_NODE; Patroni keeps running and, within its
+# ttl, keeps the leader key), or thawed.
+BACKEND_NODE=""
+STOPPED_PG_NODE=""
+backend_pg_freeze() {
+  BACKEND_NODE="$(pg_leader)"
+  [ "$BACKEND_NODE" != none ] || return 1
+  BACKEND_PID="$(backend_pg_pids "$BACKEND_NODE")"
+  BACKEND_COUNT="$(wc -w <<<"$BACKEND_PID")"
+  STOPPED_PG_NODE="$BACKEND_NODE"
+  # shellcheck disable=SC2086 # a list of pids
+  kill -STOP $BACKEND_PID
+}
+backend_pg_thaw() {
+  # shellcheck disable=SC2046 # a list of pids
+  [ -z "$STOPPED_PG_NODE" ] || kill -CONT $(backend_pg_pids "$STOPPED_PG_NODE") 2>/dev/null || true
+  STOPPED_PG_NODE=""
 }

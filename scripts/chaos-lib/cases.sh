@@ -329,13 +329,8 @@ case_pg_freeze() {
   sleep_until $((T_LOAD + LEAD_IN * 1000))
   t_steady="$(now_ms)"
   sleep_until $((t_steady + FREEZE * 1000))
-  t_freeze="$(now_ms)"
-  backend_pg_freeze
-  event "SIGSTOP PostgreSQL ($BACKEND_COUNT processes)" "$t_freeze"
-  sleep_until $((t_freeze + FREEZE * 1000))
-  backend_pg_thaw
-  t_thaw="$(now_ms)"
-  event "SIGCONT PostgreSQL" "$t_thaw"
+  fault_pg_freeze "$FREEZE"
+  t_freeze="$FAULT_T" t_thaw="$FAULT_HEALED_T"
   load_end "$t_thaw"
 
   local steady frozen after windows n503 no_retry other ok_p99 s99 f99 reads not_200

@@ -8,12 +8,14 @@
 #   scripts/staging chaos [case...] [--runs N] [--add-rate R]   (pg_* cases: N runs each, R adds/s)
 #   (the same: scripts/chaos --backend staging ...; the one list of cases of both backends is
 #   scripts/chaos-lib/cases.tsv, `scripts/chaos --list`)
-#   cases: link_cut host_kill host_stop redis_kill redis_replica_kill replica_stop replay_pause
+#   cases: link_cut host_kill host_stop pg_freeze redis_kill redis_replica_kill replica_stop replay_pause
 #          pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
 #     host_kill     kill -9 of host2's atelier-api, started again after --hold S
 #     host_stop     SIGSTOP of host2's atelier-api for --hold S, then SIGCONT
-#                   (host_kill and host_stop: the faults of chaos-lib/faults.sh, as on the stack)
+#     pg_freeze     the leader's PostgreSQL processes SIGSTOPped for --hold S, then SIGCONT
+#                   (host_kill, host_stop, pg_freeze: the faults of chaos-lib/faults.sh, as on
+#                   the stack)
 #     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
 #                   comes back as a replica
 #     redis_replica_kill  kill -9 of redis2, the hosts' Redis read endpoint, started again as a
@@ -79,6 +81,7 @@ chaos_case() {
   # lost-write checker; the partition holds at least 20 s.
   CHAOS_CART_SHARE=1
   case "$name" in
+    pg_freeze) ;; # cart adds in the load: what needs the frozen database
     pg_*) CHAOS_CART_SHARE=0 ;;
   esac
   [ "$name" = pg_leader_partition ] && total=$((total + (CHAOS_HOLD > 20 ? 0 : 20 - CHAOS_HOLD)))
@@ -125,6 +128,11 @@ case_host_kill() {
   fault_host_kill 2 "$CHAOS_HOLD" >&2
   t_start="$((FAULT_T + CHAOS_HOLD * 1000))"
   measure object node=host2 "restart_to_healthy_ms:=$((FAULT_HEALED_T - t_start))"
+}
+case_pg_freeze() {
+  fault_pg_freeze "$CHAOS_HOLD" >&2
+  measure object "node=$BACKEND_NODE" "processes:=$BACKEND_COUNT" "stopped_ms:=$((FAULT_HEALED_T - FAULT_T))" \
+    "leader_after=$(pg_leader)"
 }
 case_host_stop() {
   fault_host_stop 2 "$CHAOS_HOLD" >&2
@@ -257,12 +265,14 @@ fault_replay_pause() {
 # running, both databases and host2 up.
 chaos_restore() {
   if [ -n "$CHAOS_WRK_PID" ]; then kill -INT "$CHAOS_WRK_PID" 2>/dev/null || true; fi
+  local node
   chaos_node_heal host2
   backend_restore
-  # A host_stop interrupted inside its command substitution: its SIGSTOP is not remembered here.
+  # A host_stop or pg_freeze interrupted inside its command substitution: what it stopped is not
+  # remembered here.
   [ -z "$(backend_host_pids 2)" ] || backend_host_signal 2 CONT || true
+  for node in "${STAGING_PG_NODES[@]}"; do STOPPED_PG_NODE="$node" backend_pg_thaw; done
   pg_chaos_restore
-  local node
   for node in "${STAGING_PG_NODES[@]}"; do
     psql_node "$node" -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_resume()' >/dev/null 2>&1 || true
   done
