@@ -16,7 +16,7 @@
 #   backend_restore                    puts back whatever a case (or an interrupted one) took away
 # The verbs report through variables, not output, and must not run in a command substitution:
 # what they stopped is remembered here for backend_restore, and a subshell would forget it.
-# shellcheck shell=bash disable=SC2154 # STACK_DIR, API_URL, HOST_COUNT: load_stack_env
+# shellcheck shell=bash disable=SC2154,SC2034 # STACK_DIR, API_URL, HOST_COUNT: load_stack_env; BACKEND_*: read by faults.sh
 
 stack_control() { "$ATELIER_ROOT/scripts/stack-control" --dir "$STACK_DIR" "$@"; }
 

@@ -3,7 +3,7 @@
 # (scripts/lib/staging.sh staging_host_up). Sourced by scripts/lib/staging-chaos.sh.
 # The verbs report through variables and must not run in a command substitution (what they
 # stopped is remembered here for backend_restore).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # BACKEND_* are read by chaos-lib/faults.sh
 
 BACKEND_PID=""
 STOPPED_NODE=""
