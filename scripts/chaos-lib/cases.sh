@@ -1,68 +1,42 @@
 # The cases of scripts/chaos and the machinery they share: timing, the sampler, load windows,
 # checks and the case JSON. Sourced by scripts/chaos after chaos-lib/lib.sh; it reads the
 # driver's settings (RATE, DURATION, LEAD_IN, TAIL, FAULT_HOST, DOWN, OUTAGE, PG_DOWN, STALL,
-# MAX_LATENCY_MS, DATA_DIR, work, low_id, max_id) and uses its restart_host and restore_stack.
+# MAX_LATENCY_MS, DATA_DIR, work, low_id, max_id) and uses its restore_stack. A case hurts and
+# heals the system only through the backend's verbs (backend_*: chaos-lib/backend-stack.sh); the
+# faults both backends run are chaos-lib/faults.sh's (their events: chaos_event = event here).
 # One function per case: case_<fault> (and case_baseline), run by the driver in order.
 # shellcheck shell=bash disable=SC2154,SC2034 # variables shared with the driver (scripts/chaos)
 
 # Timing helpers. All times are epoch milliseconds; case JSON reports seconds from load start.
-# nap: a sleep that a TERM/INT trap interrupts at once (bash runs traps only between foreground
-# commands, but during `wait` immediately), so an interrupted case restores the stack promptly.
-nap() { sleep "$1" & wait $! || true; }
-sleep_until() {
-  local wait_ms=$(($1 - $(now_ms)))
-  if [ "$wait_ms" -gt 0 ]; then nap "$(printf '%d.%03d' $((wait_ms / 1000)) $((wait_ms % 1000)))"; fi
-}
+# waiting and sleep_until: chaos-lib/lib.sh.
+sleep_s() { sleep_until $(($(now_ms) + $1 * 1000)); } # SECONDS (whole)
 secs() { measure secs "$1" "$2"; }
 # Seconds from A to B, or nothing when either is unknown (a recovery that was never seen).
 secs_or_empty() { if [ -n "$1" ] && [ -n "$2" ]; then secs "$1" "$2"; fi; }
 
-# poll_until CAP_MS COMMAND...: runs COMMAND every 100 ms until it succeeds; sets POLL_T to the
-# epoch ms of success, or to "" when CAP_MS passed first. (A variable, not output: in a command
-# substitution the poll would run in a subshell that a TERM to this script does not interrupt.)
+# poll_until CAP_MS WHAT HOST...|all: measure.py poll, every 100 ms, until WHAT (ready, cache-up,
+# version=V, traffic) holds for the hosts; sets POLL_T to the epoch ms it held, or to "" when
+# CAP_MS passed first. (A variable, not output: a command substitution is not `wait`ed for, so
+# a TERM would wait for the whole poll; see waiting.)
 POLL_T=""
 poll_until() {
-  local cap="$1"
-  shift
-  POLL_T=""
-  while [ "$(now_ms)" -lt "$cap" ]; do
-    if "$@"; then POLL_T="$(now_ms)"; return 0; fi
-    nap 0.1
-  done
-  return 0
+  local cap="$1" what="$2" urls=() i
+  shift 2
+  # shellcheck disable=SC2046 # the host numbers
+  if [ "$1" = all ]; then set -- $(seq 1 "$HOST_COUNT"); fi
+  for i in "$@"; do urls+=("$(host_url "$i")"); done
+  waiting poll "$cap" "$what" "${urls[@]}" >"$work/poll.out" || true
+  POLL_T="$(cat "$work/poll.out")"
 }
 
-host_has_traffic() { [ "$(host_metrics "$1" | metrics_digest | cut -d' ' -f1)" -gt 0 ]; }
-host_ready() { [ "$(readyz_line "$1" | cut -d' ' -f1)" = 200 ]; }
-all_ready() {
-  local i
-  for ((i = 1; i <= HOST_COUNT; i++)); do [ "$(readyz_line "$i" | cut -d' ' -f1)" = 200 ] || return 1; done
-}
-all_cache_up() {
-  local i
-  for ((i = 1; i <= HOST_COUNT; i++)); do [ "$(readyz_line "$i" | cut -d' ' -f3)" = up ] || return 1; done
-}
-all_on_version() {
-  local i
-  for ((i = 1; i <= HOST_COUNT; i++)); do [ "$(readyz_line "$i" | cut -d' ' -f4)" = "$1" ] || return 1; done
-}
-
-# Background loops (this sampler, the probes) die by the default SIGTERM: a TERM trap that runs
-# while bash 5.2 parses a command substitution prints a spurious parse error.
-# Every 0.5 s: "<epoch ms> <host> <readyz code> <database> <cache> <version> <metrics digest>".
+# Every 0.5 s: "<epoch ms> <host> <readyz code> <database> <cache> <version> <metrics digest>"
+# (measure.py sampler, one process, ended by stop_background). Background loops (the probes
+# below) die by the default SIGTERM: a TERM trap that runs while bash 5.2 parses a command
+# substitution prints a spurious parse error.
 sampler_start() {
-  local out="$1"
-  (
-    while true; do
-      for ((i = 1; i <= HOST_COUNT; i++)); do
-        t="$(now_ms)"
-        r="$(readyz_line "$i")"
-        m="$(host_metrics "$i" | metrics_digest)"
-        echo "$t $i $r $m"
-      done >>"$out"
-      sleep 0.5
-    done
-  ) &
+  local urls
+  mapfile -t urls < <(host_urls)
+  python3 "$ATELIER_ROOT/scripts/lib/measure.py" sampler "$1" 500 "${urls[@]}" &
   SAMPLER_PID=$!
 }
 
@@ -92,7 +66,15 @@ load_wait_end() {
   if [ "$after" -gt "$end" ]; then end="$after"; fi
   local cap=$((T_LOAD + WRK_CAP_S * 1000))
   if [ "$end" -gt "$cap" ]; then end="$cap"; fi
-  while wrk_running && [ "$(now_ms)" -lt "$end" ]; do nap 0.2; done
+  # Until END or wrk's end, whichever comes first (wait -n: the first of the two children).
+  if wrk_running && [ "$(now_ms)" -lt "$end" ]; then
+    python3 "$ATELIER_ROOT/scripts/lib/measure.py" sleep-until "$end" >/dev/null &
+    WAITING_PID=$!
+    wait -n "$WRK_PID" "$WAITING_PID" || true
+    kill "$WAITING_PID" 2>/dev/null || true
+    wait "$WAITING_PID" 2>/dev/null || true
+    WAITING_PID=""
+  fi
 }
 load_end() {
   load_wait_end "$1"
@@ -106,6 +88,7 @@ load_end() {
 }
 
 event() { measure event "$T_LOAD" "$2" "$1" >>"$PREFIX.timeline.jsonl"; } # NAME EPOCH_MS
+chaos_event() { event "$@"; }
 
 # check NAME OK(true|false) VALUE TARGET
 check() { measure check "$1" "$2" "$3" "$4" >>"$PREFIX.checks.jsonl"; }
@@ -127,7 +110,7 @@ precondition() {
   if stack_healthy; then return 0; fi
   say "stack not healthy before $1: restoring"
   restore_stack
-  nap 2
+  sleep_s 2
   stack_healthy
 }
 
@@ -143,66 +126,46 @@ case_baseline() {
   load_begin baseline "$low_id" 0
   load_end "$T_LOAD"
   local r="$PREFIX.result.json" errors
-  errors="$(jq '.failed_responses + ([.socket_errors[]] | add)' "$r" 2>/dev/null || echo 1)"
+  errors="$(measure result-errors "$r" 2>/dev/null || echo 1)"
   check "errors" "$(bool [ "$errors" = 0 ])" "$errors" "0"
   case_json "no fault: the reference for host_stop's latency" '{}' '{}' '{}'
 }
 
 case_host_kill() {
-  local n="$FAULT_HOST" pid t_fault t_up t_rejoin
+  local n="$FAULT_HOST" t_fault t_up t_rejoin
   load_begin host_kill "$low_id"
   sleep_until $((T_LOAD + LEAD_IN * 1000))
-  pid="$(host_pid "$n")"
-  t_fault="$(now_ms)"
-  kill -9 "$pid"
-  event "kill -9 host $n (pid $pid)" "$t_fault"
-  nap "$DOWN"
-  restart_host "$n" || say "host $n did not restart"
-  t_up="$(now_ms)"
-  event "host $n restarted (healthz)" "$t_up"
-  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) host_has_traffic "$n"
+  fault_host_kill "$n" "$DOWN"
+  t_fault="$FAULT_T" t_up="$FAULT_HEALED_T"
+  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) traffic "$n"
   t_rejoin="$POLL_T"
   [ -n "$t_rejoin" ] && event "host $n gets traffic" "$t_rejoin"
   load_end "${t_rejoin:-$t_up}"
 
   local windows fault_pct after_errors
   windows="$(windows3 "$t_fault" "$t_rejoin")"
-  fault_pct="$(jq -r '.fault.error_pct' <<<"$windows")"
-  after_errors="$(jq -r '.after.errors' <<<"$windows")"
+  read -r fault_pct after_errors <<<"$(measure get "$windows" fault.error_pct after.errors)"
   check "error rate kill -> rejoin" "$(bool le "$fault_pct" 0.1)" "$fault_pct%" "<= 0.1%"
   if [ -n "$t_rejoin" ]; then
     check "errors after rejoin" "$(bool [ "$after_errors" = 0 ])" "$after_errors" "0"
   else
     check "host gets traffic again" false "never seen" "rejoins"
   fi
-  check "socket errors" "$(bool [ "$(jq '[.socket_errors[]] | add' "$PREFIX.result.json")" = 0 ])" \
-    "$(jq -c .socket_errors "$PREFIX.result.json")" "none"
+  local socket connect read write timeout
+  read -r socket connect read write timeout <<<"$(measure file-get "$PREFIX.result.json" socket_errors \
+    socket_errors.connect socket_errors.read socket_errors.write socket_errors.timeout)"
+  check "socket errors" "$(bool [ "$((connect + read + write + timeout))" = 0 ])" "$socket" "none"
   case_json "errors <= 0.1% from kill to rejoin, 0 after rejoin" "$windows" \
-    "$(jq -n -c --arg a "$(secs_or_empty "$t_up" "$t_rejoin")" \
-      --arg b "$(secs_or_empty "$t_fault" "$t_rejoin")" \
-      '{restart_to_traffic: (if $a == "" then null else ($a | tonumber) end),
-        kill_to_traffic: (if $b == "" then null else ($b | tonumber) end)}')" \
-    "$(jq -n -c --argjson n "$n" --argjson down "$DOWN" '{host: $n, down_s: $down}')"
+    "$(measure object "restart_to_traffic?=$(secs_or_empty "$t_up" "$t_rejoin")" \
+      "kill_to_traffic?=$(secs_or_empty "$t_fault" "$t_rejoin")")" \
+    "$(measure object "host:=$n" "down_s:=$DOWN")"
 }
 
 # Sum over hosts of (later - earlier) per counter, and the Redis hit ratio of that phase.
-hit_ratio_phase() { # EARLIER_SNAPSHOT LATER_SNAPSHOT
-  jq -n -c --argjson a "$1" --argjson b "$2" '
-    def d(k): [range(0; $b | length) | select($a[.] != null and $b[.] != null)
-               | ($b[.][k] - $a[.][k])] | add // 0;
-    {hits: d("cache_hits"), misses: d("cache_misses"), cache_errors: d("cache_errors"),
-     skipped: d("cache_skipped"), local_hits: d("local_hits"), db_errors: d("db_errors")}
-    | . + {redis_hit_ratio: (if (.hits + .misses) > 0 then (1000 * .hits / (.hits + .misses) | round / 1000) else null end)}'
-}
+hit_ratio_phase() { measure hit-ratio "$1" "$2"; } # EARLIER_SNAPSHOT LATER_SNAPSHOT
 
 # Per host, the cache states of /readyz in order, with the time each began (s after the fault).
-cache_timeline() { # SAMPLES FAULT_MS
-  awk -v f="$2" '
-    { state = ($3 == "000" ? "no-answer" : $5)
-      if (state != last[$2]) { printf "%s\t%.1f\t%s\n", $2, ($1 - f) / 1000, state; last[$2] = state } }' "$1" |
-    jq -R -s -c 'split("\n") | map(select(length > 0) | split("\t"))
-      | group_by(.[0]) | map({key: ("host" + .[0][0]), value: map("\(.[2])@\(.[1])s")}) | from_entries'
-}
+cache_timeline() { measure cache-timeline "$1" "$2"; } # SAMPLES FAULT_MS
 
 case_redis_stop() {
   local t_fault t_back t_up m0 m1 m2 m3
@@ -213,14 +176,14 @@ case_redis_stop() {
   sleep_until $((T_LOAD + LEAD_IN * 1000))
   m1="$(metrics_snapshot)"
   t_fault="$(now_ms)"
-  (redis_stop)
+  backend_redis_stop
   event "redis stopped" "$t_fault"
   sleep_until $((t_fault + OUTAGE * 1000))
   m2="$(metrics_snapshot)"
   t_back="$(now_ms)"
-  (redis_start) || say "redis did not start"
+  backend_redis_start || say "redis did not start"
   event "redis started" "$t_back"
-  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) all_cache_up
+  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) cache-up all
   t_up="$POLL_T"
   [ -n "$t_up" ] && event "every host cache up" "$t_up"
   # "after" keeps the load on for TAIL s past recovery; the snapshot is taken before it ends.
@@ -230,28 +193,28 @@ case_redis_stop() {
 
   local windows errors phases timeline
   windows="$(windows3 "$t_fault" "$t_back")"
-  errors="$(jq '.failed_responses + ([.socket_errors[]] | add)' "$PREFIX.result.json" 2>/dev/null || echo '?')"
+  errors="$(measure result-errors "$PREFIX.result.json" 2>/dev/null || echo '?')"
   check "errors" "$(bool [ "$errors" = 0 ])" "$errors" "0"
   check "every host's cache up again" "$(bool [ -n "$t_up" ])" \
     "$(if [ -n "$t_up" ]; then echo "$(secs "$t_back" "$t_up") s after restart"; else echo "not seen"; fi)" "up"
-  phases="$(jq -n -c --argjson before "$(hit_ratio_phase "$m0" "$m1")" \
-    --argjson during "$(hit_ratio_phase "$m1" "$m2")" --argjson after "$(hit_ratio_phase "$m2" "$m3")" \
-    '{before: $before, during: $during, after: $after}')"
+  local during
+  during="$(hit_ratio_phase "$m1" "$m2")"
+  phases="$(measure object "before:=$(hit_ratio_phase "$m0" "$m1")" "during:=$during" \
+    "after:=$(hit_ratio_phase "$m2" "$m3")")"
   timeline="$(cache_timeline "$PREFIX.samples.tsv" "$t_fault")"
   # With every requested id already in the hosts' in-process caches, Redis is never asked and
   # the outage is invisible by construction: say so rather than pass.
-  local asked
-  asked="$(jq '.during | .hits + .misses + .cache_errors + .skipped' <<<"$phases")"
+  local asked hits misses cache_errors skipped
+  read -r hits misses cache_errors skipped <<<"$(measure get "$during" hits misses cache_errors skipped)"
+  asked=$((hits + misses + cache_errors + skipped))
   check "Redis lookups during the outage (the fault was exercised)" "$(bool [ "$asked" -gt 0 ])" \
     "$asked lookups" "> 0"
   case_json "0 errors; every host's cache state back to up" "$windows" \
-    "$(jq -n -c --arg a "$(secs_or_empty "$t_back" "$t_up")" \
-      '{restart_to_all_cache_up: (if $a == "" then null else ($a | tonumber) end)}')" \
-    "$(jq -n -c --argjson p "$phases" --argjson tl "$timeline" --argjson o "$OUTAGE" \
-      '{outage_s: $o,
-        redis_hit_ratio: ($p | map_values(.redis_hit_ratio)),
-        cache_counters: $p,
-        cache_state_by_host: $tl}')"
+    "$(measure object "restart_to_all_cache_up?=$(secs_or_empty "$t_back" "$t_up")")" \
+    "$(measure object "outage_s:=$OUTAGE" "redis_hit_ratio:=$(measure object \
+      "before:=$(measure get "$phases" before.redis_hit_ratio)" "during:=$(measure get "$phases" during.redis_hit_ratio)" \
+      "after:=$(measure get "$phases" after.redis_hit_ratio)")" "cache_counters:=$phases" \
+      "cache_state_by_host:=$timeline")"
 }
 
 # Probes a cached product through NGINX every 0.2 s: "<epoch ms> <path> <status> <seconds>".
@@ -285,33 +248,27 @@ case_pg_restart() {
   m1="$(metrics_snapshot)"
   t_fault="$(now_ms)"
   if [ "$PG_DOWN" -gt 0 ]; then
-    (pg_stop)
+    backend_pg_stop
     event "postgres stopped" "$t_fault"
-    nap "$PG_DOWN"
-    t_back="$(now_ms)"
-    (pg_start) || say "postgres did not start"
+    sleep_until $((t_fault + PG_DOWN * 1000))
+    backend_pg_start || say "postgres did not start"
   else
     event "postgres restart begins" "$t_fault"
-    (pg_restart) || say "postgres restart failed"
+    backend_pg_restart || say "postgres restart failed"
   fi
   t_back="$(now_ms)"
   event "postgres accepting connections" "$t_back"
-  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) all_ready
+  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) ready all
   t_ready="$POLL_T"
   [ -n "$t_ready" ] && event "every host /readyz 200" "$t_ready"
-  nap 1
+  sleep_s 1
   m2="$(metrics_snapshot)"
   load_end "${t_ready:-$t_back}"
 
-  local windows statuses n503 no_retry other max_ms probe_total probe_ok probe_max recovery
+  local windows n503 no_retry other max_ms probe_total probe_ok probe_max recovery
   windows="$(windows3 "$t_fault" "${t_ready:-}")"
-  statuses="$(window_stats "$PREFIX.buckets.tsv" 0 99999999999999 | jq -c .statuses)"
-  n503="$(jq '[to_entries[] | select(.key | startswith("503")) | .value] | add // 0' <<<"$statuses")"
-  no_retry="$(jq '[to_entries[] | select(.key | endswith("!")) | .value] | add // 0' <<<"$statuses")"
-  other="$(jq -n --argjson s "$statuses" --argjson se "$(jq -c .socket_errors "$PREFIX.result.json")" \
-    '([$s | to_entries[] | select(.key != "200" and .key != "201" and (.key | startswith("503") | not)) | .value] | add // 0)
-     + ([$se[]] | add)')"
-  max_ms="$(jq '.latency_ms.max' "$PREFIX.result.json")"
+  read -r n503 no_retry other <<<"$(measure error-classes "$PREFIX.buckets.tsv" "$PREFIX.result.json" '200,201,503*')"
+  max_ms="$(measure file-get "$PREFIX.result.json" latency_ms.max)"
   probe_total="$(wc -l <"$PREFIX.probe.txt")"
   probe_ok="$(awk '$3 == 200' "$PREFIX.probe.txt" | wc -l)"
   probe_max="$(measure max-column "$PREFIX.probe.txt" 4)"
@@ -321,6 +278,7 @@ case_pg_restart() {
   local last_error clients_ok
   last_error="$(measure last-error-end "$PREFIX.buckets.tsv")"
   clients_ok="$(secs_or_empty "$t_back" "$last_error")"
+  case "$clients_ok" in "" | -*) clients_ok=0 ;; esac # none, or all before the database returned
   check "errors other than 503" "$(bool [ "$other" = 0 ])" "$other" "0"
   check "503s carry Retry-After" "$(bool [ "$no_retry" = 0 ])" "$no_retry of $n503 without" "all"
   check "cached product reads during the outage" "$(bool [ "$probe_ok" = "$probe_total" ])" \
@@ -330,14 +288,11 @@ case_pg_restart() {
     "$(bool le "${recovery:-999999}" 5)" "${recovery:-never} s" "<= 5 s"
   case_json "cached reads 200, misses 503 + Retry-After, no other errors, max latency <= ${MAX_LATENCY_MS} ms, /readyz 200 <= 5 s after the database returns" \
     "$windows" \
-    "$(jq -n -c --arg a "$recovery" --arg b "$clients_ok" '{db_back_to_all_ready: (if $a == "" then null else ($a | tonumber) end),
-      db_back_to_last_client_error: (if $b == "" then 0 else ([($b | tonumber), 0] | max) end)}')" \
-    "$(jq -n -c --argjson d "$PG_DOWN" --argjson n503 "$n503" --argjson nr "$no_retry" --argjson o "$other" \
-      --argjson c "$(hit_ratio_phase "$m1" "$m2")" --arg pid "$probe_id" --argjson pt "$probe_total" \
-      --argjson po "$probe_ok" --arg pm "$probe_max" \
-      '{pg_down_s: $d, responses_503: $n503, responses_503_without_retry_after: $nr,
-        other_errors: $o, counters_fault_to_ready: $c,
-        cached_probe: {product: $pid, probes: $pt, ok_200: $po, slowest_s: ($pm | tonumber)}}')"
+    "$(measure object "db_back_to_all_ready?=$recovery" "db_back_to_last_client_error?=$clients_ok")" \
+    "$(measure object "pg_down_s:=$PG_DOWN" "responses_503:=$n503" "responses_503_without_retry_after:=$no_retry" \
+      "other_errors:=$other" "counters_fault_to_ready:=$(hit_ratio_phase "$m1" "$m2")" \
+      "cached_probe:=$(measure object "product=$probe_id" "probes:=$probe_total" "ok_200:=$probe_ok" \
+        "slowest_s?=$probe_max")")"
 }
 
 # Cached product reads timed one by one: 20 per curl (one keep-alive connection), each line
@@ -361,66 +316,43 @@ cached_probe_start() { # OUT PATH...
 # p99 in ms and the count of non-200 of the probe lines with FROM_MS <= batch start < TO_MS.
 probe_window() { measure probe-window "$@"; } # FILE FROM_MS TO_MS
 
-# Every process of the stack's PostgreSQL: the postmaster and its children.
-pg_pids() {
-  local main
-  main="$(head -n 1 "$STACK_DIR/pg/data/postmaster.pid" 2>/dev/null)" || return 0
-  [ -n "$main" ] || return 0
-  echo "$main $(pgrep -P "$main" | tr '\n' ' ')"
-}
-
 # A hung database (issue: a stopped PostgreSQL is not a refused one): every postgres process
 # SIGSTOPped for FREEZE seconds under the page-view mix, whose cart requests need the database.
 # Cached reads must not feel it (each host's request threads never wait on the database; its
 # database workers answer 503 + Retry-After at their deadline).
 case_pg_freeze() {
-  local t_steady t_freeze t_thaw pids ids=() id paths=()
+  local t_steady t_freeze t_thaw ids=() id paths=()
   load_begin pg_freeze "$low_id"
   mapfile -t ids < <(seq "$low_id" $(((max_id - low_id) / 20 + 1)) "$max_id" | head -n 20)
   for id in "${ids[@]}"; do paths+=("/products/$id/styles"); done
   cached_probe_start "$PREFIX.cached.txt" "${paths[@]}"
   sleep_until $((T_LOAD + LEAD_IN * 1000))
   t_steady="$(now_ms)"
-  nap "$FREEZE"
-  pids="$(pg_pids)"
-  t_freeze="$(now_ms)"
-  STOPPED_PG_PIDS="$pids"
-  # shellcheck disable=SC2086 # a list of pids
-  kill -STOP $pids
-  event "SIGSTOP PostgreSQL ($(wc -w <<<"$pids") processes)" "$t_freeze"
-  nap "$FREEZE"
-  # shellcheck disable=SC2086
-  kill -CONT $pids
-  STOPPED_PG_PIDS=""
-  t_thaw="$(now_ms)"
-  event "SIGCONT PostgreSQL" "$t_thaw"
+  sleep_until $((t_steady + FREEZE * 1000))
+  fault_pg_freeze "$FREEZE"
+  t_freeze="$FAULT_T" t_thaw="$FAULT_HEALED_T"
   load_end "$t_thaw"
 
-  local steady frozen after windows statuses n503 no_retry other ok_p99
+  local steady frozen after windows n503 no_retry other ok_p99 s99 f99 reads not_200
   steady="$(probe_window "$PREFIX.cached.txt" "$t_steady" "$t_freeze")"
   frozen="$(probe_window "$PREFIX.cached.txt" "$t_freeze" "$t_thaw")"
   after="$(probe_window "$PREFIX.cached.txt" "$t_thaw" 99999999999999)"
   windows="$(windows3 "$t_freeze" "$t_thaw")"
-  statuses="$(window_stats "$PREFIX.buckets.tsv" 0 99999999999999 | jq -c .statuses)"
-  n503="$(jq '[to_entries[] | select(.key | startswith("503")) | .value] | add // 0' <<<"$statuses")"
-  no_retry="$(jq '[to_entries[] | select(.key | endswith("!")) | .value] | add // 0' <<<"$statuses")"
-  other="$(jq -n --argjson s "$statuses" --argjson se "$(jq -c .socket_errors "$PREFIX.result.json")" \
-    '([$s | to_entries[] | select(.key != "200" and .key != "201" and .key != "304" and .key != "503h") | .value] | add // 0)
-     + ([$se[]] | add)')"
-  ok_p99="$(jq -n --argjson s "$steady" --argjson f "$frozen" \
-    'if $s.p99_ms == null or $f.p99_ms == null then false else $f.p99_ms <= 2 * $s.p99_ms end')"
+  read -r n503 no_retry other <<<"$(measure error-classes "$PREFIX.buckets.tsv" "$PREFIX.result.json" '200,201,304,503h')"
+  s99="$(measure get "$steady" p99_ms)"
+  read -r f99 reads not_200 <<<"$(measure get "$frozen" p99_ms reads not_200)"
+  ok_p99=false
+  if [ "$s99" != null ] && [ "$f99" != null ] && le "$f99" "$(awk -v s="$s99" 'BEGIN { print 2 * s }')"; then ok_p99=true; fi
   check "cached reads while PostgreSQL is stopped: errors" \
-    "$(jq -n --argjson f "$frozen" '$f.reads > 0 and $f.not_200 == 0')" \
-    "$(jq -r '"\(.not_200) of \(.reads)"' <<<"$frozen")" "0"
-  check "cached reads' p99 while stopped vs steady" "$ok_p99" \
-    "$(jq -n -r --argjson s "$steady" --argjson f "$frozen" '"\($f.p99_ms) ms vs \($s.p99_ms) ms"')" "<= 2x"
+    "$(bool [ "$reads" -gt 0 -a "$not_200" = 0 ])" "$not_200 of $reads" "0"
+  check "cached reads' p99 while stopped vs steady" "$ok_p99" "$f99 ms vs $s99 ms" "<= 2x"
   check "errors other than host 503s" "$(bool [ "$other" = 0 ])" "$other" "0"
   check "503s carry Retry-After" "$(bool [ "$no_retry" = 0 ])" "$no_retry of $n503 without" "all"
   case_json "cached reads 0 errors and p99 <= 2x steady while PostgreSQL is stopped; what needs it 503 + Retry-After" \
     "$windows" '{}' \
-    "$(jq -n -c --argjson d "$FREEZE" --argjson s "$steady" --argjson f "$frozen" --argjson a "$after" \
-      --argjson n503 "$n503" --argjson o "$other" \
-      '{freeze_s: $d, cached_reads: {steady: $s, frozen: $f, after: $a}, responses_503: $n503, other_errors: $o}')"
+    "$(measure object "freeze_s:=$FREEZE" \
+      "cached_reads:=$(measure object "steady:=$steady" "frozen:=$frozen" "after:=$after")" \
+      "responses_503:=$n503" "other_errors:=$other")"
 }
 
 # The catalog directory the stack was loaded from: the one with a manifest.json, newest first.
@@ -461,7 +393,7 @@ case_reload() {
   t_loaded="$(now_ms)"
   event "load-data done (exit $rc)" "$t_loaded"
   v_after="$(dataset_version_db)"
-  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) all_on_version "$v_after"
+  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) "version=$v_after" all
   t_switched="$POLL_T"
   [ -n "$t_switched" ] && event "every host on version $v_after" "$t_switched"
   load_end "${t_switched:-$t_loaded}"
@@ -469,7 +401,7 @@ case_reload() {
 
   local windows errors samples mixed non200 same
   windows="$(windows3 "$t_fault" "${t_switched:-}")"
-  errors="$(jq '.failed_responses + ([.socket_errors[]] | add)' "$PREFIX.result.json" 2>/dev/null || echo '?')"
+  errors="$(measure result-errors "$PREFIX.result.json" 2>/dev/null || echo '?')"
   samples="$(wc -l <"$sample_out")"
   mixed=0
   non200=0
@@ -491,48 +423,34 @@ case_reload() {
     "$samples samples, $mixed other bodies, $non200 non-200" "0 other"
   case_json "0 errors, new dataset version, every sampled body identical to the pre- or post-reload body" \
     "$windows" \
-    "$(jq -n -c --arg a "$(secs_or_empty "$t_loaded" "$t_switched")" \
-      --arg b "$(secs "$t_fault" "$t_loaded")" \
-      '{load_data_s: ($b | tonumber), loaded_to_all_hosts_switched: (if $a == "" then null else ($a | tonumber) end)}')" \
-    "$(jq -n -c --arg dir "$dir" --arg vb "$v_before" --arg va "$v_after" --argjson s "$samples" \
-      --argjson m "$mixed" --argjson n "$non200" --arg ids "$ids" --argjson same "$same" \
-      '{data_dir: $dir, version_before: $vb, version_after: $va, sampled_products: ($ids | split(" ")),
-        body_samples: $s, bodies_neither_pre_nor_post: $m, samples_not_200: $n,
-        products_with_identical_pre_post_body: $same}')"
+    "$(measure object "load_data_s?=$(secs "$t_fault" "$t_loaded")" \
+      "loaded_to_all_hosts_switched?=$(secs_or_empty "$t_loaded" "$t_switched")")" \
+    "$(measure object "data_dir=$dir" "version_before=$v_before" "version_after=$v_after" \
+      "sampled_products@=$ids" "body_samples:=$samples" "bodies_neither_pre_nor_post:=$mixed" \
+      "samples_not_200:=$non200" "products_with_identical_pre_post_body:=$same")"
 }
 
 case_host_stop() {
-  local n="$FAULT_HOST" pid t_fault t_cont t_ok
+  local n="$FAULT_HOST" t_fault t_cont t_ok
   load_begin host_stop "$low_id"
   sleep_until $((T_LOAD + LEAD_IN * 1000))
-  pid="$(host_pid "$n")"
-  t_fault="$(now_ms)"
-  STOPPED_PID="$pid"
-  kill -STOP "$pid"
-  event "SIGSTOP host $n (pid $pid)" "$t_fault"
-  nap "$STALL"
-  kill -CONT "$pid"
-  STOPPED_PID=""
-  t_cont="$(now_ms)"
-  event "SIGCONT host $n" "$t_cont"
-  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) host_ready "$n"
+  fault_host_stop "$n" "$STALL"
+  t_fault="$FAULT_T" t_cont="$FAULT_HEALED_T"
+  poll_until $((T_LOAD + WRK_CAP_S * 1000 - 5000)) ready "$n"
   t_ok="$POLL_T"
   [ -n "$t_ok" ] && event "host $n /readyz 200" "$t_ok"
   load_end "${t_ok:-$t_cont}"
 
   local windows pct base_p99 p99 max_ms
   windows="$(windows3 "$t_fault" "$t_cont")"
-  pct="$(jq 'if .requests > 0 then 100 * (.failed_responses + ([.socket_errors[]] | add)) / .requests else 100 end' \
-    "$PREFIX.result.json" 2>/dev/null || echo 100)"
-  p99="$(jq '.latency_ms.p99' "$PREFIX.result.json")"
-  max_ms="$(jq '.latency_ms.max' "$PREFIX.result.json")"
-  base_p99="$(jq -s 'map(select(.case == "baseline"))[0].latency_ms.p99 // null' "$work/cases.jsonl")"
+  pct="$(measure result-error-pct "$PREFIX.result.json")"
+  read -r p99 max_ms <<<"$(measure file-get "$PREFIX.result.json" latency_ms.p99 latency_ms.max)"
+  base_p99="$(measure case-get "$work/cases.jsonl" baseline latency_ms.p99)"
   check "errors" "$(bool le "$pct" 0)" "$pct%" "0"
   case_json "0 errors; p99 against the baseline run" "$windows" \
-    "$(jq -n -c --arg a "$(secs_or_empty "$t_cont" "$t_ok")" '{sigcont_to_readyz: (if $a == "" then null else ($a | tonumber) end)}')" \
-    "$(jq -n -c --argjson n "$n" --argjson s "$STALL" --argjson p "$p99" --argjson b "$base_p99" --argjson m "$max_ms" \
-      '{host: $n, stall_s: $s, p99_ms: $p, baseline_p99_ms: $b, max_ms: $m,
-        p99_vs_baseline: (if $b == null or $b == 0 then null else ($p / $b * 10 | round / 10) end)}')"
+    "$(measure object "sigcont_to_readyz?=$(secs_or_empty "$t_cont" "$t_ok")")" \
+    "$(measure object "host:=$n" "stall_s:=$STALL" "p99_ms:=$p99" "baseline_p99_ms:=$base_p99" "max_ms:=$max_ms" \
+      "p99_vs_baseline:=$(measure ratio "$p99" "$base_p99")")"
 }
 
 # Every host drained and replaced, one at a time (scripts/rolling-restart), under the load.
@@ -550,10 +468,10 @@ case_rolling_restart() {
 
   local windows errors
   windows="$(windows3 "$t_start" "$t_end")"
-  errors="$(jq '.failed_responses + ([.socket_errors[]] | add)' "$PREFIX.result.json" 2>/dev/null || echo 1)"
+  errors="$(measure result-errors "$PREFIX.result.json" 2>/dev/null || echo 1)"
   check "every host replaced and ready" "$ok" "$(tail -n 1 "$PREFIX.restart.txt")" "yes"
   check "errors" "$(bool [ "$errors" = 0 ])" "$errors" "0"
   case_json "0 errors while every host is drained and replaced" "$windows" \
-    "$(jq -n -c --arg s "$(secs "$t_start" "$t_end")" '{whole_restart_s: ($s | tonumber)}')" \
-    "$(jq -n -c --arg log "$(grep -o 'host [0-9]: .*' "$PREFIX.restart.txt" | tr '\n' ';')" '{hosts: $log}')"
+    "$(measure object "whole_restart_s?=$(secs "$t_start" "$t_end")")" \
+    "$(measure object "hosts=$(grep -o 'host [0-9]: .*' "$PREFIX.restart.txt" | tr '\n' ';')")"
 }

@@ -8,6 +8,22 @@ BENCH_LIB="$ATELIER_ROOT/scripts/bench-lib"
 
 now_ms() { date +%s%3N; }
 
+# The waiting is scripts/lib/measure.py's (sleep-until, poll). waiting ARGS...: measure.py ARGS as
+# a child that bash `wait`s for. Why not in the foreground: bash runs a TERM/INT trap only after
+# the foreground command ends, but during `wait` at once; a TERM to the script alone (not to its
+# process group, as ^C sends) would otherwise put the system back only after the wait (up to a
+# fault's hold, or a poll's cap of minutes). scripts/chaos' stop_background ends the child.
+WAITING_PID=""
+waiting() {
+  python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@" &
+  WAITING_PID=$!
+  local status=0
+  wait "$WAITING_PID" || status=$?
+  WAITING_PID=""
+  return "$status"
+}
+sleep_until() { waiting sleep-until "$1" >/dev/null || true; } # EPOCH_MS
+
 # Reads $STACK_DIR/env (what scripts/up wrote) and sources stack.sh with the same ports, so the
 # start/stop functions act on that stack and nothing else.
 load_stack_env() {
@@ -36,51 +52,23 @@ catalog_max_id() { psql "$DATABASE_URL" -X -Atqc 'SELECT max(id) FROM catalog.pr
 dataset_version_db() { psql "$DATABASE_URL" -X -Atqc 'SELECT version FROM catalog.dataset' 2>/dev/null || echo ""; }
 
 # readyz_line N: "<http code> <database> <cache> <dataset_version>" of host N ("000 - - -" when
-# it does not answer within the probe timeout; a SIGSTOPped host never answers).
-readyz_line() {
-  local body code
-  body="$(curl -s -m "${PROBE_TIMEOUT_S:-0.5}" -w '\n%{http_code}' "$(host_url "$1")/readyz" 2>/dev/null)"
-  code="${body##*$'\n'}"
-  body="${body%$'\n'*}"
-  [ -n "$code" ] || code=000
-  local fields
-  fields="$(jq -r '"\(.database // "-") \(.cache // "-") \(.dataset_version // "-")"' <<<"$body" 2>/dev/null)" ||
-    fields="- - -"
-  echo "$code ${fields:-- - -}"
-}
+# it does not answer within 0.5 s; a SIGSTOPped host never answers).
+readyz_line() { measure readyz "$(host_url "$1")"; }
 
 host_metrics() { curl -s -m "${PROBE_TIMEOUT_S:-0.5}" "$(host_url "$1")/metrics" 2>/dev/null || true; }
 
-# From a /metrics text: "<traffic> <cache hits> <cache misses> <cache errors> <cache skipped>
-# <db errors> <local hits> <local bytes>". traffic = API requests answered, without /healthz,
-# /readyz and /metrics (the probes of these scripts would otherwise count as traffic).
-metrics_digest() {
-  awk '
-    /^atelier_http_requests_total\{/ {
-      if ($0 !~ /route="\/(healthz|readyz|metrics)"/) traffic += $NF
-    }
-    $1 == "atelier_cache_hits_total" { hits = $2 }
-    $1 == "atelier_cache_misses_total" { misses = $2 }
-    $1 == "atelier_cache_errors_total" { errors = $2 }
-    $1 == "atelier_cache_skipped_total" { skipped = $2 }
-    $1 == "atelier_db_errors_total" { dberr = $2 }
-    $1 == "atelier_local_cache_hits_total" { lhits = $2 }
-    $1 == "atelier_local_cache_bytes" { lbytes = $2 }
-    END { printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", traffic, hits, misses, errors, skipped, dberr, lhits, lbytes }'
-}
+# From a /metrics text on stdin: "<traffic> <cache hits> <cache misses> <cache errors> <cache
+# skipped> <db errors> <local hits> <local bytes>". traffic = API requests answered, without
+# /healthz, /readyz and /metrics (the probes of these scripts would otherwise count as traffic).
+metrics_digest() { measure metrics-digest; }
+
+host_urls() { local i; for ((i = 1; i <= HOST_COUNT; i++)); do host_url "$i"; done; }
 
 # metrics_snapshot: JSON array, one object per host, of the counters above (null when down).
 metrics_snapshot() {
-  local i text fields=()
-  {
-    for ((i = 1; i <= HOST_COUNT; i++)); do
-      text="$(host_metrics "$i")"
-      if [ -z "$text" ]; then echo null; continue; fi
-      read -r -a fields <<<"$(metrics_digest <<<"$text")"
-      printf '{"host":%d,"traffic":%s,"cache_hits":%s,"cache_misses":%s,"cache_errors":%s,"cache_skipped":%s,"db_errors":%s,"local_hits":%s,"local_bytes":%s}\n' \
-        "$i" "${fields[@]}"
-    done
-  } | jq -s -c .
+  local urls
+  mapfile -t urls < <(host_urls)
+  measure metrics-snapshot "${urls[@]}"
 }
 
 # Every host answers /readyz 200 and NGINX answers /healthz.
@@ -144,10 +132,6 @@ measure() { python3 "$ATELIER_ROOT/scripts/lib/measure.py" "$@"; }
 # window_stats BUCKETS FROM_MS TO_MS: JSON {requests, statuses, errors, error_pct, rate} of the
 # answers whose bucket starts in [FROM_MS, TO_MS). errors = everything but 200/201.
 window_stats() { measure window "$@"; }
-
-# First and last bucket of a run (epoch ms), for windows that start/end with the load.
-buckets_first() { measure first "$1"; }
-buckets_last() { measure last "$1"; }
 
 # chaos_cases BACKEND: the names of the cases that BACKEND (stack | staging) implements, in the
 # order of scripts/chaos-lib/cases.tsv (the one list of cases for both backends).

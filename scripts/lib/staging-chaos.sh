@@ -8,10 +8,14 @@
 #   scripts/staging chaos [case...] [--runs N] [--add-rate R]   (pg_* cases: N runs each, R adds/s)
 #   (the same: scripts/chaos --backend staging ...; the one list of cases of both backends is
 #   scripts/chaos-lib/cases.tsv, `scripts/chaos --list`)
-#   cases: link_cut host_kill redis_kill redis_replica_kill replica_stop replay_pause
+#   cases: link_cut host_kill host_stop pg_freeze redis_kill redis_replica_kill replica_stop replay_pause
 #          pg_leader_kill pg_leader_partition pg_switchover pg_sync_standby_kill (default: all)
 #     link_cut      nftables drops every packet of host2 (no reset) for --hold S
 #     host_kill     kill -9 of host2's atelier-api, started again after --hold S
+#     host_stop     SIGSTOP of host2's atelier-api for --hold S, then SIGCONT
+#     pg_freeze     the leader's PostgreSQL processes SIGSTOPped for --hold S, then SIGCONT
+#                   (host_kill, host_stop, pg_freeze: the faults of chaos-lib/faults.sh, as on
+#                   the stack)
 #     redis_kill    kill -9 of the Redis master; the Sentinels promote the replica; the old master
 #                   comes back as a replica
 #     redis_replica_kill  kill -9 of redis2, the hosts' Redis read endpoint, started again as a
@@ -26,13 +30,15 @@
 # Sourced by scripts/staging after staging.sh.
 # shellcheck shell=bash
 
-# window_stats, buckets_first/last, measure, now_ms, CHAOS_LIB and BENCH_LIB come from
+# measure, now_ms, waiting, sleep_until, CHAOS_LIB and BENCH_LIB come from
 # scripts/chaos' library (definitions only).
 . "$ATELIER_ROOT/scripts/chaos-lib/lib.sh"
 . "$ATELIER_ROOT/scripts/lib/staging-pg-chaos.sh"
+# The faults both backends run (host_kill, host_stop) and the staging's verbs for them.
+. "$ATELIER_ROOT/scripts/chaos-lib/backend-staging.sh"
+. "$ATELIER_ROOT/scripts/chaos-lib/faults.sh"
+chaos_event() { say "$1"; } # NAME EPOCH_MS: a log line (the case's JSON has the observations)
 
-# Seconds from FAULT_MS to the end of the last bucket with an error (0: none after the fault).
-chaos_recovery_s() { measure recovery "$1" "$2"; } # BUCKETS FAULT_MS
 
 CHAOS_WRK_PID=""
 chaos_load_start() { # PREFIX SECONDS
@@ -52,11 +58,13 @@ chaos_load_wait() {
 }
 
 host_readyz() { in_node client curl -s -m 2 "http://$(node_ip "$1"):$HOST_PORT_STAGING/readyz" || true; }
-hosts_versions() {
+# hosts_field PATH: the value at PATH (measure.py get) of each host's /readyz, space-separated.
+hosts_field() {
   local node out=()
-  for node in host1 host2 host3; do out+=("$(host_readyz "$node" | jq -r '.dataset_version // "none"' 2>/dev/null || echo none)"); done
+  for node in host1 host2 host3; do out+=("$(measure get "$(host_readyz "$node")" "$1" 2>/dev/null || echo none)"); done
   echo "${out[*]}"
 }
+hosts_versions() { hosts_field 'dataset_version//none'; }
 redis_master_node() {
   local ip
   ip="$(sentinel_node sen1 sentinel get-master-addr-by-name "$SENTINEL_MASTER" | sed -n 1p)"
@@ -73,6 +81,7 @@ chaos_case() {
   # lost-write checker; the partition holds at least 20 s.
   CHAOS_CART_SHARE=1
   case "$name" in
+    pg_freeze) ;; # cart adds in the load: what needs the frozen database
     pg_*) CHAOS_CART_SHARE=0 ;;
   esac
   [ "$name" = pg_leader_partition ] && total=$((total + (CHAOS_HOLD > 20 ? 0 : 20 - CHAOS_HOLD)))
@@ -82,26 +91,14 @@ chaos_case() {
   chaos_load_start "$prefix" "$total"
   sleep "$CHAOS_LEAD_IN"
   fault_at="$(now_ms)"
-  extra="$("fault_$name" || echo '{"fault_failed":true}')"
+  local run_fault="fault_$name"
+  if declare -F "case_$name" >/dev/null; then run_fault="case_$name"; fi
+  extra="$("$run_fault" || echo '{"fault_failed":true}')"
   chaos_load_wait
   if declare -F "finish_$name" >/dev/null; then "finish_$name"; fi
-  local load_start load_end
-  load_start="$(buckets_first "$prefix.buckets.tsv")"
-  load_end="$(buckets_last "$prefix.buckets.tsv")"
-  local writer=null
-  [ -s "$prefix.writer.json" ] && writer="$(cat "$prefix.writer.json")"
-  jq -n --arg name "$name" --argjson extra "${extra:-{\}}" --argjson writer "$writer" \
-    --argjson before "$(window_stats "$prefix.buckets.tsv" "${load_start:-0}" "$((fault_at - 100))")" \
-    --argjson after "$(window_stats "$prefix.buckets.tsv" "$((fault_at - 100))" "${load_end:-100}")" \
-    --argjson recovery "$(chaos_recovery_s "$prefix.buckets.tsv" "$fault_at")" \
-    --slurpfile result "$prefix.result.json" '
-    {case: $name, before_fault: $before, from_fault: $after, errors_end_s_after_fault: $recovery,
-     requests_per_s: $result[0].requests_per_s, latency_ms: $result[0].latency_ms,
-     observed: $extra}
-    + if $writer == null then {} else
-      {cart: $writer, cached_reads_failed: ($before.errors + $after.errors)} end' >"$prefix.json"
-  jq -r '"\(.case): before \(.before_fault.errors) errors / \(.before_fault.requests); from the fault on \(.from_fault.errors) errors / \(.from_fault.requests) \(.from_fault.statuses); last error \(.errors_end_s_after_fault) s after the fault; p99 \(.latency_ms.p99) ms, max \(.latency_ms.max) ms\n  observed: \(.observed | tojson)"
-    + if .cart then "\n  cart: \(.cart.acknowledged) acknowledged, \(.cart.lost) lost, \(.cart.duplicated) duplicated, unavailable \(.cart.cart_unavailable_s) s, add p99 \(.cart.add_latency_ms.p99) ms, max \(.cart.add_latency_ms.max) ms; cached reads failed: \(.cached_reads_failed)" else "" end' "$prefix.json"
+  # The windows, the recovery and the case's JSON (with the lost-write checker's, if it ran).
+  measure staging-case "$name" "$prefix" "$fault_at" "${extra:-{\}}" "${CHAOS_RUN:-}" >"$prefix.json"
+  measure staging-case-text "$prefix.json"
 }
 
 # nftables drops every packet of NODE but its own loopback's (no reset), until chaos_node_heal.
@@ -121,16 +118,34 @@ fault_link_cut() {
   chaos_node_cut host2
   sleep "$CHAOS_HOLD"
   chaos_node_heal host2
-  jq -n -c --argjson held "$(( $(now_ms) - t0 ))" '{link_dropped_ms: $held, node: "host2"}'
+  measure object "link_dropped_ms:=$(($(now_ms) - t0))" node=host2
 }
 
-fault_host_kill() {
-  staging_host_kill host2
-  sleep "$CHAOS_HOLD"
-  local t0
+# The shared faults (chaos-lib/faults.sh) on host2. They run in the case's command substitution:
+# chaos_restore puts back what an interrupted one left.
+case_host_kill() {
+  local t_start
+  fault_host_kill 2 "$CHAOS_HOLD" >&2
+  t_start="$((FAULT_T + CHAOS_HOLD * 1000))"
+  measure object node=host2 "restart_to_healthy_ms:=$((FAULT_HEALED_T - t_start))"
+}
+case_pg_freeze() {
+  fault_pg_freeze "$CHAOS_HOLD" >&2
+  measure object "node=$BACKEND_NODE" "processes:=$BACKEND_COUNT" "stopped_ms:=$((FAULT_HEALED_T - FAULT_T))" \
+    "leader_after=$(pg_leader)"
+}
+case_host_stop() {
+  fault_host_stop 2 "$CHAOS_HOLD" >&2
+  local t0 ready=""
   t0="$(now_ms)"
-  staging_host_up host2 >/dev/null 2>&1
-  jq -n -c --argjson up "$(( $(now_ms) - t0 ))" '{node: "host2", restart_to_healthy_ms: $up}'
+  for _ in $(seq 1 100); do
+    if in_node client curl -fsS -m 1 "http://$(node_ip host2):$HOST_PORT_STAGING/readyz" >/dev/null 2>&1; then
+      ready="$(($(now_ms) - t0))"
+      break
+    fi
+    sleep 0.1
+  done
+  measure object node=host2 "stopped_ms:=$((FAULT_HEALED_T - FAULT_T))" "sigcont_to_readyz_ms?=$ready"
 }
 
 # With the in-process tier on, a page-view load of a small catalog never reaches Redis after the
@@ -160,12 +175,9 @@ fault_redis_kill() {
   hits_per_s_after="$(( (hits1 - hits0) * 1000 / ($(now_ms) - t_promoted + 1) ))"
   # The old master returns as a replica of the new one (the Sentinels would also tell it so).
   staging_redis_server "$old" --replicaof "$(node_ip "$new")" "$REDIS_PORT_STAGING" >/dev/null
-  local hosts_cache
-  hosts_cache="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache; done | tr '\n' ' ')"
-  jq -n -c --arg old "$old" --arg new "$new" --arg ms "${promoted:-none}" --arg c "$hosts_cache" \
-    --argjson before "$hits_per_s_before" --argjson after "$hits_per_s_after" \
-    '{killed_master: $old, new_master: $new, promoted_after_ms: $ms, hosts_cache_state_3s_later: $c,
-      redis_hits_per_s_before_kill: $before, redis_hits_per_s_in_3s_after_promotion: $after}'
+  measure object "killed_master=$old" "new_master=$new" "promoted_after_ms=${promoted:-none}" \
+    "hosts_cache_state_3s_later=$(hosts_field cache) " "redis_hits_per_s_before_kill:=$hits_per_s_before" \
+    "redis_hits_per_s_in_3s_after_promotion:=$hits_per_s_after"
 }
 
 # The hosts read from redis2: after redis_kill it is the master, so it is handed back to redis1
@@ -190,23 +202,21 @@ fault_redis_replica_kill() {
   reads0="$(hosts_metric_sum atelier_cache_replica_reads_total)"
   kill -KILL "$(cat "$STAGING_DIR/$replica/redis.pid")"
   sleep 2
-  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  during="$(hosts_field cache_read.state) "
   sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
   staging_redis_server "$replica" --replicaof "$(node_ip "$master")" "$REDIS_PORT_STAGING" >/dev/null
   sleep 12  # the probe's back-off has grown to 10 s by now
-  after="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r .cache_read.state; done | tr '\n' ' ')"
+  after="$(hosts_field cache_read.state) "
   reads1="$(hosts_metric_sum atelier_cache_replica_reads_total)"
   failures="$(hosts_metric_sum atelier_cache_replica_failures_total)"
-  jq -n -c --arg killed "$replica" --arg during "$during" --arg after "$after" \
-    --argjson reads "$((reads1 - reads0))" --argjson failures "$failures" \
-    '{killed_replica: $killed, hosts_cache_read_state_while_down: $during,
-      hosts_cache_read_state_after_restart: $after, replica_reads_during_case: $reads,
-      replica_failed_gets: $failures}'
+  measure object "killed_replica=$replica" "hosts_cache_read_state_while_down=$during" \
+    "hosts_cache_read_state_after_restart=$after" "replica_reads_during_case:=$((reads1 - reads0))" \
+    "replica_failed_gets:=$failures"
 }
 
 # The member that is neither the leader nor the synchronous standby.
 pg_async_replica() {
-  pg_cluster_json | jq -r '[.members[] | select(.role == "replica")][0].name // "none"' 2>/dev/null || echo none
+  measure get "$(pg_cluster_json)" 'members[role=replica].name//none' 2>/dev/null || echo none
 }
 
 fault_replica_stop() {
@@ -215,15 +225,14 @@ fault_replica_stop() {
   staging_pg_node_kill "$node"
   sleep 2
   local during
-  during="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint'; done | tr '\n' ' ')"
+  during="$(hosts_field 'read_endpoints[preferred].endpoint') "
   sleep "$((CHAOS_HOLD > 2 ? CHAOS_HOLD - 2 : 0))"
   staging_pg_node_start "$node"
   wait_pg_rejoined "$node" "$(now_ms)" 600 >/dev/null
   sleep 3
   local back
-  back="$(for n in host1 host2 host3; do host_readyz "$n" | jq -r '[.read_endpoints[] | select(.preferred)][0].endpoint'; done | tr '\n' ' ')"
-  jq -n -c --arg node "$node" --arg during "$during" --arg after "$back" \
-    '{stopped: $node, hosts_read_from_while_down: $during, hosts_read_from_after: $after}'
+  back="$(hosts_field 'read_endpoints[preferred].endpoint') "
+  measure object "stopped=$node" "hosts_read_from_while_down=$during" "hosts_read_from_after=$back"
 }
 
 fault_replay_pause() {
@@ -247,20 +256,23 @@ fault_replay_pause() {
     if [ "$after" = "$primary $primary $primary" ]; then caught="$(( $(now_ms) - t_resume ))"; break; fi
     sleep 0.1
   done
-  jq -n -c --arg b "$before" --arg d "$during" --arg a "$after" --arg p "$primary" --arg lag "$lag" \
-    --arg ms "${caught:-never}" --arg r "$replica" \
-    '{paused_replica: $r, hosts_versions_before: $b, primary_published: $p, hosts_versions_while_paused: $d,
-      host1_replica_lag_s_while_paused: $lag, hosts_versions_after_resume: $a,
-      hosts_on_new_version_ms_after_resume: $ms}'
+  measure object "paused_replica=$replica" "hosts_versions_before=$before" "primary_published=$primary" \
+    "hosts_versions_while_paused=$during" "host1_replica_lag_s_while_paused=$lag" \
+    "hosts_versions_after_resume=$after" "hosts_on_new_version_ms_after_resume=${caught:-never}"
 }
 
 # Puts the staging back after a case that was interrupted (^C, a failed step): link open, replay
 # running, both databases and host2 up.
 chaos_restore() {
   if [ -n "$CHAOS_WRK_PID" ]; then kill -INT "$CHAOS_WRK_PID" 2>/dev/null || true; fi
-  chaos_node_heal host2
-  pg_chaos_restore
   local node
+  chaos_node_heal host2
+  backend_restore
+  # A host_stop or pg_freeze interrupted inside its command substitution: what it stopped is not
+  # remembered here.
+  [ -z "$(backend_host_pids 2)" ] || backend_host_signal 2 CONT || true
+  for node in "${STAGING_PG_NODES[@]}"; do STOPPED_PG_NODE="$node" backend_pg_thaw; done
+  pg_chaos_restore
   for node in "${STAGING_PG_NODES[@]}"; do
     psql_node "$node" -U postgres -d postgres -Atqc 'SELECT pg_wal_replay_resume()' >/dev/null 2>&1 || true
   done
@@ -306,13 +318,11 @@ cmd_chaos() {
   local c run files=()
   for c in "${cases[@]}"; do
     for run in $(seq 1 "$runs"); do
+      CHAOS_RUN=""
+      [ "$runs" -gt 1 ] && CHAOS_RUN="$run"
       chaos_case "$c"
-      if [ "$runs" -gt 1 ]; then
-        jq --argjson run "$run" '. + {run: $run}' "$CHAOS_WORK/$c.json" >"$CHAOS_WORK/$c.$run.json"
-        files+=("$CHAOS_WORK/$c.$run.json")
-      else
-        files+=("$CHAOS_WORK/$c.json")
-      fi
+      mv "$CHAOS_WORK/$c.json" "$CHAOS_WORK/$c.$run.json"
+      files+=("$CHAOS_WORK/$c.$run.json")
       rm -f "$CHAOS_WORK/$c.writer.json"
     done
   done
@@ -326,10 +336,7 @@ cmd_chaos() {
   say "cart (the page-view load's own adds): $acked POSTs answered 201, $rows rows of those sessions on the leader"
   mkdir -p "$ATELIER_ROOT/bench"
   local out="$ATELIER_ROOT/bench/$stamp-staging-chaos.json"
-  jq -s --argjson acked "$acked" --argjson rows "$rows" --argjson rate "$CHAOS_RATE" \
-    --arg commit "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" \
-    '{rate: $rate, commit: $commit, protocol: "HTTPS through lb (wrk: HTTP/1.1 over TLS)",
-      cases: ., cart_acknowledged: $acked, cart_rows_kept: $rows, cart_nothing_lost: ($rows >= $acked)}' \
+  measure staging-report "$CHAOS_RATE" "$(git -C "$ATELIER_ROOT" rev-parse --short HEAD)" "$acked" "$rows" \
     "${files[@]}" >"$out"
   echo "files       ${out#"$ATELIER_ROOT"/}"
   rm -rf "$CHAOS_WORK"
