@@ -26,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "metrics_text.hpp"
 #include "polling.hpp"
 
 namespace {
@@ -345,8 +346,9 @@ class ServiceFakesTest : public ::testing::Test {
       backends.product_rows = [db = db_] { return std::make_unique<FakeRows>(db); };
       backends.carts = [db = db_] { return std::make_unique<FakeCarts>(db); };
       backends.dataset_versions = [db = db_] { return std::make_unique<FakeVersions>(db); };
-      backends.revisions = [db = db_](atelier::http::ServiceBackends::OnChanges) {
-        return std::make_unique<FakeRevisions>(db);
+      backends.revisions = [this](atelier::http::ServiceBackends::OnChanges on_changes) {
+        on_changes_ = std::move(on_changes);
+        return std::make_unique<FakeRevisions>(db_);
       };
       service_.emplace(std::move(config), keyer_, std::move(backends));
     }
@@ -395,6 +397,8 @@ class ServiceFakesTest : public ::testing::Test {
   std::shared_ptr<FakeDatabase> db_ = std::make_shared<FakeDatabase>();
   std::shared_ptr<const atelier::session::SessionKeyer> keyer_ =
       std::make_shared<const atelier::session::SessionKeyer>(std::string(32, 'k'));
+  // What the Service asked its revision table to call after a move (ChangeFeed does on a publish).
+  atelier::http::ServiceBackends::OnChanges on_changes_;
   std::optional<Service> service_;  // last: its threads use the fakes
 };
 
@@ -425,6 +429,31 @@ TEST_F(ServiceFakesTest, RowsOfAnotherRevisionAreAnsweredButNotKept) {
   EXPECT_EQ(answer(get("/products/5")).status, 200);
   EXPECT_FALSE(answered_at_once(get("/products/5"))) << "nothing was kept under revision 7";
   EXPECT_EQ(answer(get("/products/5")).status, 200);
+  EXPECT_EQ(locked(&FakeDatabase::detail_reads), 2);
+}
+
+TEST_F(ServiceFakesTest, AProductMovedToANewRevisionHasItsOldBodyDroppedFromTheTier) {
+  const auto entries = [&] {
+    return atelier::testing::metric_in(body_of(answer(get("/metrics"))),
+                                       "atelier_local_cache_entries");
+  };
+  ASSERT_EQ(answer(get("/products/5")).status, 200);
+  ASSERT_TRUE(answered_at_once(get("/products/5")));
+  EXPECT_EQ(entries(), 1);
+  // A publish moved product 5 from revision 7 to 8: the table calls what the Service gave it.
+  {
+    std::lock_guard lock(db_->mutex);
+    db_->revisions[5] = 8;
+    db_->details[5].product.revision = 8;
+    db_->details[5].product.name = "Renamed";
+  }
+  ASSERT_TRUE(on_changes_);
+  const catalog::RevisionChange moved{5, 7, 8};
+  on_changes_(std::span(&moved, 1));
+  EXPECT_EQ(entries(), 0) << "revision 7's body is gone, not left to age out";
+  ASSERT_FALSE(answered_at_once(get("/products/5")));
+  const Reply renamed = answer(get("/products/5"));
+  EXPECT_NE(body_of(renamed).find(R"("name":"Renamed")"), std::string::npos) << body_of(renamed);
   EXPECT_EQ(locked(&FakeDatabase::detail_reads), 2);
 }
 
