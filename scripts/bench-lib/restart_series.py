@@ -56,10 +56,12 @@ def main():
         before = [ok for epoch, ok, _ in series if epoch < int(rolling)]
         steady = statistics.median(before) if before else statistics.median(o for _, o, _ in series)
         steps = []
+        # A step ends when scripts/rolling-restart reports the host replaced: by a successor that
+        # took its socket over (then the old one drained), or drained first and started again.
         for stamp, text in events:
-            m = re.search(r"host (\S+): drained and exited", text)
+            m = re.search(r"host (\S+): (successor pid \d+ took over|drained and exited)", text)
             if m:
-                steps.append(("host %s ready" % m.group(1), stamp))
+                steps.append(("host %s replaced" % m.group(1), stamp))
 
     with open(args.tsv, "w", encoding="utf-8") as out:
         out.write("# second\treq_per_s\tshare_of_steady\tfailed\n")
@@ -84,6 +86,16 @@ def main():
         low = min(window) if window else float("nan")
         print("%s: >= 90%% of steady after %s s; lowest share in its first 10 s %.2f" % (
             label, "never" if reach is None else reach, low))
+    if args.mode == "rolling":
+        # While each step ran (from the previous step's end, or the restart's start): the cost of
+        # the replacement itself, which the per-step recovery above does not show.
+        start = rolling
+        for label, stamp in steps:
+            during = [ok / steady for epoch, ok, _ in series if int(start) <= epoch < int(stamp)]
+            if during:
+                print("%s: during the step (%d s) share median %.2f, lowest %.2f" % (
+                    label, len(during), statistics.median(during), min(during)))
+            start = stamp
     worst = max(reaches) if reaches else float("inf")
     failed = sum(f for _, _, f in series)
     print("failed responses: %d of %d" % (failed, sum(ok + f for _, ok, f in series)))
