@@ -11,19 +11,15 @@
 #include <vector>
 
 #include "cart_client.hpp"
+#include "catalog/cart_store.hpp"
+#include "catalog/queries.hpp"
 #include "http_client.hpp"
 
 namespace atelier::testing {
 namespace {
 
-struct Add {
-  std::string key;
-  std::string previous;
-  std::int64_t sku = 0;
-  std::string request;
-  int max_skus = 100;
-  int max_units = 10;
-};
+// One add: the host's own request type, so the test sends what CartStore sends.
+using Add = catalog::CartAddRequest;
 
 struct Outcome {
   int ord = 0;
@@ -32,40 +28,14 @@ struct Outcome {
   std::string bound;
 };
 
-// A text[] literal: every element quoted, backslash and double quote escaped.
-std::string text_array(const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
-template <typename T>
-std::string number_array(const std::vector<T>& values) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(values[i]);
-  }
-  return out + "}";
-}
-
 std::vector<Outcome> add_many(pqxx::connection& c, const std::vector<Add>& adds) {
   std::vector<std::string> keys, previous, requests;
-  std::vector<std::int64_t> skus;
-  std::vector<int> max_skus, max_units;
+  std::vector<std::int64_t> skus, max_skus, max_units;
   for (const Add& a : adds) {
-    keys.push_back(a.key);
-    previous.push_back(a.previous);
-    skus.push_back(a.sku);
-    requests.push_back(a.request);
+    keys.push_back(a.session_key);
+    previous.push_back(a.previous_key);
+    skus.push_back(a.sku_id);
+    requests.push_back(a.request_key);
     max_skus.push_back(a.max_skus);
     max_units.push_back(a.max_units);
   }
@@ -73,8 +43,9 @@ std::vector<Outcome> add_many(pqxx::connection& c, const std::vector<Add>& adds)
   const pqxx::result r = tx.exec_params(
       "SELECT ord, status, replayed, coalesce(bound, '') FROM atelier.cart_add_many($1::text[], "
       "$2::text[], $3::int8[], $4::text[], $5::int[], $6::int[]) ORDER BY ord",
-      text_array(keys), text_array(previous), number_array(skus), text_array(requests),
-      number_array(max_skus), number_array(max_units));
+      catalog::sql::text_array(keys), catalog::sql::text_array(previous),
+      catalog::sql::number_array(skus), catalog::sql::text_array(requests),
+      catalog::sql::number_array(max_skus), catalog::sql::number_array(max_units));
   std::vector<Outcome> out;
   for (const auto& row : r) {
     out.push_back(
