@@ -349,7 +349,16 @@ host_launch() {
     exec setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null
   ) &
   echo $! >"$pidfile"
-  if [ -n "${HOST_SUCCESSOR:-}" ]; then return 0; fi
+  if [ -n "${HOST_SUCCESSOR:-}" ] || [ -n "${HOST_NO_WAIT:-}" ]; then return 0; fi
+  host_await "$index" "$port"
+}
+
+# host_await INDEX PORT: waits until host INDEX answers /healthz and, behind unix sockets, has
+# opened the socket NGINX uses (dies when it does not). host_launch calls it unless HOST_NO_WAIT
+# is set, as hosts_start does to start every host at once and wait for them together.
+host_await() {
+  local index="$1" port="$2" dir="$STACK_DIR/hosts" socket="" pidfile="$STACK_DIR/hosts/$1.pid"
+  [ "$(upstream_mode)" = unix ] && socket="$(host_socket "$index")"
   poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
   # NGINX's socket opens only after the host loaded its revisions and prefilled its in-process tier
@@ -376,9 +385,14 @@ host_stop() {
   rm -f "$pidfile"
 }
 
+# hosts_start: every host of HOST_PORTS, started together and then waited for. On the full
+# catalog each spends seconds loading its revisions and prefilling its tier before it opens its
+# socket (docs/ARCHITECTURE.md "Warm again fast"); side by side they share that time.
 hosts_start() {
-  local i=1
-  for port in $HOST_PORTS; do host_start "$i" "$port"; i=$((i + 1)); done
+  local i=1 port
+  for port in $HOST_PORTS; do HOST_NO_WAIT=1 host_start "$i" "$port"; i=$((i + 1)); done
+  i=1
+  for port in $HOST_PORTS; do host_await "$i" "$port"; i=$((i + 1)); done
 }
 
 hosts_stop() {

@@ -264,6 +264,12 @@ bool HttpConnection::closed_by_server() {
   return n == 0;
 }
 
+bool HttpConnection::answered() const {
+  if (!data_.empty()) return true;
+  pollfd waiting{fd_, POLLIN, 0};
+  return ::poll(&waiting, 1, 0) > 0;
+}
+
 HttpResponse http_raw(const std::string& base_url, const std::string& raw, int timeout_ms) {
   HttpConnection connection(base_url, timeout_ms);
   // A send cut short is not the end: the server may answer (413) before reading everything.

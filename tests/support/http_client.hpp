@@ -47,6 +47,9 @@ class HttpConnection {
   std::size_t buffered() const { return data_.size(); }  // read, not yet returned
   // True when the server closes the connection (recv returns 0) within the timeout.
   bool closed_by_server();
+  // True when the server has sent something (a response, or the end of the connection) that has
+  // not been read yet; never waits.
+  bool answered() const;
 
  private:
   std::string error_;  // before fd_: the constructor fills it while connecting
