@@ -11,6 +11,7 @@
 
 #include "frozen_database.hpp"
 #include "http_client.hpp"
+#include "polling.hpp"
 
 using namespace atelier::testing;
 
@@ -59,10 +60,7 @@ TEST(DatabaseFreeze, CachedReadsAreAnsweredWhileCartRequestsGet503WithRetryAfter
   }
   frozen.thaw();
   // And back: the cart answers again once the database does.
-  bool back = false;
-  for (int i = 0; i < 100 && !back; ++i) {
-    back = http_get(host, "/cart", {{"Authorization", kToken + "0"}}).status == 200;
-    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(back);
+  EXPECT_TRUE(eventually([&] {
+    return http_get(host, "/cart", {{"Authorization", kToken + "0"}}).status == 200;
+  }));
 }

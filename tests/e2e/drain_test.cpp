@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "cart_client.hpp"
 #include "frozen_database.hpp"
 #include "http_client.hpp"
 #include "polling.hpp"
@@ -82,10 +83,7 @@ TEST_F(Drain, ARequestInFlightFinishesBeforeTheHostExits) {
   {
     FrozenDatabase frozen;
     ASSERT_TRUE(frozen.frozen());
-    std::thread client([&] {
-      added = http_request(url_, "POST", "/cart", "{\"sku_id\":1}",
-                           {{"Authorization", token}, {"Content-Type", "application/json"}}, 20000);
-    });
+    std::thread client([&] { added = cart_add(url_, token, 1, {}, 20000); });
     // A head start for the request to reach the host (no state of the host shows it queued).
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_EQ(::kill(pid_, SIGTERM), 0);
@@ -102,5 +100,5 @@ TEST_F(Drain, ARequestInFlightFinishesBeforeTheHostExits) {
   EXPECT_TRUE(eventually([&] { return !process_alive(pid_); }, std::chrono::seconds(10)));
   // The unit is in the cart (read through host 1).
   EXPECT_EQ(http_get(required_env("HOST1_URL"), "/cart", {{"Authorization", token}}).body,
-            "[{\"sku_id\":1,\"count\":\"1\"}]");
+            cart_of_one(1, 1));
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "background_load.hpp"
+#include "cart_client.hpp"
 #include "http_client.hpp"
 #include "metrics_text.hpp"
 #include "polling.hpp"
@@ -49,12 +50,10 @@ TEST(ThroughNginx, EveryEndpointAnswersLikeAHost) {
 TEST(ThroughNginx, CartWorksAcrossHosts) {
   const std::string token = "e2e-cart-across-hosts-" + std::to_string(::time(nullptr));
   for (int i = 0; i < 9; ++i) {  // round-robin spreads these over the three hosts
-    auto r = http_request(api(), "POST", "/cart", "{\"sku_id\":1}",
-                          {{"Authorization", token}, {"Content-Type", "application/json"}});
+    auto r = cart_add(api(), token, 1);
     ASSERT_EQ(r.status, 201) << r.body;
   }
-  EXPECT_EQ(http_get(api(), "/cart", {{"Authorization", token}}).body,
-            "[{\"sku_id\":1,\"count\":\"9\"}]");
+  EXPECT_EQ(http_get(api(), "/cart", {{"Authorization", token}}).body, cart_of_one(1, 9));
 }
 
 TEST(ThroughNginx, LegacyPrefixServesTheSameApi) {

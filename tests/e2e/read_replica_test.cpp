@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "background_load.hpp"
+#include "cart_client.hpp"
 #include "catalog_control.hpp"
 #include "http_client.hpp"
 #include "metrics_text.hpp"
@@ -248,13 +249,11 @@ TEST_F(ReadReplica, CartWritesGoToThePrimaryAndASessionReadsItsOwnWriteWhileRepl
   const std::string session = "replica-" + std::to_string(Clock::now().time_since_epoch().count());
   ReplayPause pause;
   ASSERT_TRUE(pause.paused());
-  const HttpResponse added =
-      http_request(host, "POST", "/cart", "{\"sku_id\":" + sku + "}",
-                   {{"Authorization", session}, {"Content-Type", "application/json"}});
+  const HttpResponse added = cart_add(host, session, std::stoll(sku));
   ASSERT_EQ(added.status, 201) << added.body;
   const HttpResponse cart = http_get(host, "/cart", {{"Authorization", session}});
   ASSERT_EQ(cart.status, 200) << cart.body;
-  EXPECT_EQ(cart.body, "[{\"sku_id\":" + sku + ",\"count\":\"1\"}]");
+  EXPECT_EQ(cart.body, cart_of_one(std::stoll(sku), 1));
   // The database holds the session's keyed hash only (docs/SECURITY.md).
   std::ifstream secret_file(required_env("ATELIER_STACK_DIR") + "/session-secret");
   std::string secret;

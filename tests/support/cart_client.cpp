@@ -10,12 +10,12 @@
 namespace atelier::testing {
 
 HttpResponse cart_add(const std::string& base_url, const std::string& session, std::int64_t sku,
-                      const Headers& extra) {
+                      const Headers& extra, int timeout_ms) {
   Headers headers{{"Content-Type", "application/json"}};
   if (!session.empty()) headers.push_back({"Authorization", session});
   headers.insert(headers.end(), extra.begin(), extra.end());
   return http_request(base_url, "POST", "/cart", "{\"sku_id\":" + std::to_string(sku) + "}",
-                      headers);
+                      headers, timeout_ms);
 }
 
 std::optional<CartCounts> read_cart(const std::string& base_url, const std::string& session) {
@@ -40,6 +40,13 @@ std::int64_t cart_units(const std::string& base_url, const std::string& session,
 
 std::string cart_line(std::int64_t sku, std::int64_t count) {
   return "{\"sku_id\":" + std::to_string(sku) + ",\"count\":\"" + std::to_string(count) + "\"}";
+}
+
+std::string cart_of_one(std::int64_t sku, std::int64_t count) {
+  std::string body = "[";
+  body += cart_line(sku, count);
+  body += ']';
+  return body;
 }
 
 std::string session_token(const std::string& tag) {

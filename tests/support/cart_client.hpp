@@ -15,9 +15,9 @@ namespace atelier::testing {
 
 // POST /cart of one unit of `sku` (Content-Type: application/json) as `session`, an Authorization
 // token; empty: none, so the host starts a session and answers its cookie. `extra` adds headers
-// (Idempotency-Key, X-Forwarded-Proto, ...).
+// (Idempotency-Key, X-Forwarded-Proto, ...); `timeout_ms` bounds the wait for the answer.
 HttpResponse cart_add(const std::string& base_url, const std::string& session, std::int64_t sku,
-                      const Headers& extra = {});
+                      const Headers& extra = {}, int timeout_ms = 10000);
 
 // GET /cart as `session`: units per sku id; nullopt when the answer is not a 200 with a JSON array
 // of lines.
@@ -29,6 +29,8 @@ std::int64_t cart_units(const std::string& base_url, const std::string& session,
 
 // One line of GET /cart's body as the host writes it: {"sku_id":N,"count":"C"}.
 std::string cart_line(std::int64_t sku, std::int64_t count);
+// GET /cart's whole body for a cart of that one line.
+std::string cart_of_one(std::int64_t sku, std::int64_t count);
 
 // A session token no other test and no earlier run uses: `tag`, the process id, a count and the
 // clock, padded to at least 40 characters as legacy front ends send. Short tags keep it within

@@ -73,7 +73,7 @@ TEST(Cart, ANewSessionGetsAnUnguessableCookieThenCountsPerSku) {
   EXPECT_FALSE(again.header("set-cookie").has_value());
   auto cart = http_get(host(), "/cart", {{"Cookie", session}});
   EXPECT_EQ(cart.status, 200);
-  EXPECT_EQ(cart.body, "[" + cart_line(sku, 2) + "]");
+  EXPECT_EQ(cart.body, cart_of_one(sku, 2));
   EXPECT_EQ(cart.header("cache-control").value_or(""), "no-store");
   EXPECT_EQ(http_get(host(), "/cart").body, "[]");
 }
@@ -160,7 +160,7 @@ TEST(Cart, TenUnitsOfOneSkuThenA409NamingTheBound) {
   expect_json_error(refused, 409, "11th unit");
   EXPECT_NE(refused.body.find("units of this sku"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("10"), std::string::npos) << refused.body;
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 10) + "]") << "nothing was added";
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 10)) << "nothing was added";
   EXPECT_EQ(add(token, skus().at(3)).status, 201) << "another sku still fits";
 }
 
@@ -218,7 +218,7 @@ TEST(Cart, ConcurrentAddsPastABoundAddExactlyUpToIt) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 10);
   EXPECT_EQ(conflicts.load(), 15);
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 10) + "]");
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 10));
 }
 
 TEST(Cart, TheSameIdempotencyKeyAddsOnceAndAnswersAsTheFirstDid) {
@@ -230,16 +230,16 @@ TEST(Cart, TheSameIdempotencyKeyAddsOnceAndAnswersAsTheFirstDid) {
   EXPECT_EQ(first.status, 201);
   EXPECT_EQ(second.status, 201);
   EXPECT_EQ(second.body, first.body);
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 1));
   // Another key is another add; the same key in another session is that session's.
   EXPECT_EQ(add(token, sku, {{"Idempotency-Key", "another-key-1"}}).status, 201);
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 2) + "]");
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 2));
   const std::string other = session_token("idem-other");
   EXPECT_EQ(add(other, sku, key).status, 201);
-  EXPECT_EQ(cart_of(other), "[" + cart_line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(other), cart_of_one(sku, 1));
   // The same key for another sku is refused, and adds nothing.
   expect_json_error(add(token, skus().at(6), key), 422, "key reused for another sku");
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 2) + "]");
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 2));
 }
 
 TEST(Cart, AReplayedRefusalIsTheSameRefusal) {
@@ -265,7 +265,7 @@ TEST(Cart, ConcurrentRetriesWithOneKeyAddOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(created.load(), 12) << "every retry is answered as the first";
-  EXPECT_EQ(cart_of(token), "[" + cart_line(sku, 1) + "]");
+  EXPECT_EQ(cart_of(token), cart_of_one(sku, 1));
 }
 
 TEST(Cart, AMalformedIdempotencyKeyIs400) {
