@@ -359,7 +359,9 @@ host_launch() {
 host_await() {
   local index="$1" port="$2" dir="$STACK_DIR/hosts" socket="" pidfile="$STACK_DIR/hosts/$1.pid"
   [ "$(upstream_mode)" = unix ] && socket="$(host_socket "$index")"
-  poll 100 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
+  # 30 s: hosts_start launches every host first, and three container launches (scripts/image run)
+  # side by side take longer than one.
+  poll 300 curl -fsS -m 1 "http://127.0.0.1:$port/healthz" ||
     die "atelier-api host $index did not come up on :$port (see $dir/$index.log)"
   # NGINX's socket opens only after the host loaded its revisions and prefilled its in-process tier
   # (docs/ARCHITECTURE.md "Warm again fast"): on the full catalog that is seconds after /healthz.
