@@ -18,18 +18,6 @@ void append_hex16(std::string& out, std::uint64_t value) {
   for (int shift = 60; shift >= 0; shift -= 4) out.push_back(kHex[(value >> shift) & 0xf]);
 }
 
-std::string_view name_of(ProductBody body) {
-  switch (body) {
-    case ProductBody::detail:
-      return "product";
-    case ProductBody::styles:
-      return "styles";
-    case ProductBody::related:
-      return "related";
-  }
-  return "product";
-}
-
 // "atelier:<kind>:<id>:" in one allocation; keys are on every request's path.
 std::string start(std::string_view kind, std::int64_t id) {
   std::string key;
@@ -44,8 +32,27 @@ std::string start(std::string_view kind, std::int64_t id) {
 
 }  // namespace
 
+std::string_view CacheKey::body_name(ProductBody body) {
+  switch (body) {
+    case ProductBody::detail:
+      return "product";
+    case ProductBody::styles:
+      return "styles";
+    case ProductBody::related:
+      return "related";
+  }
+  return "product";
+}
+
+std::optional<ProductBody> CacheKey::body_named(std::string_view name) {
+  for (ProductBody body : kProductBodies) {
+    if (name == body_name(body)) return body;
+  }
+  return std::nullopt;
+}
+
 std::string CacheKey::body(ProductBody body, std::int64_t id, std::uint64_t revision) {
-  std::string key = start(name_of(body), id);
+  std::string key = start(body_name(body), id);
   append_hex16(key, revision);
   return key;
 }
@@ -64,12 +71,12 @@ std::string CacheKey::page_budget(std::int64_t list_revision) {
 
 std::string CacheKey::pending(ProductBody body, std::int64_t id) {
   std::string key = start("pending", id);
-  key.append(name_of(body));
+  key.append(body_name(body));
   return key;
 }
 
 std::string CacheKey::body_pattern(ProductBody body, std::int64_t id) {
-  std::string pattern = start(name_of(body), id);
+  std::string pattern = start(body_name(body), id);
   pattern.push_back('*');
   return pattern;
 }
@@ -78,20 +85,26 @@ std::string CacheKey::hot_products() {
   return "atelier:hot-products";
 }
 
-std::optional<std::int64_t> CacheKey::body_product(std::string_view key) {
+std::string CacheKey::hot_bodies(std::string_view name) {
+  std::string key = "atelier:hot-bodies:";
+  key.append(name);
+  return key;
+}
+
+std::optional<BodyRef> CacheKey::body_of(std::string_view key) {
   constexpr std::string_view kPrefix = "atelier:";
   if (!key.starts_with(kPrefix)) return std::nullopt;
   key.remove_prefix(kPrefix.size());
-  bool known = false;
+  std::optional<ProductBody> kind;
   for (ProductBody body : kProductBodies) {
-    const std::string_view name = name_of(body);
+    const std::string_view name = body_name(body);
     if (key.size() > name.size() && key.starts_with(name) && key[name.size()] == ':') {
       key.remove_prefix(name.size() + 1);
-      known = true;
+      kind = body;
       break;
     }
   }
-  if (!known) return std::nullopt;
+  if (!kind) return std::nullopt;
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
   // The id is followed by ":" and the revision's 16 hex digits.
@@ -99,7 +112,13 @@ std::optional<std::int64_t> CacheKey::body_product(std::string_view key) {
   if (ec != std::errc{} || id < 1 || key.size() != used + 17 || key[used] != ':') {
     return std::nullopt;
   }
-  return id;
+  return BodyRef{*kind, id};
+}
+
+std::optional<std::int64_t> CacheKey::body_product(std::string_view key) {
+  const auto body = body_of(key);
+  if (!body) return std::nullopt;
+  return body->id;
 }
 
 std::string CacheKey::all_pattern() {

@@ -18,6 +18,13 @@ enum class ProductBody { detail, styles, related };
 inline constexpr ProductBody kProductBodies[] = {ProductBody::detail, ProductBody::styles,
                                                  ProductBody::related};
 
+// One body of one product, without its revision: what a host's own hot list names (HotSet).
+struct BodyRef {
+  ProductBody body = ProductBody::detail;
+  std::int64_t id = 0;
+  bool operator==(const BodyRef&) const = default;
+};
+
 struct CacheKey {
   // atelier:product:<id>:<revision as 16 hex digits>   GET /products/:id
   // atelier:styles:<id>:<revision>                      GET /products/:id/styles
@@ -42,8 +49,16 @@ struct CacheKey {
 
   // atelier:hot-products   the products the hosts' in-process tiers held most recently (HotSet)
   static std::string hot_products();
+  // atelier:hot-bodies:<name>   the bodies one host's tier held most recently, for the host that
+  // takes its place (HotSet, ATELIER_HOT_SET_NAME)
+  static std::string hot_bodies(std::string_view name);
   // The product id in a body key (atelier:product|styles|related:<id>:<revision>), else nullopt.
   static std::optional<std::int64_t> body_product(std::string_view key);
+  // The body and product of a body key, else nullopt.
+  static std::optional<BodyRef> body_of(std::string_view key);
+  // A body's name in keys and in the hot lists ("product", "styles", "related"), and back.
+  static std::string_view body_name(ProductBody body);
+  static std::optional<ProductBody> body_named(std::string_view name);
 
   // SCAN patterns for ops and tests: one body of one product in every revision, or every key this
   // service owns.

@@ -50,6 +50,55 @@ std::vector<std::int64_t> products_of_keys(std::span<const std::string> keys) {
   return ids;
 }
 
+std::string encode_hot_bodies(std::span<const BodyRef> bodies) {
+  std::string text;
+  text.reserve(bodies.size() * 16);
+  char digits[24];
+  for (const BodyRef& ref : bodies) {
+    text.append(CacheKey::body_name(ref.body));
+    text.push_back(':');
+    const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, ref.id);
+    (void)ec;  // 24 bytes always fit an int64
+    text.append(digits, end);
+    text.push_back('\n');
+  }
+  return text;
+}
+
+std::vector<BodyRef> decode_hot_bodies(std::string_view text, std::size_t limit) {
+  std::vector<BodyRef> bodies;
+  while (!text.empty() && bodies.size() < limit) {
+    const std::size_t end = std::min(text.find('\n'), text.size());
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const auto body = CacheKey::body_named(line.substr(0, colon));
+    const std::string_view number = line.substr(colon + 1);
+    std::int64_t id = 0;
+    const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
+    if (body && ec == std::errc{} && ptr == number.data() + number.size() && id > 0) {
+      bodies.push_back({*body, id});
+    }
+  }
+  return bodies;
+}
+
+std::vector<BodyRef> bodies_of_keys(std::span<const std::string> keys) {
+  std::vector<BodyRef> bodies;
+  std::unordered_set<std::string_view> seen;  // the keys: one revision per body in a tier
+  bodies.reserve(keys.size());
+  seen.reserve(keys.size());
+  for (const std::string& key : keys) {
+    const auto ref = CacheKey::body_of(key);
+    // Without the revision's 17 characters: two revisions of one body are one body.
+    if (ref && seen.insert(std::string_view(key).substr(0, key.size() - 17)).second) {
+      bodies.push_back(*ref);
+    }
+  }
+  return bodies;
+}
+
 namespace {
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -118,10 +167,14 @@ void HotSet::run() {
     }
     if (options_.log) {
       options_.log("hot_set_prefilled", "products=" + std::to_string(report.products_listed) +
+                                            " bodies=" + std::to_string(report.bodies_listed) +
                                             " entries=" + std::to_string(report.entries_loaded) +
                                             " seconds=" + std::to_string(report.seconds) +
                                             " complete=" + (report.complete ? "true" : "false") +
-                                            " source=" + (report.from_file ? "file" : "redis"));
+                                            " source=" +
+                                            (report.own         ? "own"
+                                             : report.from_file ? "file"
+                                                                : "redis"));
     }
   }
   {
@@ -148,15 +201,6 @@ PrefillReport HotSet::prefill(std::chrono::steady_clock::time_point deadline) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
   };
-  std::optional<std::string> text;
-  if (auto list = tiers_.get_shared(options_.list_key); list && list->status == 200) {
-    text = std::move(list->body);
-  } else if (!options_.list_file.empty() && (text = read_file(options_.list_file))) {
-    report.from_file = true;
-  }
-  if (!text) return finish(true);  // nothing shared yet
-  const std::vector<std::int64_t> ids = decode_hot_products(*text, options_.max_products);
-  report.products_listed = ids.size();
   // Stop short of the capacity: a prefill that evicts its own entries has gone too far.
   const std::size_t room = tiers_.local_capacity() / 10 * 9;
   std::vector<std::string> keys;
@@ -168,25 +212,65 @@ PrefillReport HotSet::prefill(std::chrono::steady_clock::time_point deadline) {
     keys.clear();
     return found > 0 || tiers_.state() == CacheState::up;
   };
+  // After each key: false when the prefill must end here (stopped, full, out of time, Redis).
+  auto next = [&]() -> bool {
+    if (keys.size() < options_.keys_per_read) return true;
+    if (!flush()) return false;
+    if (tiers_.local_bytes() >= room || std::chrono::steady_clock::now() >= deadline) return false;
+    std::lock_guard lock(mutex_);
+    return !stopping_;
+  };
+  if (!options_.own_list_key.empty()) {
+    if (auto own = tiers_.get_shared(options_.own_list_key); own && own->status == 200) {
+      // This host's place's own share (the host it replaces wrote it): only these bodies.
+      const std::vector<BodyRef> bodies = decode_hot_bodies(own->body, options_.max_products * 3);
+      report.own = true;
+      report.bodies_listed = bodies.size();
+      for (const BodyRef& ref : bodies) {
+        const std::uint64_t revision = options_.revision_of ? options_.revision_of(ref.id) : 0;
+        if (revision == 0) continue;  // deleted since the list was written
+        keys.push_back(CacheKey::body(ref.body, ref.id, revision));
+        if (!next()) return finish(false);
+      }
+      return finish(flush());
+    }
+  }
+  std::optional<std::string> text;
+  if (auto list = tiers_.get_shared(options_.list_key); list && list->status == 200) {
+    text = std::move(list->body);
+  } else if (!options_.list_file.empty() && (text = read_file(options_.list_file))) {
+    report.from_file = true;
+  }
+  if (!text) return finish(true);  // nothing shared yet
+  const std::vector<std::int64_t> ids = decode_hot_products(*text, options_.max_products);
+  report.products_listed = ids.size();
   for (std::int64_t id : ids) {
     const std::uint64_t revision = options_.revision_of ? options_.revision_of(id) : 0;
     if (revision == 0) continue;  // deleted since the list was written
     for (ProductBody body : kProductBodies) keys.push_back(CacheKey::body(body, id, revision));
-    if (keys.size() < options_.keys_per_read) continue;
-    if (!flush()) return finish(false);
-    if (tiers_.local_bytes() >= room || std::chrono::steady_clock::now() >= deadline) {
-      return finish(false);
-    }
-    std::lock_guard lock(mutex_);
-    if (stopping_) return finish(false);
+    if (!next()) return finish(false);
   }
   return finish(flush());
 }
 
 std::size_t HotSet::publish() {
   // Three bodies per product: this many keys cover max_products products.
-  std::vector<std::int64_t> ids = products_of_keys(tiers_.recent_keys(options_.max_products * 3));
+  const std::vector<std::string> recent = tiers_.recent_keys(options_.max_products * 3);
+  std::vector<std::int64_t> ids = products_of_keys(recent);
   if (ids.empty()) return 0;
+  if (!options_.own_list_key.empty()) {
+    // What this host was asked for, not what a prefill put there: a prefill from the fleet's list
+    // brings other hosts' bodies too, which NGINX never sends here. Nothing asked for yet (a
+    // start without traffic) leaves the list its predecessor wrote.
+    const std::vector<BodyRef> own =
+        bodies_of_keys(tiers_.recent_keys(options_.max_products * 3, true));
+    if (!own.empty()) {
+      Entry list;
+      list.status = 200;
+      list.body = encode_hot_bodies(own);
+      tiers_.put_shared(options_.own_list_key, list, options_.list_ttl);
+    }
+  }
   // NGINX hashes product URIs over the hosts, so each one serves a share of the hot products:
   // the list is the union of every host's, this host's own first, then what the list held.
   if (const auto current = tiers_.get_shared(options_.list_key);

@@ -11,6 +11,12 @@
 // and the host opens the unix socket NGINX reaches it by only then, so a balancer sends it traffic
 // warm. The prefill is bounded by `prefill_timeout` and by the tier's capacity, and a missing list
 // or a failing Redis only ends it early: readiness never waits on Redis for longer.
+//
+// A host with a name (ATELIER_HOT_SET_NAME: its place behind the balancer, which the host that
+// replaces it in a rolling restart takes over) also publishes its own list, the bodies its tier
+// held (CacheKey::hot_bodies). NGINX hashes each body's URI, not the product, so that list is the
+// host's share, about a third of the fleet's bodies: a named start prefills from it first, and
+// from the fleet's list only when there is none.
 #pragma once
 
 #include <atomic>
@@ -25,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "cache/cache_key.hpp"
+
 namespace atelier::cache {
 
 class ReadThrough;
@@ -35,6 +43,12 @@ std::string encode_hot_products(std::span<const std::int64_t> ids);
 std::vector<std::int64_t> decode_hot_products(std::string_view text, std::size_t limit);
 // The products of `keys` (body keys; others are skipped), first appearance first, no repeats.
 std::vector<std::int64_t> products_of_keys(std::span<const std::string> keys);
+// A host's own list: one body per line, "<body name>:<product id>" (e.g. "styles:42").
+std::string encode_hot_bodies(std::span<const BodyRef> bodies);
+// Reads at most `limit` bodies; skips any line that does not name one.
+std::vector<BodyRef> decode_hot_bodies(std::string_view text, std::size_t limit);
+// The bodies of `keys` (body keys; others are skipped), first appearance first, no repeats.
+std::vector<BodyRef> bodies_of_keys(std::span<const std::string> keys);
 
 struct HotSetOptions {
   // How often the host publishes its list (0: never).
@@ -48,6 +62,9 @@ struct HotSetOptions {
   std::chrono::milliseconds list_ttl{std::chrono::hours(24)};
   std::size_t max_products = 200000;
   std::string list_key = "atelier:hot-products";  // CacheKey::hot_products(); tests use their own
+  // Non-empty: this host's own list (CacheKey::hot_bodies(name)), published beside the fleet's
+  // and read first by a start.
+  std::string own_list_key;
   // Non-empty: each publish also writes the list to this file (atomically), and a start whose
   // Redis holds no list (Redis restarted: the cache keeps nothing on disk) reads it from here.
   std::string list_file;
@@ -61,7 +78,9 @@ struct HotSetOptions {
 
 struct PrefillReport {
   std::size_t products_listed = 0;
-  bool from_file = false;  // the list came from HotSetOptions::list_file
+  bool from_file = false;         // the list came from HotSetOptions::list_file
+  bool own = false;               // the list was this host's own (HotSetOptions::own_list_key)
+  std::size_t bodies_listed = 0;  // the own list's bodies (products_listed: the fleet list's)
   std::size_t entries_loaded = 0;
   double seconds = 0;
   bool complete = false;  // false: stopped by the timeout, the tier's capacity or Redis

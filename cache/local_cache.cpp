@@ -45,10 +45,11 @@ std::shared_ptr<const Entry> LocalCache::get(std::string_view text) {
   auto it = shard.map.find(key);
   if (it == shard.map.end()) return nullptr;
   promote(shard, it->second);
+  it->second.used = true;
   return it->second.entry;
 }
 
-void LocalCache::put(std::string_view text, std::shared_ptr<const Entry> entry) {
+void LocalCache::put(std::string_view text, std::shared_ptr<const Entry> entry, bool used) {
   if (capacity_ == 0 || !entry) return;
   const std::size_t cost = cost_of(text, *entry);
   if (cost > shard_capacity_) return;  // never let one huge page evict a whole shard
@@ -59,12 +60,13 @@ void LocalCache::put(std::string_view text, std::shared_ptr<const Entry> entry) 
     shard.bytes -= it->second.cost;
     it->second.entry = std::move(entry);
     it->second.cost = cost;
+    it->second.used = it->second.used || used;
     shard.bytes += cost;
     promote(shard, it->second);
   } else {
     shard.order.emplace_front(text);
     shard.map.emplace(Key{shard.order.front(), key.hash},
-                      Shard::Slot{std::move(entry), shard.order.begin(), cost, ++shard.tick});
+                      Shard::Slot{std::move(entry), shard.order.begin(), cost, ++shard.tick, used});
     shard.bytes += cost;
   }
   while (shard.bytes > shard_capacity_ && !shard.order.empty()) {
@@ -93,7 +95,7 @@ std::size_t LocalCache::entries() const {
   return total;
 }
 
-std::vector<std::string> LocalCache::recent_keys(std::size_t limit) const {
+std::vector<std::string> LocalCache::recent_keys(std::size_t limit, bool used_only) const {
   std::vector<std::string> keys;
   if (limit == 0) return keys;
   const std::size_t per_shard = (limit + shards_.size() - 1) / shards_.size();
@@ -101,8 +103,10 @@ std::vector<std::string> LocalCache::recent_keys(std::size_t limit) const {
   for (const auto& s : shards_) {
     std::lock_guard lock(s->mutex);
     std::size_t taken = 0;
-    for (auto it = s->order.begin(); it != s->order.end() && taken < per_shard; ++it, ++taken) {
+    for (auto it = s->order.begin(); it != s->order.end() && taken < per_shard; ++it) {
+      if (used_only && !s->map.find(key_of(*it))->second.used) continue;
       keys.push_back(*it);
+      ++taken;
     }
   }
   if (keys.size() > limit) keys.resize(limit);

@@ -26,12 +26,15 @@ class LocalCache {
   LocalCache& operator=(const LocalCache&) = delete;
 
   std::shared_ptr<const Entry> get(std::string_view key);
-  void put(std::string_view key, std::shared_ptr<const Entry> entry);
+  // `used` = false for an entry put ahead of any request for it (HotSet's prefill): it counts as
+  // used from its first get() on. A put over an entry keeps it used if it was.
+  void put(std::string_view key, std::shared_ptr<const Entry> entry, bool used = true);
   // Drops one entry (a product changed: its old revision's keys); false when it was not there.
   bool erase(std::string_view key);
 
-  // Up to `limit` keys, the most recently used of each shard first (an even share per shard).
-  std::vector<std::string> recent_keys(std::size_t limit) const;
+  // Up to `limit` keys, the most recently used of each shard first (an even share per shard);
+  // with `used_only`, only entries that a get() or a used put() touched.
+  std::vector<std::string> recent_keys(std::size_t limit, bool used_only = false) const;
 
   bool enabled() const { return capacity_ > 0; }
   std::size_t capacity() const { return capacity_; }
@@ -57,6 +60,7 @@ class LocalCache {
       Order::iterator position;
       std::size_t cost = 0;
       std::uint64_t promoted = 0;  // `tick` when it was last moved to the front
+      bool used = true;            // false: preloaded and never asked for since
     };
     mutable std::mutex mutex;
     Order order;

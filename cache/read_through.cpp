@@ -33,8 +33,8 @@ std::size_t ReadThrough::local_capacity() const {
   return local_->capacity();
 }
 
-std::vector<std::string> ReadThrough::recent_keys(std::size_t limit) const {
-  return local_->recent_keys(limit);
+std::vector<std::string> ReadThrough::recent_keys(std::size_t limit, bool used_only) const {
+  return local_->recent_keys(limit, used_only);
 }
 
 std::size_t ReadThrough::preload(std::span<const std::string> keys) {
@@ -42,7 +42,7 @@ std::size_t ReadThrough::preload(std::span<const std::string> keys) {
   std::size_t found = 0;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i] || entries[i]->status != 200) continue;
-    local_->put(keys[i], std::make_shared<const Entry>(std::move(*entries[i])));
+    local_->put(keys[i], std::make_shared<const Entry>(std::move(*entries[i])), /*used=*/false);
     ++found;
   }
   return found;

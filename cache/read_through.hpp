@@ -68,8 +68,9 @@ class ReadThrough {
   // Stores entries in both tiers (the warm-up tool stores in Redis only: Cache::put_many).
   void store(const Loaded& loaded, Shelf shelf = Shelf::bodies);
 
-  // The most recently used keys of the product-body tier (HotSet shares them with the fleet).
-  std::vector<std::string> recent_keys(std::size_t limit) const;
+  // The most recently used keys of the product-body tier (HotSet shares them with the fleet);
+  // with `used_only`, not the ones preloaded and never asked for since.
+  std::vector<std::string> recent_keys(std::size_t limit, bool used_only = false) const;
   // Reads `keys` from Redis (one MGET) into the product-body tier; returns how many it found.
   // Off the request path (HotSet's prefill): neither hits nor misses are counted.
   std::size_t preload(std::span<const std::string> keys);

@@ -343,7 +343,7 @@ host_launch() {
     export ATELIER_PORT="$port" ATELIER_BIND=127.0.0.1 ATELIER_UNIX_SOCKET="$socket" \
       DATABASE_URL="$(pg_api_url)" REDIS_URL="$redis" ATELIER_REDIS_PASSWORD_FILE="$redis_password_file" \
       ATELIER_SESSION_SECRET_FILE="$(session_secret_file)" \
-      ATELIER_HOT_SET_FILE="$dir/hot-products"
+      ATELIER_HOT_SET_FILE="$dir/hot-products" ATELIER_HOT_SET_NAME="host$index"
     local setting
     for setting in "$@"; do export "${setting?}"; done
     exec setsid "$bin" >>"$dir/$index.log" 2>&1 </dev/null

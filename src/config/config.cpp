@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -170,6 +172,12 @@ const std::vector<Variable>& variables() {
        "ready and its unix socket opens (0 = no prefill)."},
       {"ATELIER_HOT_SET_PRODUCTS", "200000",
        "Products in the shared hot list (each brings three bodies)."},
+      {"ATELIER_HOT_SET_NAME", "(empty: the fleet's list only)",
+       "This host's place behind the balancer, e.g. host1; the host that replaces it in a rolling "
+       "restart gets the same name. The host also publishes the bodies its own tier holds "
+       "(atelier:hot-bodies:NAME, a third of the fleet's, as NGINX hashes each body's URI), and a "
+       "start under this name prefills from that list first. Letters, digits, '.', '_' and '-', "
+       "at most 64."},
       {"ATELIER_HOT_SET_FILE", "(empty: Redis only)",
        "A file the host also writes the hot list to, and reads it from at start when Redis has "
        "none (a restarted Redis keeps nothing)."},
@@ -267,6 +275,14 @@ ParseResult parse(const Lookup& lookup) {
   r.duration("ATELIER_PREFILL_TIMEOUT_MS", 0, 600000, c.prefill_timeout);
   r.integer<std::size_t>("ATELIER_HOT_SET_PRODUCTS", 1, 10000000, c.hot_set_products);
   r.text("ATELIER_HOT_SET_FILE", c.hot_set_file);
+  r.text("ATELIER_HOT_SET_NAME", c.hot_set_name);
+  if (c.hot_set_name.size() > 64 ||
+      !std::all_of(c.hot_set_name.begin(), c.hot_set_name.end(), [](unsigned char ch) {
+        return std::isalnum(ch) || ch == '.' || ch == '_' || ch == '-';
+      })) {
+    result.errors.push_back(
+        "ATELIER_HOT_SET_NAME must be at most 64 letters, digits, '.', '_' or '-'");
+  }
   r.text("ATELIER_SESSION_SECRET_FILE", c.session_secret_file);
   r.text("ATELIER_SESSION_PREVIOUS_SECRET_FILE", c.session_previous_secret_file);
   r.integer<int>("ATELIER_CART_MAX_SKUS", 1, 100000, c.cart_max_skus);

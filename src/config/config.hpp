@@ -58,6 +58,9 @@ struct Config {
   std::chrono::milliseconds prefill_timeout{15000};
   std::size_t hot_set_products = 200000;
   std::string hot_set_file;  // empty: the list lives in Redis only
+  // This host's place behind the balancer (its successor takes the same): it also keeps its own
+  // list of bodies, which a start under the same name prefills from first. Empty: none.
+  std::string hot_set_name;
   // Cart sessions (docs/SECURITY.md)
   std::string session_secret_file;           // required by atelier-api
   std::string session_previous_secret_file;  // while a secret is rotated out

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "cache/cache_key.hpp"
 #include "cache/redis_options.hpp"
 #include "catalog/publish_log.hpp"
 #include "encoding/representation.hpp"
@@ -152,6 +153,8 @@ Service::Service(config::Config config, std::shared_ptr<const session::SessionKe
   hot.prefill_timeout = config_.prefill_timeout;
   hot.max_products = config_.hot_set_products;
   hot.list_file = config_.hot_set_file;
+  if (!config_.hot_set_name.empty())
+    hot.own_list_key = cache::CacheKey::hot_bodies(config_.hot_set_name);
   hot.revision_of = [this](std::int64_t id) { return feed_->revision(id); };
   hot.revisions_ready = [this] { return feed_->ready(); };
   hot.log = [](std::string_view event, std::string_view detail) {

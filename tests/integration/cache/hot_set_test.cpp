@@ -42,7 +42,7 @@ class HotSetTest : public ::testing::Test {
   }
   void TearDown() override {
     RedisConnection connection(*options_.redis);
-    std::vector<std::string> keys = {list_key_};
+    std::vector<std::string> keys = {list_key_, list_key_ + ":own"};
     for (std::int64_t id = base_; id < base_ + 50; ++id) {
       for (ProductBody body : kProductBodies) {
         for (std::uint64_t revision : {1u, 2u}) keys.push_back(CacheKey::body(body, id, revision));
@@ -141,6 +141,67 @@ TEST_F(HotSetTest, EachPublishAddsThisHostsShareToTheFleetsList) {
   HotSet hot(starting, hot_options(revisions));
   ASSERT_TRUE(wait_prefilled(hot));
   EXPECT_EQ(starting.local_entries(), 30u);
+}
+
+TEST_F(HotSetTest, ANamedHostsSuccessorFillsItsTierWithThatHostsOwnBodiesOnly) {
+  // NGINX hashes each body's URI: host A served the styles of products 0-9 and the detail of 0-4,
+  // host B everything of 10-19. The fleet's list names all 20 products (60 bodies).
+  std::map<std::int64_t, std::uint64_t> revisions;
+  ReadThrough a(options_, 1 << 20), b(options_, 1 << 20);
+  for (std::int64_t id = base_; id < base_ + 10; ++id) {
+    revisions[id] = 1;
+    a.store(body(ProductBody::styles, id, 1));
+    if (id < base_ + 5) a.store(body(ProductBody::detail, id, 1));
+  }
+  serve(b, revisions, base_ + 10, 10);
+  HotSetOptions named = hot_options(revisions);
+  named.prefill_timeout = 0ms;
+  named.own_list_key = list_key_ + ":own";
+  EXPECT_EQ(HotSet(a, named).publish(), 10u);
+  EXPECT_EQ(publish(b, revisions), 20u);  // B has no name: the fleet's list only
+  revisions[base_ + 1] = 2;               // changed since: not its revision-1 bodies
+  revisions.erase(base_ + 2);             // deleted since
+
+  // A's successor (the same name) loads A's bodies, not the fleet's 60.
+  ReadThrough successor(options_, 1 << 20);
+  HotSetOptions start = hot_options(revisions);
+  start.own_list_key = named.own_list_key;
+  HotSet hot(successor, start);
+  ASSERT_TRUE(wait_prefilled(hot));
+  const PrefillReport report = hot.prefill_report();
+  EXPECT_TRUE(report.own);
+  EXPECT_EQ(report.bodies_listed, 15u);
+  EXPECT_EQ(report.entries_loaded, 11u);  // 15 less base_+1 and base_+2, both bodies of each
+  EXPECT_EQ(successor.local_entries(), 11u);
+  EXPECT_TRUE(report.complete);
+  const auto loaded = bodies_of_keys(successor.recent_keys(100));
+  EXPECT_EQ(std::count(loaded.begin(), loaded.end(), BodyRef{ProductBody::styles, base_ + 9}), 1);
+  EXPECT_EQ(std::count(loaded.begin(), loaded.end(), BodyRef{ProductBody::detail, base_ + 9}), 0);
+  EXPECT_EQ(std::count(loaded.begin(), loaded.end(), BodyRef{ProductBody::styles, base_ + 10}), 0);
+
+  // The successor publishes what it was asked for, never what its prefill brought: nothing asked
+  // for leaves A's list as it was; one body asked for is its list.
+  HotSetOptions successor_publishes = start;
+  successor_publishes.prefill_timeout = 0ms;
+  HotSet(successor, successor_publishes).publish();
+  auto own_list = [&] {
+    auto list = successor.get_shared(named.own_list_key);
+    return decode_hot_bodies(list ? list->body : "", 100);
+  };
+  EXPECT_EQ(own_list().size(), 15u);
+  ASSERT_TRUE(successor.find(CacheKey::styles(base_ + 7, 1)));
+  HotSet(successor, successor_publishes).publish();
+  EXPECT_EQ(own_list(), (std::vector<BodyRef>{{ProductBody::styles, base_ + 7}}));
+
+  // A name whose list is gone (or never written) falls back to the fleet's list.
+  RedisConnection(*options_.redis).unlink(std::vector<std::string>{named.own_list_key});
+  ReadThrough fresh(options_, 1 << 20);
+  HotSet fallback(fresh, start);
+  ASSERT_TRUE(wait_prefilled(fallback));
+  EXPECT_FALSE(fallback.prefill_report().own);
+  EXPECT_EQ(fallback.prefill_report().products_listed, 20u);
+  // B's 30 bodies, and of A's products (not base_+1, changed, nor base_+2, gone) the 11 in Redis.
+  EXPECT_EQ(fresh.local_entries(), 41u);
 }
 
 TEST_F(HotSetTest, ARestartedRedisFallsBackToTheListFile) {
