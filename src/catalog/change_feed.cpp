@@ -64,6 +64,7 @@ void ChangeFeed::loop() {
   auto next_listen_attempt = Clock::now();
   auto next_poll = Clock::now();
   bool catch_up = true;
+  bool load_failing = false;  // the last revision load failed (logged once per streak)
   const auto log = [this](std::string_view event, std::string_view detail) {
     if (options_.log) options_.log(event, detail);
   };
@@ -71,26 +72,38 @@ void ChangeFeed::loop() {
   // Every revision, in one snapshot. After the first time, the products whose revision moved
   // (or that appeared or went) are reported like the changes of a publish.
   const auto reload = [&]() -> bool {
+    const auto started = Clock::now();
     auto snapshot = reader.revisions();
     if (!snapshot.ok()) {
       reachable_.store(false, std::memory_order_release);
+      // Once per streak of failures: a database down at start would log it every retry.
+      if (!load_failing) log("revisions_load_failed", snapshot.error().detail);
+      load_failing = true;
       return false;
     }
+    load_failing = false;
     reachable_.store(true, std::memory_order_release);
     auto& rows = snapshot.value().revisions;
-    std::sort(rows.begin(), rows.end());
+    // The table's scan order is id order after a load: then there is nothing to sort.
+    if (!std::is_sorted(rows.begin(), rows.end())) std::sort(rows.begin(), rows.end());
+    // The first load fills an empty table (nothing else writes it before this thread is ready)
+    // and reports no changes: a start skips collecting a change per product and looking for ones
+    // that went, which on the full catalog is a million of each, while the host waits to serve.
+    const bool initial = !ready_.load(std::memory_order_acquire);
     std::vector<RevisionChange> changes;
     for (const auto& [id, revision] : rows) {
       const std::uint64_t previous = table_.set(id, revision);
-      if (previous != revision) changes.push_back({id, previous, revision});
+      if (!initial && previous != revision) changes.push_back({id, previous, revision});
     }
-    std::vector<std::int64_t> gone;
-    table_.for_each([&](std::int64_t id, std::uint64_t) {
-      const auto it =
-          std::lower_bound(rows.begin(), rows.end(), std::make_pair(id, std::uint64_t{0}));
-      if (it == rows.end() || it->first != id) gone.push_back(id);
-    });
-    for (const std::int64_t id : gone) changes.push_back({id, table_.set(id, 0), 0});
+    if (!initial) {
+      std::vector<std::int64_t> gone;
+      table_.for_each([&](std::int64_t id, std::uint64_t) {
+        const auto it =
+            std::lower_bound(rows.begin(), rows.end(), std::make_pair(id, std::uint64_t{0}));
+        if (it == rows.end() || it->first != id) gone.push_back(id);
+      });
+      for (const std::int64_t id : gone) changes.push_back({id, table_.set(id, 0), 0});
+    }
     last_publish_.store(snapshot.value().last_publish, std::memory_order_release);
     list_revision_.store(snapshot.value().list_revision, std::memory_order_release);
     if (auto version = reader.dataset_version(); version.ok()) {
@@ -98,8 +111,10 @@ void ChangeFeed::loop() {
     }
     const bool first = !ready_.exchange(true, std::memory_order_acq_rel);
     reloads_.fetch_add(1, std::memory_order_relaxed);
-    log("revisions_loaded", "products=" + std::to_string(rows.size()) +
-                                " publish=" + std::to_string(snapshot.value().last_publish));
+    log("revisions_loaded",
+        "products=" + std::to_string(rows.size()) +
+            " publish=" + std::to_string(snapshot.value().last_publish) + " seconds=" +
+            std::to_string(std::chrono::duration<double>(Clock::now() - started).count()));
     if (!first && options_.on_changes && !changes.empty()) options_.on_changes(changes);
     return true;
   };
