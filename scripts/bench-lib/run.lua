@@ -11,6 +11,7 @@
 --   BENCH_ETAG_FILE       page_view: "path<TAB>etag" lines, the pages revisits come back to
 --   BENCH_CART_SHARE      page_view: factor on the cart's probabilities (0 = no cart requests)
 --   BENCH_ADD_SHARE       cart: share of requests that are adds (default 0.5)
+--   BENCH_CART_PART       page_view: both (default), reads or adds: which cart requests it sends
 --   BENCH_RESULT          where done() writes the result JSON
 --   BENCH_DISTRIBUTION    where done() writes the latency distribution table
 -- Needs LUA_PATH to include this folder (scripts/bench sets it).
@@ -96,6 +97,7 @@ function init(_)
     revisit_share = revisit_share,
     cart_share = cart_share,
     add_share = add_share,
+    cart_part = os.getenv("BENCH_CART_PART") or "both",
     etags = read_etags(os.getenv("BENCH_ETAG_FILE")),
   })
   if rate > 0 then schedule = pacing.schedule(rate / thread_count) end

@@ -53,6 +53,7 @@ end
 --   cfg.revisit_share  page_view: share of views that are revisits (default M.PAGE_VIEW_REVISIT)
 --   cfg.cart_share   page_view: factor on PAGE_VIEW_CART_READ and _ADD (default 1; 0 = no cart)
 --   cfg.add_share    cart: share of requests that are adds (default M.CART_ADD_SHARE)
+--   cfg.cart_part    page_view: "both" (default), "reads" or "adds": the cart requests it keeps
 --   cfg.etags        page_view: { [path] = etag } of the pages a revisit may come back to (seen
 --                    before the run, with the run's Accept-Encoding); no revisits when empty
 -- Returns an object whose next() gives method, path, body (or nil), session (or nil), kind,
@@ -70,6 +71,8 @@ function M.source(cfg)
   local revisit_share = cfg.revisit_share or M.PAGE_VIEW_REVISIT
   local cart_read_share = M.PAGE_VIEW_CART_READ * (cfg.cart_share or 1)
   local cart_add_share = M.PAGE_VIEW_CART_ADD * (cfg.cart_share or 1)
+  if cfg.cart_part == "adds" then cart_read_share = 0 end
+  if cfg.cart_part == "reads" then cart_add_share = 0 end
   local revisit_ids = {}
   for path, _ in pairs(cfg.etags or {}) do
     local id = path:match("^.*/products/(%d+)$")
