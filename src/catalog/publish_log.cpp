@@ -26,34 +26,31 @@ constexpr const char* kSnapshotStatementTimeout = "SET LOCAL statement_timeout =
 }  // namespace
 
 Result<PublishLogReader::RevisionSnapshot> PublishLogReader::revisions() {
+  const auto read = [&](Connection& c) -> Result<RevisionSnapshot> {
+    // Repeatable read: the revisions and the last publish they include come from one snapshot,
+    // so applying the publishes after it later misses nothing and repeats nothing.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{c.db};
+    // The connection's statement_timeout is a request's (ATELIER_DB_STATEMENT_TIMEOUT_MS, 2 s).
+    // This read sends every product's revision (1,000,011 rows on the full catalog): beside the
+    // page-view load it ran past 2 s, was cancelled and read everything again, so a rolling
+    // restart's successor took 4.4-5.2 s to its revisions (one try now: 3.2-4.3 s). It gets a
+    // bound of its own, for this transaction only.
+    tx.exec0(kSnapshotStatementTimeout);
+    const pqxx::result last = tx.exec_prepared("last_publish");
+    const pqxx::result rows = tx.exec_prepared("revisions");
+    tx.commit();
+    RevisionSnapshot out;
+    if (!last.empty()) {
+      out.last_publish = as_i64(last[0][0]);
+      out.list_revision = as_i64(last[0][2]);
+    }
+    out.revisions.reserve(rows.size());
+    for (const auto& row : rows) out.revisions.emplace_back(as_i64(row[0]), as_revision(row[1]));
+    return out;
+  };
   // BEGIN, SET LOCAL, two reads (every revision: the longest read there is), COMMIT; the
   // watchdog allows the transaction kSnapshotSlots times its limit (3 s by default: 24 s).
-  return database_->run("revisions", kSnapshotSlots,
-                        [&](Connection& c) -> Result<RevisionSnapshot> {
-                          // Repeatable read: the revisions and the last publish they include come
-                          // from one snapshot, so applying the publishes after it later misses
-                          // nothing and repeats nothing.
-                          pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx{c.db};
-                          // The connection's statement_timeout is a request's
-                          // (ATELIER_DB_STATEMENT_TIMEOUT_MS, 2 s). This read sends every product's
-                          // revision (1,000,011 rows on the full catalog): beside the page-view
-                          // load it took over 2 s, was cancelled and started again, and each step
-                          // of a rolling restart lost about 3 s. It gets a bound of its own, for
-                          // this transaction only.
-                          tx.exec0(kSnapshotStatementTimeout);
-                          const pqxx::result last = tx.exec_prepared("last_publish");
-                          const pqxx::result rows = tx.exec_prepared("revisions");
-                          tx.commit();
-                          RevisionSnapshot out;
-                          if (!last.empty()) {
-                            out.last_publish = as_i64(last[0][0]);
-                            out.list_revision = as_i64(last[0][2]);
-                          }
-                          out.revisions.reserve(rows.size());
-                          for (const auto& row : rows)
-                            out.revisions.emplace_back(as_i64(row[0]), as_revision(row[1]));
-                          return out;
-                        });
+  return database_->run("revisions", kSnapshotSlots, read);
 }
 
 Result<PublishLogReader::PublishLog> PublishLogReader::publishes_since(std::int64_t after) {
