@@ -1,6 +1,7 @@
 #include "cache/hot_set.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -26,12 +27,22 @@ std::string encode_hot_products(std::span<const std::int64_t> ids) {
   return text;
 }
 
+namespace {
+
+// The next line of `text` (without its '\n'), taken off the front of `text`.
+std::string_view take_line(std::string_view& text) {
+  const std::size_t end = std::min(text.find('\n'), text.size());
+  const std::string_view line = text.substr(0, end);
+  text.remove_prefix(std::min(end + 1, text.size()));
+  return line;
+}
+
+}  // namespace
+
 std::vector<std::int64_t> decode_hot_products(std::string_view text, std::size_t limit) {
   std::vector<std::int64_t> ids;
   while (!text.empty() && ids.size() < limit) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    const std::string_view line = text.substr(0, end);
-    text.remove_prefix(std::min(end + 1, text.size()));
+    const std::string_view line = take_line(text);
     std::int64_t id = 0;
     const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), id);
     if (ec == std::errc{} && ptr == line.data() + line.size() && id > 0) ids.push_back(id);
@@ -68,9 +79,7 @@ std::string encode_hot_bodies(std::span<const BodyRef> bodies) {
 std::vector<BodyRef> decode_hot_bodies(std::string_view text, std::size_t limit) {
   std::vector<BodyRef> bodies;
   while (!text.empty() && bodies.size() < limit) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    const std::string_view line = text.substr(0, end);
-    text.remove_prefix(std::min(end + 1, text.size()));
+    const std::string_view line = take_line(text);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const auto body = CacheKey::body_named(line.substr(0, colon));
@@ -86,13 +95,12 @@ std::vector<BodyRef> decode_hot_bodies(std::string_view text, std::size_t limit)
 
 std::vector<BodyRef> bodies_of_keys(std::span<const std::string> keys) {
   std::vector<BodyRef> bodies;
-  std::unordered_set<std::string_view> seen;  // the keys: one revision per body in a tier
+  // The products seen, per body: two revisions of one body are one body.
+  std::array<std::unordered_set<std::int64_t>, std::size(kProductBodies)> seen;
   bodies.reserve(keys.size());
-  seen.reserve(keys.size());
   for (const std::string& key : keys) {
     const auto ref = CacheKey::body_of(key);
-    // Without the revision's 17 characters: two revisions of one body are one body.
-    if (ref && seen.insert(std::string_view(key).substr(0, key.size() - 17)).second) {
+    if (ref && seen[static_cast<std::size_t>(ref->body)].insert(ref->id).second) {
       bodies.push_back(*ref);
     }
   }

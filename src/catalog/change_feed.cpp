@@ -109,13 +109,13 @@ void ChangeFeed::loop() {
     if (auto version = reader.dataset_version(); version.ok()) {
       dataset_version_.store(version.value(), std::memory_order_release);
     }
-    const bool first = !ready_.exchange(true, std::memory_order_acq_rel);
+    ready_.store(true, std::memory_order_release);
     reloads_.fetch_add(1, std::memory_order_relaxed);
     log("revisions_loaded",
         "products=" + std::to_string(rows.size()) +
             " publish=" + std::to_string(snapshot.value().last_publish) + " seconds=" +
             std::to_string(std::chrono::duration<double>(Clock::now() - started).count()));
-    if (!first && options_.on_changes && !changes.empty()) options_.on_changes(changes);
+    if (!initial && options_.on_changes && !changes.empty()) options_.on_changes(changes);
     return true;
   };
 
